@@ -1,0 +1,748 @@
+--
+-- PostgreSQL database dump
+--
+
+--
+-- Name: pg_trgm; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+
+--
+-- Name: EXTENSION pg_trgm; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION pg_trgm IS 'text similarity measurement and index searching based on trigrams';
+
+--
+-- Name: bookmarks; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.bookmarks (
+    source text NOT NULL,
+    stream text NOT NULL,
+    value jsonb NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: collector_runs; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.collector_runs (
+    run_id bigint NOT NULL,
+    source text NOT NULL,
+    stream text NOT NULL,
+    started_at timestamp with time zone NOT NULL,
+    finished_at timestamp with time zone,
+    status text DEFAULT 'running'::text NOT NULL,
+    records_fetched integer DEFAULT 0 NOT NULL,
+    milestones_written integer DEFAULT 0 NOT NULL,
+    dead_letters integer DEFAULT 0 NOT NULL,
+    newest_source_at timestamp with time zone,
+    lag_seconds double precision,
+    error text
+);
+
+--
+-- Name: collector_runs_run_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.collector_runs_run_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: collector_runs_run_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.collector_runs_run_id_seq OWNED BY public.collector_runs.run_id;
+
+--
+-- Name: dead_letters; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.dead_letters (
+    dead_letter_id bigint NOT NULL,
+    source text NOT NULL,
+    stream text NOT NULL,
+    record_key text NOT NULL,
+    payload jsonb NOT NULL,
+    reason text NOT NULL,
+    first_seen_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_seen_at timestamp with time zone DEFAULT now() NOT NULL,
+    retry_count integer DEFAULT 0 NOT NULL,
+    status text DEFAULT 'open'::text NOT NULL
+);
+
+--
+-- Name: dead_letters_dead_letter_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.dead_letters_dead_letter_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: dead_letters_dead_letter_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.dead_letters_dead_letter_id_seq OWNED BY public.dead_letters.dead_letter_id;
+
+--
+-- Name: dirty_orders; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.dirty_orders (
+    order_id text NOT NULL,
+    marked_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: exception_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.exception_events (
+    event_id bigint NOT NULL,
+    exception_id bigint NOT NULL,
+    at timestamp with time zone NOT NULL,
+    actor text NOT NULL,
+    action text NOT NULL,
+    from_status text,
+    to_status text,
+    reason text,
+    comment text,
+    detail jsonb DEFAULT '{}'::jsonb NOT NULL,
+    policy_version text
+);
+
+--
+-- Name: exception_events_event_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.exception_events_event_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: exception_events_event_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.exception_events_event_id_seq OWNED BY public.exception_events.event_id;
+
+--
+-- Name: exceptions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.exceptions (
+    exception_id bigint NOT NULL,
+    order_id text,
+    kind text NOT NULL,
+    subject text DEFAULT ''::text NOT NULL,
+    severity text NOT NULL,
+    status text DEFAULT 'open'::text NOT NULL,
+    team_id text,
+    assignee text,
+    title text NOT NULL,
+    detail jsonb DEFAULT '{}'::jsonb NOT NULL,
+    value_at_risk numeric(14,2) DEFAULT 0 NOT NULL,
+    priority numeric(12,4) DEFAULT 0 NOT NULL,
+    opened_at timestamp with time zone NOT NULL,
+    due_at timestamp with time zone,
+    escalation_tier integer DEFAULT 0 NOT NULL,
+    snoozed_until timestamp with time zone,
+    acknowledged_at timestamp with time zone,
+    resolved_at timestamp with time zone,
+    resolution text,
+    reopen_count integer DEFAULT 0 NOT NULL,
+    policy_version text,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: exceptions_exception_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.exceptions_exception_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: exceptions_exception_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.exceptions_exception_id_seq OWNED BY public.exceptions.exception_id;
+
+--
+-- Name: identifiers; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.identifiers (
+    system text NOT NULL,
+    kind text NOT NULL,
+    value text NOT NULL,
+    order_id text NOT NULL,
+    object_id text,
+    first_seen_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: incident_orders; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.incident_orders (
+    exception_id bigint NOT NULL,
+    order_id text NOT NULL
+);
+
+--
+-- Name: invoices; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.invoices (
+    invoice_id text NOT NULL,
+    invoice_no text,
+    order_id text NOT NULL,
+    shipment_id text,
+    issued_at timestamp with time zone,
+    due_at timestamp with time zone,
+    amount numeric(14,2) DEFAULT 0 NOT NULL,
+    paid_amount numeric(14,2) DEFAULT 0 NOT NULL,
+    currency text,
+    status text DEFAULT 'open'::text NOT NULL,
+    lines jsonb DEFAULT '[]'::jsonb NOT NULL
+);
+
+--
+-- Name: milestones; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.milestones (
+    order_id text NOT NULL,
+    source text NOT NULL,
+    source_event_id text NOT NULL,
+    kind text NOT NULL,
+    occurred_at timestamp with time zone NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    line_no integer,
+    shipment_id text,
+    invoice_id text,
+    payment_id text,
+    return_id text,
+    attrs jsonb DEFAULT '{}'::jsonb NOT NULL
+);
+
+--
+-- Name: order_lines; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.order_lines (
+    order_id text NOT NULL,
+    line_no integer NOT NULL,
+    sku text,
+    description text,
+    qty_ordered numeric(12,2) DEFAULT 0 NOT NULL,
+    qty_allocated numeric(12,2) DEFAULT 0 NOT NULL,
+    qty_short numeric(12,2) DEFAULT 0 NOT NULL,
+    qty_picked numeric(12,2) DEFAULT 0 NOT NULL,
+    qty_packed numeric(12,2) DEFAULT 0 NOT NULL,
+    qty_shipped numeric(12,2) DEFAULT 0 NOT NULL,
+    qty_delivered numeric(12,2) DEFAULT 0 NOT NULL,
+    qty_invoiced numeric(12,2) DEFAULT 0 NOT NULL,
+    qty_returned numeric(12,2) DEFAULT 0 NOT NULL,
+    qty_credited numeric(12,2) DEFAULT 0 NOT NULL,
+    unit_price numeric(12,4),
+    list_price numeric(12,4),
+    invoiced_amount numeric(14,2) DEFAULT 0 NOT NULL
+);
+
+--
+-- Name: orders; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.orders (
+    order_id text NOT NULL,
+    customer_po text,
+    customer_id text,
+    customer_name text,
+    customer_tier text,
+    channel text,
+    warehouse text,
+    region text,
+    currency text,
+    requested_at timestamp with time zone,
+    promised_at timestamp with time zone,
+    value numeric(14,2) DEFAULT 0 NOT NULL,
+    placed_at timestamp with time zone,
+    stage text DEFAULT 'entered'::text NOT NULL,
+    status text DEFAULT 'open'::text NOT NULL,
+    is_partial boolean DEFAULT false NOT NULL,
+    credit_hold boolean DEFAULT false NOT NULL,
+    waiting_on text,
+    owner_team text,
+    due_at timestamp with time zone,
+    sla_state text,
+    reason text,
+    reason_facts jsonb,
+    policy_version text,
+    evaluated_at timestamp with time zone,
+    last_event_at timestamp with time zone,
+    erp_last_heard_at timestamp with time zone,
+    wms_last_heard_at timestamp with time zone,
+    carrier_last_heard_at timestamp with time zone,
+    finance_last_heard_at timestamp with time zone,
+    milestone_count integer DEFAULT 0 NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: parked_milestones; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.parked_milestones (
+    source text NOT NULL,
+    source_event_id text NOT NULL,
+    ref_system text NOT NULL,
+    ref_kind text NOT NULL,
+    ref_value text NOT NULL,
+    milestone jsonb NOT NULL,
+    parked_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: payments; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.payments (
+    payment_id text NOT NULL,
+    order_id text NOT NULL,
+    invoice_id text,
+    paid_at timestamp with time zone,
+    amount numeric(14,2) DEFAULT 0 NOT NULL,
+    method text
+);
+
+--
+-- Name: queue_snapshots; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.queue_snapshots (
+    taken_at timestamp with time zone NOT NULL,
+    warehouse text NOT NULL,
+    stage text NOT NULL,
+    depth integer NOT NULL,
+    oldest_age_seconds double precision
+);
+
+--
+-- Name: returns; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.returns (
+    return_id text NOT NULL,
+    order_id text NOT NULL,
+    requested_at timestamp with time zone,
+    received_at timestamp with time zone,
+    credited_at timestamp with time zone,
+    qty_requested numeric(12,2) DEFAULT 0 NOT NULL,
+    qty_received numeric(12,2) DEFAULT 0 NOT NULL,
+    credit_amount numeric(14,2) DEFAULT 0 NOT NULL,
+    status text DEFAULT 'requested'::text NOT NULL,
+    reason text
+);
+
+--
+-- Name: shipments; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.shipments (
+    shipment_id text NOT NULL,
+    order_id text NOT NULL,
+    warehouse text,
+    carrier text,
+    tracking_no text,
+    shipped_at timestamp with time zone,
+    picked_up_at timestamp with time zone,
+    promised_delivery_at timestamp with time zone,
+    estimated_delivery_at timestamp with time zone,
+    delivered_at timestamp with time zone,
+    last_scan_at timestamp with time zone,
+    last_scan_kind text,
+    failed_attempts integer DEFAULT 0 NOT NULL,
+    status text DEFAULT 'shipped'::text NOT NULL,
+    lines jsonb DEFAULT '[]'::jsonb NOT NULL
+);
+
+--
+-- Name: teams; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.teams (
+    team_id text NOT NULL,
+    name text NOT NULL,
+    lead_name text,
+    manager_name text,
+    email text
+);
+
+--
+-- Name: collector_runs run_id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.collector_runs ALTER COLUMN run_id SET DEFAULT nextval('public.collector_runs_run_id_seq'::regclass);
+
+--
+-- Name: dead_letters dead_letter_id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dead_letters ALTER COLUMN dead_letter_id SET DEFAULT nextval('public.dead_letters_dead_letter_id_seq'::regclass);
+
+--
+-- Name: exception_events event_id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.exception_events ALTER COLUMN event_id SET DEFAULT nextval('public.exception_events_event_id_seq'::regclass);
+
+--
+-- Name: exceptions exception_id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.exceptions ALTER COLUMN exception_id SET DEFAULT nextval('public.exceptions_exception_id_seq'::regclass);
+
+--
+-- Name: bookmarks bookmarks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bookmarks
+    ADD CONSTRAINT bookmarks_pkey PRIMARY KEY (source, stream);
+
+--
+-- Name: collector_runs collector_runs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.collector_runs
+    ADD CONSTRAINT collector_runs_pkey PRIMARY KEY (run_id);
+
+--
+-- Name: dead_letters dead_letters_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dead_letters
+    ADD CONSTRAINT dead_letters_pkey PRIMARY KEY (dead_letter_id);
+
+--
+-- Name: dead_letters dead_letters_source_stream_record_key_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dead_letters
+    ADD CONSTRAINT dead_letters_source_stream_record_key_key UNIQUE (source, stream, record_key);
+
+--
+-- Name: dirty_orders dirty_orders_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.dirty_orders
+    ADD CONSTRAINT dirty_orders_pkey PRIMARY KEY (order_id);
+
+--
+-- Name: exception_events exception_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.exception_events
+    ADD CONSTRAINT exception_events_pkey PRIMARY KEY (event_id);
+
+--
+-- Name: exceptions exceptions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.exceptions
+    ADD CONSTRAINT exceptions_pkey PRIMARY KEY (exception_id);
+
+--
+-- Name: identifiers identifiers_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.identifiers
+    ADD CONSTRAINT identifiers_pkey PRIMARY KEY (system, kind, value);
+
+--
+-- Name: incident_orders incident_orders_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.incident_orders
+    ADD CONSTRAINT incident_orders_pkey PRIMARY KEY (exception_id, order_id);
+
+--
+-- Name: invoices invoices_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.invoices
+    ADD CONSTRAINT invoices_pkey PRIMARY KEY (invoice_id);
+
+--
+-- Name: milestones milestones_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.milestones
+    ADD CONSTRAINT milestones_pkey PRIMARY KEY (order_id, source, source_event_id);
+
+--
+-- Name: order_lines order_lines_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.order_lines
+    ADD CONSTRAINT order_lines_pkey PRIMARY KEY (order_id, line_no);
+
+--
+-- Name: orders orders_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.orders
+    ADD CONSTRAINT orders_pkey PRIMARY KEY (order_id);
+
+--
+-- Name: parked_milestones parked_milestones_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.parked_milestones
+    ADD CONSTRAINT parked_milestones_pkey PRIMARY KEY (source, source_event_id);
+
+--
+-- Name: payments payments_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.payments
+    ADD CONSTRAINT payments_pkey PRIMARY KEY (payment_id);
+
+--
+-- Name: queue_snapshots queue_snapshots_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.queue_snapshots
+    ADD CONSTRAINT queue_snapshots_pkey PRIMARY KEY (taken_at, warehouse, stage);
+
+--
+-- Name: returns returns_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.returns
+    ADD CONSTRAINT returns_pkey PRIMARY KEY (return_id);
+
+--
+-- Name: shipments shipments_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.shipments
+    ADD CONSTRAINT shipments_pkey PRIMARY KEY (shipment_id);
+
+--
+-- Name: teams teams_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.teams
+    ADD CONSTRAINT teams_pkey PRIMARY KEY (team_id);
+
+--
+-- Name: collector_runs_stream_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX collector_runs_stream_idx ON public.collector_runs USING btree (source, stream, started_at DESC);
+
+--
+-- Name: dead_letters_open_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dead_letters_open_idx ON public.dead_letters USING btree (source, stream) WHERE (status = 'open'::text);
+
+--
+-- Name: exception_events_exception_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX exception_events_exception_idx ON public.exception_events USING btree (exception_id, at);
+
+--
+-- Name: exceptions_one_open_per_order_kind_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX exceptions_one_open_per_order_kind_idx ON public.exceptions USING btree (COALESCE(order_id, ''::text), kind, subject) WHERE (status <> 'resolved'::text);
+
+--
+-- Name: exceptions_open_by_team_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX exceptions_open_by_team_idx ON public.exceptions USING btree (team_id, priority DESC) WHERE (status <> 'resolved'::text);
+
+--
+-- Name: exceptions_order_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX exceptions_order_idx ON public.exceptions USING btree (order_id);
+
+--
+-- Name: identifiers_order_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX identifiers_order_idx ON public.identifiers USING btree (order_id);
+
+--
+-- Name: identifiers_value_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX identifiers_value_idx ON public.identifiers USING btree (value);
+
+--
+-- Name: invoices_invoice_no_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX invoices_invoice_no_idx ON public.invoices USING btree (invoice_no);
+
+--
+-- Name: invoices_order_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX invoices_order_idx ON public.invoices USING btree (order_id);
+
+--
+-- Name: milestones_recorded_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX milestones_recorded_at_idx ON public.milestones USING btree (recorded_at);
+
+--
+-- Name: milestones_timeline_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX milestones_timeline_idx ON public.milestones USING btree (order_id, occurred_at);
+
+--
+-- Name: orders_customer_name_trgm_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX orders_customer_name_trgm_idx ON public.orders USING gin (customer_name public.gin_trgm_ops);
+
+--
+-- Name: orders_customer_po_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX orders_customer_po_idx ON public.orders USING btree (customer_po);
+
+--
+-- Name: orders_open_by_warehouse_stage_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX orders_open_by_warehouse_stage_idx ON public.orders USING btree (warehouse, stage) WHERE (status = 'open'::text);
+
+--
+-- Name: orders_placed_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX orders_placed_at_idx ON public.orders USING btree (placed_at);
+
+--
+-- Name: parked_milestones_ref_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX parked_milestones_ref_idx ON public.parked_milestones USING btree (ref_system, ref_kind, ref_value);
+
+--
+-- Name: payments_order_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX payments_order_idx ON public.payments USING btree (order_id);
+
+--
+-- Name: returns_order_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX returns_order_idx ON public.returns USING btree (order_id);
+
+--
+-- Name: shipments_order_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX shipments_order_idx ON public.shipments USING btree (order_id);
+
+--
+-- Name: shipments_tracking_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX shipments_tracking_idx ON public.shipments USING btree (tracking_no);
+
+--
+-- Name: exception_events exception_events_exception_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.exception_events
+    ADD CONSTRAINT exception_events_exception_id_fkey FOREIGN KEY (exception_id) REFERENCES public.exceptions(exception_id);
+
+--
+-- Name: exceptions exceptions_team_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.exceptions
+    ADD CONSTRAINT exceptions_team_id_fkey FOREIGN KEY (team_id) REFERENCES public.teams(team_id);
+
+--
+-- Name: incident_orders incident_orders_exception_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.incident_orders
+    ADD CONSTRAINT incident_orders_exception_id_fkey FOREIGN KEY (exception_id) REFERENCES public.exceptions(exception_id);
+
+--
+-- Name: invoices invoices_order_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.invoices
+    ADD CONSTRAINT invoices_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(order_id);
+
+--
+-- Name: order_lines order_lines_order_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.order_lines
+    ADD CONSTRAINT order_lines_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(order_id);
+
+--
+-- Name: orders orders_owner_team_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.orders
+    ADD CONSTRAINT orders_owner_team_fkey FOREIGN KEY (owner_team) REFERENCES public.teams(team_id);
+
+--
+-- Name: payments payments_order_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.payments
+    ADD CONSTRAINT payments_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(order_id);
+
+--
+-- Name: returns returns_order_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.returns
+    ADD CONSTRAINT returns_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(order_id);
+
+--
+-- Name: shipments shipments_order_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.shipments
+    ADD CONSTRAINT shipments_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(order_id);
+
+--
+-- PostgreSQL database dump complete
+--

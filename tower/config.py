@@ -1,0 +1,129 @@
+"""The one place that reads the environment. Typed, validated at start-up, with plain errors.
+
+Every setting is documented in the README ("Settings"). Secrets are never printed: `describe()`
+masks passwords in URLs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None          # TOWER_DATABASE_URL; None = embedded Postgres
+    read_database_url: str | None     # TOWER_READ_DATABASE_URL; dashboards may read a replica
+    data_dir: Path                    # TOWER_DATA_DIR
+    web_host: str                     # TOWER_WEB_HOST
+    web_port: int                     # TOWER_WEB_PORT
+    log_level: str                    # TOWER_LOG_LEVEL
+    secret_key: str | None            # TOWER_SECRET_KEY (signs sessions); generated if unset
+    sandbox_seed: int                 # TOWER_SANDBOX_SEED
+    sandbox_days: int                 # TOWER_SANDBOX_DAYS (history to backfill)
+    sandbox_base_port: int            # TOWER_SANDBOX_PORT (ERP; WMS, carrier, finance follow)
+    poll_seconds: float               # TOWER_POLL_SECONDS (collector poll interval)
+    policy_path: Path | None          # TOWER_POLICY (flow model file); None = the built-in one
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def pg_dir(self) -> Path:
+        return self.data_dir / "pg"
+
+    def describe(self) -> dict[str, str]:
+        """Settings for display, with passwords masked."""
+        return {
+            "TOWER_DATABASE_URL": mask_url(self.database_url) if self.database_url else "(embedded)",
+            "TOWER_READ_DATABASE_URL": mask_url(self.read_database_url) if self.read_database_url else "(same as write)",
+            "TOWER_DATA_DIR": str(self.data_dir),
+            "TOWER_WEB_HOST": self.web_host,
+            "TOWER_WEB_PORT": str(self.web_port),
+            "TOWER_LOG_LEVEL": self.log_level,
+            "TOWER_SECRET_KEY": "(set)" if self.secret_key else "(generated per data dir)",
+            "TOWER_SANDBOX_SEED": str(self.sandbox_seed),
+            "TOWER_SANDBOX_DAYS": str(self.sandbox_days),
+            "TOWER_SANDBOX_PORT": str(self.sandbox_base_port),
+            "TOWER_POLL_SECONDS": str(self.poll_seconds),
+            "TOWER_POLICY": str(self.policy_path) if self.policy_path else "(built-in)",
+        }
+
+
+def mask_url(url: str) -> str:
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+
+
+def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name} must be between {lo} and {hi}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, lo: float, hi: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name} must be between {lo} and {hi}, got {value}")
+    return value
+
+
+def _url(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name) or None
+    if raw is None:
+        return None
+    if not re.match(r"^postgres(ql)?(\+psycopg)?://", raw):
+        raise ConfigError(
+            f"{name} must be a postgresql:// URL (for example postgresql://user:pass@host:5432/tower), "
+            f"got {mask_url(raw)!r}"
+        )
+    return raw
+
+
+def load(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate every setting. Raises ConfigError with a plain message."""
+    env = os.environ if env is None else env
+    level = (env.get("TOWER_LOG_LEVEL") or "INFO").upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"TOWER_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
+    policy = env.get("TOWER_POLICY") or None
+    if policy and not Path(policy).is_file():
+        raise ConfigError(f"TOWER_POLICY points to {policy!r}, which is not a file")
+    return Settings(
+        database_url=_url(env, "TOWER_DATABASE_URL"),
+        read_database_url=_url(env, "TOWER_READ_DATABASE_URL"),
+        data_dir=Path(env.get("TOWER_DATA_DIR") or ".tower").expanduser().absolute(),
+        web_host=env.get("TOWER_WEB_HOST") or "127.0.0.1",
+        web_port=_int(env, "TOWER_WEB_PORT", 8050, 1, 65535),
+        log_level=level,
+        secret_key=env.get("TOWER_SECRET_KEY") or None,
+        sandbox_seed=_int(env, "TOWER_SANDBOX_SEED", 7, 0, 2**31),
+        sandbox_days=_int(env, "TOWER_SANDBOX_DAYS", 60, 0, 3650),
+        sandbox_base_port=_int(env, "TOWER_SANDBOX_PORT", 8701, 1024, 65000),
+        poll_seconds=_float(env, "TOWER_POLL_SECONDS", 5.0, 0.1, 3600),
+        policy_path=Path(policy) if policy else None,
+    )

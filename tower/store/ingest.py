@@ -1,0 +1,92 @@
+"""`ingest`: write a batch of milestones and bring the projections up to date, in the caller's
+transaction.
+
+The batch is validated in Python (bad records come back with a reason, the good ones still go
+in), COPYed into a temporary staging table, and from there moved with set-based statements:
+identifiers are learnt, references resolved (or the event parked until they can be), the
+milestones inserted with ON CONFLICT DO NOTHING (idempotent), and the projections of every
+touched order recomputed from the full set of its milestones (order-independent), then the
+order is marked for the rules worker. Nothing here commits: a failure anywhere leaves nothing
+half-written once the caller rolls back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from sqlalchemy.engine import Connection
+
+from tower import sqlfiles
+from tower.db import raw
+from tower.store.milestone import InvalidMilestone, Milestone, Rejected, normalise
+
+_INGEST = sqlfiles.load_raw(__file__, "sql/ingest.sql")
+_PROJECT = sqlfiles.load_raw(__file__, "sql/projections.sql")
+_PROJECTION_ORDER = ("project_order_headers", "project_order_lines", "project_shipments",
+                     "project_invoices", "project_payments", "project_returns",
+                     "project_order_state")
+
+
+@dataclass
+class IngestResult:
+    inserted: int = 0          # new milestones stored (including unparked ones)
+    duplicates: int = 0        # already stored (or repeated in the batch): counted once
+    parked: int = 0            # waiting for a reference to resolve
+    unparked: int = 0          # earlier parked events linked by this batch
+    rejected: list[Rejected] = field(default_factory=list)
+    touched_orders: set[str] = field(default_factory=set)
+
+    @property
+    def accepted(self) -> int:
+        return self.inserted + self.duplicates + self.parked
+
+
+def validate(records: Iterable[Milestone | dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Rejected]]:
+    good: list[dict[str, Any]] = []
+    bad: list[Rejected] = []
+    for record in records:
+        try:
+            good.append(normalise(record))
+        except InvalidMilestone as exc:
+            bad.append(Rejected(record, str(exc)))
+    return good, bad
+
+
+def _stage_row(row: dict[str, Any]) -> tuple[Any, ...]:
+    ref = row["ref"]
+    return (row["order_id"], row["source"], row["source_event_id"], row["kind"], row["occurred_at"],
+            row["line_no"], row["shipment_id"], row["invoice_id"], row["payment_id"], row["return_id"],
+            row["attrs"], ref.system if ref else None, ref.kind if ref else None, ref.value if ref else None)
+
+
+def ingest(conn: Connection, milestones: Iterable[Milestone | dict[str, Any]]) -> IngestResult:
+    """Store a batch of milestones and update the projections; see the module docstring."""
+    good, rejected = validate(milestones)
+    result = IngestResult(rejected=rejected)
+    if not good:
+        return result
+    pg = raw(conn)
+    with pg.cursor() as cur:
+        cur.execute(_INGEST["create_stage"])
+        with cur.copy(_INGEST["copy_stage"]) as copy:
+            for row in good:
+                copy.write_row(_stage_row(row))
+        cur.execute(_INGEST["register_identifiers"])
+        cur.execute(_INGEST["unpark"])
+        result.unparked = max(cur.rowcount, 0)
+        cur.execute(_INGEST["resolve_refs"])
+        cur.execute(_INGEST["dedupe_stage"])
+        cur.execute(_INGEST["park"])
+        result.parked = int(cur.fetchone()[0])
+        cur.execute(_INGEST["insert_milestones"])
+        result.inserted = int(cur.fetchone()[0])
+        # Every record of the batch (and every event unparked by it) was stored, parked, or
+        # was already known: the rest are duplicates, counted once.
+        result.duplicates = len(good) + result.unparked - result.inserted - result.parked
+        for name in _PROJECTION_ORDER:
+            cur.execute(_PROJECT[name])
+        cur.execute(_INGEST["mark_dirty"])
+        cur.execute(_INGEST["touched_orders"])
+        result.touched_orders = {r[0] for r in cur.fetchall()}
+    return result

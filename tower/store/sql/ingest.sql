@@ -1,0 +1,109 @@
+-- Statements of one ingest batch, run in order inside the caller's transaction.
+-- _ms_stage holds the batch; _touched the orders whose milestone set grew.
+
+-- name: create_stage
+CREATE TEMP TABLE IF NOT EXISTS _ms_stage (
+    order_id text, source text, source_event_id text, kind text, occurred_at timestamptz,
+    line_no integer, shipment_id text, invoice_id text, payment_id text, return_id text,
+    attrs jsonb, ref_system text, ref_kind text, ref_value text
+) ON COMMIT DROP;
+CREATE TEMP TABLE IF NOT EXISTS _touched (order_id text PRIMARY KEY) ON COMMIT DROP;
+TRUNCATE _ms_stage, _touched;
+
+-- name: copy_stage
+COPY _ms_stage (order_id, source, source_event_id, kind, occurred_at, line_no, shipment_id,
+                invoice_id, payment_id, return_id, attrs, ref_system, ref_kind, ref_value)
+FROM STDIN
+
+-- name: register_identifiers
+-- Keys each system knows for an order, learnt from the facts that name them.
+INSERT INTO identifiers (system, kind, value, order_id, object_id)
+SELECT DISTINCT ON (system, kind, value) system, kind, value, order_id, object_id
+FROM (
+    SELECT 'erp' AS system, 'order_no' AS kind, order_id AS value, order_id, NULL AS object_id, occurred_at
+    FROM _ms_stage WHERE order_id IS NOT NULL AND kind IN ('placed', 'amended')
+    UNION ALL
+    SELECT 'erp', 'customer_po', attrs->>'customer_po', order_id, NULL, occurred_at
+    FROM _ms_stage WHERE order_id IS NOT NULL AND kind IN ('placed', 'amended') AND attrs->>'customer_po' <> ''
+    UNION ALL
+    SELECT 'carrier', 'tracking_no', attrs->>'tracking_no', order_id, shipment_id, occurred_at
+    FROM _ms_stage WHERE order_id IS NOT NULL AND kind = 'shipped' AND attrs->>'tracking_no' <> ''
+    UNION ALL
+    SELECT 'finance', 'invoice_no', coalesce(attrs->>'invoice_no', invoice_id), order_id, invoice_id, occurred_at
+    FROM _ms_stage WHERE order_id IS NOT NULL AND kind = 'invoiced' AND coalesce(attrs->>'invoice_no', invoice_id) <> ''
+) k
+ORDER BY system, kind, value, occurred_at
+ON CONFLICT (system, kind, value) DO NOTHING;
+
+-- name: unpark
+-- Parked events whose reference is now known join this batch.
+WITH moved AS (
+    DELETE FROM parked_milestones p
+    USING identifiers i
+    WHERE i.system = p.ref_system AND i.kind = p.ref_kind AND i.value = p.ref_value
+    RETURNING p.milestone AS m, i.order_id, i.object_id, i.kind AS id_kind
+)
+INSERT INTO _ms_stage (order_id, source, source_event_id, kind, occurred_at, line_no, shipment_id,
+                       invoice_id, payment_id, return_id, attrs, ref_system, ref_kind, ref_value)
+SELECT order_id, m->>'source', m->>'source_event_id', m->>'kind', (m->>'occurred_at')::timestamptz,
+       (m->>'line_no')::integer,
+       coalesce(m->>'shipment_id', CASE WHEN id_kind = 'tracking_no' THEN object_id END),
+       coalesce(m->>'invoice_id', CASE WHEN id_kind = 'invoice_no' THEN object_id END),
+       m->>'payment_id', m->>'return_id', m->'attrs', m->>'ref_system', m->>'ref_kind', m->>'ref_value'
+FROM moved;
+
+-- name: resolve_refs
+UPDATE _ms_stage s
+SET order_id = coalesce(s.order_id, i.order_id),
+    shipment_id = coalesce(s.shipment_id, CASE WHEN i.kind = 'tracking_no' THEN i.object_id END),
+    invoice_id = coalesce(s.invoice_id, CASE WHEN i.kind = 'invoice_no' THEN i.object_id END)
+FROM identifiers i
+WHERE s.ref_system IS NOT NULL
+  AND i.system = s.ref_system AND i.kind = s.ref_kind AND i.value = s.ref_value;
+
+-- name: dedupe_stage
+-- The same fact twice in one batch counts once (a set has no duplicates).
+DELETE FROM _ms_stage a
+USING _ms_stage b
+WHERE a.source = b.source AND a.source_event_id = b.source_event_id AND a.ctid > b.ctid;
+
+-- name: park
+WITH parked AS (
+    INSERT INTO parked_milestones (source, source_event_id, ref_system, ref_kind, ref_value, milestone)
+    SELECT source, source_event_id, ref_system, ref_kind, ref_value,
+           jsonb_build_object('source', source, 'source_event_id', source_event_id, 'kind', kind,
+                              'occurred_at', occurred_at, 'line_no', line_no,
+                              'shipment_id', shipment_id, 'invoice_id', invoice_id,
+                              'payment_id', payment_id, 'return_id', return_id, 'attrs', attrs,
+                              'ref_system', ref_system, 'ref_kind', ref_kind, 'ref_value', ref_value)
+    FROM _ms_stage WHERE order_id IS NULL
+    ON CONFLICT (source, source_event_id) DO NOTHING
+    RETURNING 1
+), gone AS (
+    DELETE FROM _ms_stage WHERE order_id IS NULL RETURNING 1
+)
+SELECT (SELECT count(*) FROM parked), (SELECT count(*) FROM gone);
+
+-- name: insert_milestones
+-- ON CONFLICT DO NOTHING makes re-delivery harmless (source_event_id is unique per source, so
+-- one fact always resolves to the same order and the same key).
+WITH ins AS (
+    INSERT INTO milestones (order_id, source, source_event_id, kind, occurred_at, line_no,
+                            shipment_id, invoice_id, payment_id, return_id, attrs)
+    SELECT s.order_id, s.source, s.source_event_id, s.kind, s.occurred_at, s.line_no,
+           s.shipment_id, s.invoice_id, s.payment_id, s.return_id, s.attrs
+    FROM _ms_stage s
+    ON CONFLICT (order_id, source, source_event_id) DO NOTHING
+    RETURNING order_id
+), t AS (
+    INSERT INTO _touched SELECT DISTINCT order_id FROM ins ON CONFLICT DO NOTHING
+)
+SELECT count(*) FROM ins;
+
+-- name: mark_dirty
+INSERT INTO dirty_orders (order_id, marked_at)
+SELECT order_id, now() FROM _touched
+ON CONFLICT (order_id) DO UPDATE SET marked_at = excluded.marked_at;
+
+-- name: touched_orders
+SELECT order_id FROM _touched;
