@@ -23,7 +23,7 @@ from tower.store.milestone import InvalidMilestone, Milestone, Rejected, normali
 
 _INGEST = sqlfiles.load_raw(__file__, "sql/ingest.sql")
 _PROJECT = sqlfiles.load_raw(__file__, "sql/projections.sql")
-_PROJECTION_ORDER = ("project_order_headers", "project_order_lines", "project_shipments",
+_PROJECTION_ORDER = ("load_touched_milestones", "project_order_headers", "project_order_lines", "project_shipments",
                      "project_invoices", "project_payments", "project_returns",
                      "project_order_state")
 
@@ -76,7 +76,6 @@ def ingest(conn: Connection, milestones: Iterable[Milestone | dict[str, Any]]) -
         cur.execute(_INGEST["unpark"])
         result.unparked = max(cur.rowcount, 0)
         cur.execute(_INGEST["resolve_refs"])
-        cur.execute(_INGEST["dedupe_stage"])
         cur.execute(_INGEST["park"])
         result.parked = int(cur.fetchone()[0])
         cur.execute(_INGEST["insert_milestones"])

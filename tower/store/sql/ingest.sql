@@ -61,12 +61,6 @@ FROM identifiers i
 WHERE s.ref_system IS NOT NULL
   AND i.system = s.ref_system AND i.kind = s.ref_kind AND i.value = s.ref_value;
 
--- name: dedupe_stage
--- The same fact twice in one batch counts once (a set has no duplicates).
-DELETE FROM _ms_stage a
-USING _ms_stage b
-WHERE a.source = b.source AND a.source_event_id = b.source_event_id AND a.ctid > b.ctid;
-
 -- name: park
 WITH parked AS (
     INSERT INTO parked_milestones (source, source_event_id, ref_system, ref_kind, ref_value, milestone)
@@ -85,8 +79,8 @@ WITH parked AS (
 SELECT (SELECT count(*) FROM parked), (SELECT count(*) FROM gone);
 
 -- name: insert_milestones
--- ON CONFLICT DO NOTHING makes re-delivery harmless (source_event_id is unique per source, so
--- one fact always resolves to the same order and the same key).
+-- ON CONFLICT DO NOTHING makes re-delivery harmless, within a batch and across batches
+-- (source_event_id is unique per source, so one fact always resolves to the same key).
 WITH ins AS (
     INSERT INTO milestones (order_id, source, source_event_id, kind, occurred_at, line_no,
                             shipment_id, invoice_id, payment_id, return_id, attrs)

@@ -3,34 +3,40 @@
 -- "Latest" always means: latest occurred_at, then the fixed stage order, then source_event_id
 -- (never arrival order).
 
+-- name: load_touched_milestones
+-- Every milestone of every touched order, read once through the order-led primary key; the
+-- projections below all read this small table instead of the log.
+CREATE TEMP TABLE IF NOT EXISTS _tm (LIKE milestones) ON COMMIT DROP;
+TRUNCATE _tm;
+INSERT INTO _tm SELECT m.* FROM _touched t JOIN milestones m ON m.order_id = t.order_id;
+
 -- name: project_order_headers
-INSERT INTO orders AS o (
-    order_id, customer_po, customer_id, customer_name, customer_tier, channel, warehouse, region,
-    currency, requested_at, promised_at, placed_at, last_event_at, erp_last_heard_at,
-    wms_last_heard_at, carrier_last_heard_at, finance_last_heard_at, milestone_count, updated_at)
-SELECT t.order_id,
-       h.attrs->>'customer_po', h.attrs->>'customer_id', h.attrs->>'customer_name',
-       h.attrs->>'customer_tier', h.attrs->>'channel', h.attrs->>'warehouse', h.attrs->>'region',
-       h.attrs->>'currency', (h.attrs->>'requested_at')::timestamptz,
-       (h.attrs->>'promised_at')::timestamptz,
-       a.placed_at, a.last_event_at, a.erp, a.wms, a.carrier, a.finance, a.n, now()
-FROM _touched t
-CROSS JOIN LATERAL (
-    SELECT min(occurred_at) FILTER (WHERE kind = 'placed') AS placed_at,
+WITH a AS (
+    SELECT order_id,
+           min(occurred_at) FILTER (WHERE kind = 'placed') AS placed_at,
            max(occurred_at) AS last_event_at,
            max(occurred_at) FILTER (WHERE source = 'erp') AS erp,
            max(occurred_at) FILTER (WHERE source = 'wms') AS wms,
            max(occurred_at) FILTER (WHERE source = 'carrier') AS carrier,
            max(occurred_at) FILTER (WHERE source = 'finance') AS finance,
            count(*)::integer AS n
-    FROM milestones m WHERE m.order_id = t.order_id
-) a
-LEFT JOIN LATERAL (
-    SELECT m.attrs FROM milestones m
-    WHERE m.order_id = t.order_id AND m.kind IN ('placed', 'amended')
-    ORDER BY m.occurred_at DESC, (m.kind = 'amended') DESC, m.source_event_id DESC
-    LIMIT 1
-) h ON true
+    FROM _tm GROUP BY order_id
+), h AS (
+    SELECT DISTINCT ON (order_id) order_id, attrs
+    FROM _tm WHERE kind IN ('placed', 'amended')
+    ORDER BY order_id, occurred_at DESC, (kind = 'amended') DESC, source_event_id DESC
+)
+INSERT INTO orders AS o (
+    order_id, customer_po, customer_id, customer_name, customer_tier, channel, warehouse, region,
+    currency, requested_at, promised_at, placed_at, last_event_at, erp_last_heard_at,
+    wms_last_heard_at, carrier_last_heard_at, finance_last_heard_at, milestone_count, updated_at)
+SELECT a.order_id,
+       h.attrs->>'customer_po', h.attrs->>'customer_id', h.attrs->>'customer_name',
+       h.attrs->>'customer_tier', h.attrs->>'channel', h.attrs->>'warehouse', h.attrs->>'region',
+       h.attrs->>'currency', (h.attrs->>'requested_at')::timestamptz,
+       (h.attrs->>'promised_at')::timestamptz,
+       a.placed_at, a.last_event_at, a.erp, a.wms, a.carrier, a.finance, a.n, now()
+FROM a LEFT JOIN h USING (order_id)
 ON CONFLICT (order_id) DO UPDATE SET
     customer_po = excluded.customer_po, customer_id = excluded.customer_id,
     customer_name = excluded.customer_name, customer_tier = excluded.customer_tier,
@@ -47,8 +53,7 @@ ON CONFLICT (order_id) DO UPDATE SET
 WITH ev AS (
     SELECT m.order_id, m.kind, m.occurred_at, m.source_event_id, m.shipment_id,
            (l->>'line_no')::integer AS line_no, l
-    FROM _touched t
-    JOIN milestones m ON m.order_id = t.order_id
+    FROM _tm m
     CROSS JOIN LATERAL jsonb_array_elements(
         CASE WHEN jsonb_typeof(m.attrs->'lines') = 'array' THEN m.attrs->'lines'
              WHEN m.line_no IS NOT NULL THEN jsonb_build_array(
@@ -80,13 +85,13 @@ WITH ev AS (
            coalesce(sum((l->>'qty')::numeric) FILTER (WHERE kind = 'return_received'), 0) AS returned,
            coalesce(sum((l->>'qty')::numeric) FILTER (WHERE kind = 'credited'), 0) AS credited
     FROM ev GROUP BY order_id, line_no
+), delivered_shipments AS (
+    SELECT DISTINCT order_id, shipment_id FROM _tm WHERE kind = 'delivered' AND shipment_id IS NOT NULL
 ), delivered AS (
     -- A line is delivered by the quantity its delivered shipments carried.
     SELECT e.order_id, e.line_no, sum((e.l->>'qty')::numeric) AS qty
-    FROM ev e
-    WHERE e.kind = 'shipped' AND EXISTS (
-        SELECT 1 FROM milestones d
-        WHERE d.order_id = e.order_id AND d.shipment_id = e.shipment_id AND d.kind = 'delivered')
+    FROM ev e JOIN delivered_shipments d USING (order_id, shipment_id)
+    WHERE e.kind = 'shipped'
     GROUP BY e.order_id, e.line_no
 )
 INSERT INTO order_lines AS ol (
@@ -143,8 +148,7 @@ FROM (
            (array_agg(m.kind ORDER BY m.occurred_at DESC, m.kind DESC, m.source_event_id DESC)
                 FILTER (WHERE m.source = 'carrier'))[1] AS last_scan_kind,
            count(*) FILTER (WHERE m.kind = 'delivery_failed')::integer AS failed
-    FROM _touched t
-    JOIN milestones m ON m.order_id = t.order_id
+    FROM _tm m
     WHERE m.shipment_id IS NOT NULL
       AND m.kind IN ('packed', 'shipped', 'carrier_pickup', 'in_transit', 'delayed',
                      'out_for_delivery', 'delivery_failed', 'delivered')
@@ -177,8 +181,7 @@ FROM (
            (array_agg(m.shipment_id) FILTER (WHERE m.kind = 'invoiced' AND m.shipment_id IS NOT NULL))[1] AS shipment_id,
            min(m.occurred_at) FILTER (WHERE m.kind = 'invoiced') AS issued_at,
            coalesce(sum((m.attrs->>'amount')::numeric) FILTER (WHERE m.kind = 'paid'), 0) AS paid
-    FROM _touched t
-    JOIN milestones m ON m.order_id = t.order_id
+    FROM _tm m
     WHERE m.invoice_id IS NOT NULL AND m.kind IN ('invoiced', 'paid')
     GROUP BY m.order_id, m.invoice_id
 ) g
@@ -193,8 +196,7 @@ INSERT INTO payments AS p (payment_id, order_id, invoice_id, paid_at, amount, me
 SELECT DISTINCT ON (coalesce(m.payment_id, m.source_event_id))
        coalesce(m.payment_id, m.source_event_id), m.order_id, m.invoice_id, m.occurred_at,
        coalesce((m.attrs->>'amount')::numeric, 0), m.attrs->>'method'
-FROM _touched t
-JOIN milestones m ON m.order_id = t.order_id
+FROM _tm m
 WHERE m.kind = 'paid'
 ORDER BY coalesce(m.payment_id, m.source_event_id), m.occurred_at DESC, m.source_event_id DESC
 ON CONFLICT (payment_id) DO UPDATE SET
@@ -219,8 +221,7 @@ FROM (
            coalesce(sum(q.qty) FILTER (WHERE m.kind = 'return_received'), 0) AS qty_received,
            coalesce(sum((m.attrs->>'amount')::numeric) FILTER (WHERE m.kind = 'credited'), 0) AS credit_amount,
            (array_agg(m.attrs->>'reason') FILTER (WHERE m.attrs ? 'reason'))[1] AS reason
-    FROM _touched t
-    JOIN milestones m ON m.order_id = t.order_id
+    FROM _tm m
     LEFT JOIN LATERAL (
         SELECT sum((l->>'qty')::numeric) AS qty
         FROM jsonb_array_elements(CASE WHEN jsonb_typeof(m.attrs->'lines') = 'array'
@@ -280,13 +281,14 @@ FROM (
         SELECT coalesce(sum(amount), 0) AS amount, coalesce(sum(paid_amount), 0) AS paid
         FROM invoices i WHERE i.order_id = t.order_id
     ) inv ON true
-    CROSS JOIN LATERAL (
-        SELECT bool_or(kind = 'cancelled') AS cancelled,
+    JOIN (
+        SELECT order_id,
+               bool_or(kind = 'cancelled') AS cancelled,
                bool_or(kind = 'released') AS released,
                (array_agg(kind ORDER BY occurred_at DESC, (kind = 'credit_released') DESC,
                           source_event_id DESC)
                     FILTER (WHERE kind IN ('credit_hold', 'credit_released')))[1] AS credit_kind
-        FROM milestones mm WHERE mm.order_id = t.order_id
-    ) m
+        FROM _tm GROUP BY order_id
+    ) m ON m.order_id = t.order_id
 ) x
 WHERE o.order_id = x.order_id;

@@ -1,0 +1,140 @@
+"""Benchmark: tower's ingest against raw COPY into the same table and indexes.
+
+    python bench/ingest.py [--rows 1000000] [--batch 20000]
+
+Generates realistic milestones (order lives across ERP, WMS, carrier and finance, with carrier
+scans and payments addressed by tracking / invoice number), then in one run against one
+database: (1) COPY the rows straight into `milestones` (the raw baseline: no validation, no
+dedup, no projections), truncate, (2) tower's `ingest` in batches (validation, identifier
+resolution, dedup, projections of orders / lines / shipments / invoices / payments, dirty
+marks). Prints both rates and, as the last line, the ratio ingest / COPY (target >= 0.7).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Iterator
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import psycopg  # noqa: E402
+
+from bench._common import bench_database  # noqa: E402
+from tower.db import make_engine, raw  # noqa: E402
+from tower.store import ingest  # noqa: E402
+from tower.store.milestone import normalise  # noqa: E402
+
+T0 = datetime(2026, 9, 1, tzinfo=timezone.utc)
+WAREHOUSES = [("DAL-1", "South"), ("ATL-1", "East"), ("RNO-1", "West")]
+
+
+def order_events(n: int, rng: random.Random) -> list[dict]:
+    oid = f"SO-{n:08d}"
+    wh, region = WAREHOUSES[n % 3]
+    t = T0 + timedelta(minutes=n * 3 % 86400)
+    lines = [dict(line_no=i + 1, sku=f"SKU-{rng.randrange(5000):05d}", qty=rng.randint(1, 40),
+                  unit_price=round(rng.uniform(2, 90), 2), list_price=round(rng.uniform(2, 90), 2))
+             for i in range(rng.randint(1, 3))]
+    ship, trk, inv = f"{oid}-S1", f"1Z{n:010d}", f"INV-{n:08d}"
+    h = lambda x: (t + timedelta(hours=x)).isoformat()  # noqa: E731
+    ev = [
+        dict(source="erp", source_event_id=f"{oid}:p", kind="placed", order_id=oid, occurred_at=h(0),
+             attrs=dict(customer_id=f"C-{n % 900}", customer_name=f"Customer {n % 900}", customer_po=f"PO-{n}",
+                        channel=("web", "edi", "rep")[n % 3], warehouse=wh, region=region, currency="USD",
+                        promised_at=h(96), lines=lines)),
+        dict(source="erp", source_event_id=f"{oid}:a", kind="atp_confirmed", order_id=oid, occurred_at=h(0.1),
+             attrs=dict(lines=[dict(line_no=l["line_no"], qty=l["qty"]) for l in lines])),
+        dict(source="erp", source_event_id=f"{oid}:r", kind="released", order_id=oid, occurred_at=h(0.5)),
+    ]
+    ev += [dict(source="wms", source_event_id=f"{oid}:k{l['line_no']}", kind="picked", order_id=oid,
+                occurred_at=h(3), line_no=l["line_no"], attrs=dict(qty=l["qty"])) for l in lines]
+    shipped = [dict(line_no=l["line_no"], qty=l["qty"]) for l in lines]
+    ev += [
+        dict(source="wms", source_event_id=f"{oid}:s", kind="shipped", order_id=oid, occurred_at=h(6),
+             shipment_id=ship, attrs=dict(carrier="UPS", tracking_no=trk, lines=shipped)),
+        dict(source="carrier", source_event_id=f"{trk}:1", kind="carrier_pickup", occurred_at=h(8),
+             ref=dict(system="carrier", kind="tracking_no", value=trk)),
+        dict(source="carrier", source_event_id=f"{trk}:2", kind="delivered", occurred_at=h(40),
+             ref=dict(system="carrier", kind="tracking_no", value=trk)),
+        dict(source="finance", source_event_id=f"{inv}:i", kind="invoiced", order_id=oid, occurred_at=h(10),
+             invoice_id=inv, attrs=dict(invoice_no=inv, amount=sum(l["qty"] * l["unit_price"] for l in lines),
+                                        lines=[dict(line_no=l["line_no"], qty=l["qty"], unit_price=l["unit_price"]) for l in lines])),
+        dict(source="finance", source_event_id=f"{inv}:p", kind="paid", occurred_at=h(500),
+             ref=dict(system="finance", kind="invoice_no", value=inv), payment_id=f"PAY-{n}",
+             attrs=dict(amount=sum(l["qty"] * l["unit_price"] for l in lines))),
+    ]
+    for e in ev:
+        e["_order"] = oid  # for the baseline only: ingest ignores it and resolves refs itself
+    return ev
+
+
+def milestones(rows: int, seed: int = 1) -> Iterator[dict]:
+    rng = random.Random(seed)
+    n = made = 0
+    while made < rows:
+        for e in order_events(n, rng):
+            if made == rows:
+                return
+            yield e
+            made += 1
+        n += 1
+
+
+def raw_rows(events: list[dict]) -> list[tuple]:
+    """The same facts as COPY-ready tuples (refs pre-resolved: the baseline does no lookups)."""
+    out = []
+    for e in events:
+        row = normalise(e)
+        out.append((e["_order"], row["source"], row["source_event_id"], row["kind"], row["occurred_at"],
+                    row["line_no"], row["shipment_id"], row["invoice_id"], row["payment_id"], row["return_id"],
+                    row["attrs"]))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--batch", type=int, default=20_000)
+    args = ap.parse_args()
+    events = list(milestones(args.rows))
+    prepared = raw_rows(events)
+    with bench_database("tower_bench_ingest") as url:
+        engine = make_engine(url)
+        # 1. raw COPY baseline into the indexed milestones table
+        with engine.begin() as conn:
+            t = time.perf_counter()
+            with raw(conn).cursor() as cur, cur.copy(
+                    "COPY milestones (order_id, source, source_event_id, kind, occurred_at, line_no, shipment_id,"
+                    " invoice_id, payment_id, return_id, attrs) FROM STDIN") as copy:
+                for r in prepared:
+                    copy.write_row(r)
+        copy_s = time.perf_counter() - t
+        with engine.begin() as conn:
+            raw(conn).execute("TRUNCATE milestones")
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute("VACUUM ANALYZE milestones")
+        # 2. tower's ingest, batch by batch, one transaction each
+        t = time.perf_counter()
+        inserted = 0
+        for i in range(0, len(events), args.batch):
+            with engine.begin() as conn:
+                inserted += ingest(conn, events[i:i + args.batch]).inserted
+        ingest_s = time.perf_counter() - t
+        with engine.connect() as conn:
+            orders = raw(conn).execute("SELECT count(*) FROM orders").fetchone()[0]
+        engine.dispose()
+    copy_rate, ingest_rate = len(prepared) / copy_s, inserted / ingest_s
+    print(f"rows: {len(events):,}  orders: {orders:,}  batch: {args.batch:,}")
+    print(f"raw COPY into milestones:        {copy_rate:>10,.0f} rows/s  ({copy_s:.1f} s)")
+    print(f"tower ingest (dedup+projection): {ingest_rate:>10,.0f} rows/s  ({ingest_s:.1f} s)")
+    print(f"ratio ingest/COPY: {ingest_rate / copy_rate:.2f} (target >= 0.70)")
+
+
+if __name__ == "__main__":
+    main()
