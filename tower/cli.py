@@ -49,8 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue  # a part not built yet
+            if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
+                continue  # a part not installed in this checkout
             raise
         module.register(sub)
     return parser
