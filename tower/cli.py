@@ -31,6 +31,7 @@ _PLUGINS = (
     "collectors.cli",
     "collectors.sandbox.cli",
     "tower.rules.cli",
+    "tower.importers.cli",
 )
 
 
