@@ -165,7 +165,13 @@ CREATE TABLE public.exceptions (
     resolution text,
     reopen_count integer DEFAULT 0 NOT NULL,
     policy_version text,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    rule text,
+    escalate_at timestamp with time zone,
+    reason_code text,
+    fingerprint text,
+    resume_status text,
+    last_evaluated_at timestamp with time zone
 );
 
 --
@@ -265,7 +271,13 @@ CREATE TABLE public.order_lines (
     qty_credited numeric(12,2) DEFAULT 0 NOT NULL,
     unit_price numeric(12,4),
     list_price numeric(12,4),
-    invoiced_amount numeric(14,2) DEFAULT 0 NOT NULL
+    invoiced_amount numeric(14,2) DEFAULT 0 NOT NULL,
+    stage text,
+    waiting_on text,
+    qty_open numeric(12,2),
+    qty_to_invoice numeric(12,2),
+    qty_to_credit numeric(12,2),
+    evaluated_at timestamp with time zone
 );
 
 --
@@ -304,7 +316,12 @@ CREATE TABLE public.orders (
     carrier_last_heard_at timestamp with time zone,
     finance_last_heard_at timestamp with time zone,
     milestone_count integer DEFAULT 0 NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    at_risk_at timestamp with time zone,
+    escalate_at timestamp with time zone,
+    step_system text,
+    held_on text,
+    next_check_at timestamp with time zone
 );
 
 --
@@ -332,6 +349,16 @@ CREATE TABLE public.payments (
     paid_at timestamp with time zone,
     amount numeric(14,2) DEFAULT 0 NOT NULL,
     method text
+);
+
+--
+-- Name: policy_versions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.policy_versions (
+    version text NOT NULL,
+    loaded_at timestamp with time zone DEFAULT now() NOT NULL,
+    source_text text NOT NULL
 );
 
 --
@@ -364,6 +391,19 @@ CREATE TABLE public.returns (
 );
 
 --
+-- Name: rules_sweeps; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.rules_sweeps (
+    swept_at timestamp with time zone NOT NULL,
+    orders_due integer NOT NULL,
+    escalated integer NOT NULL,
+    unsnoozed integer NOT NULL,
+    stale_sources text[] DEFAULT '{}'::text[] NOT NULL,
+    seconds double precision NOT NULL
+);
+
+--
 -- Name: shipments; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -383,6 +423,17 @@ CREATE TABLE public.shipments (
     failed_attempts integer DEFAULT 0 NOT NULL,
     status text DEFAULT 'shipped'::text NOT NULL,
     lines jsonb DEFAULT '[]'::jsonb NOT NULL
+);
+
+--
+-- Name: source_thresholds; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.source_thresholds (
+    source text NOT NULL,
+    max_lag_minutes double precision NOT NULL,
+    policy_version text NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
 --
@@ -527,6 +578,13 @@ ALTER TABLE ONLY public.payments
     ADD CONSTRAINT payments_pkey PRIMARY KEY (payment_id);
 
 --
+-- Name: policy_versions policy_versions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.policy_versions
+    ADD CONSTRAINT policy_versions_pkey PRIMARY KEY (version);
+
+--
 -- Name: queue_snapshots queue_snapshots_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -541,11 +599,25 @@ ALTER TABLE ONLY public.returns
     ADD CONSTRAINT returns_pkey PRIMARY KEY (return_id);
 
 --
+-- Name: rules_sweeps rules_sweeps_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.rules_sweeps
+    ADD CONSTRAINT rules_sweeps_pkey PRIMARY KEY (swept_at);
+
+--
 -- Name: shipments shipments_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.shipments
     ADD CONSTRAINT shipments_pkey PRIMARY KEY (shipment_id);
+
+--
+-- Name: source_thresholds source_thresholds_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.source_thresholds
+    ADD CONSTRAINT source_thresholds_pkey PRIMARY KEY (source);
 
 --
 -- Name: teams teams_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -567,10 +639,28 @@ CREATE INDEX collector_runs_stream_idx ON public.collector_runs USING btree (sou
 CREATE INDEX dead_letters_open_idx ON public.dead_letters USING btree (source, stream) WHERE (status = 'open'::text);
 
 --
+-- Name: dirty_orders_marked_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dirty_orders_marked_at_idx ON public.dirty_orders USING btree (marked_at);
+
+--
+-- Name: exception_events_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX exception_events_at_idx ON public.exception_events USING btree (at);
+
+--
 -- Name: exception_events_exception_idx; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX exception_events_exception_idx ON public.exception_events USING btree (exception_id, at);
+
+--
+-- Name: exceptions_kind_status_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX exceptions_kind_status_idx ON public.exceptions USING btree (kind, status);
 
 --
 -- Name: exceptions_one_open_per_order_kind_idx; Type: INDEX; Schema: public; Owner: -
@@ -585,10 +675,22 @@ CREATE UNIQUE INDEX exceptions_one_open_per_order_kind_idx ON public.exceptions 
 CREATE INDEX exceptions_open_by_team_idx ON public.exceptions USING btree (team_id, priority DESC) WHERE (status <> 'resolved'::text);
 
 --
+-- Name: exceptions_open_due_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX exceptions_open_due_idx ON public.exceptions USING btree (due_at) WHERE ((status <> 'resolved'::text) AND (escalation_tier < 2));
+
+--
 -- Name: exceptions_order_idx; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX exceptions_order_idx ON public.exceptions USING btree (order_id);
+
+--
+-- Name: exceptions_snoozed_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX exceptions_snoozed_idx ON public.exceptions USING btree (snoozed_until) WHERE (status = 'snoozed'::text);
 
 --
 -- Name: identifiers_order_idx; Type: INDEX; Schema: public; Owner: -
@@ -639,6 +741,18 @@ CREATE INDEX orders_customer_name_trgm_idx ON public.orders USING gin (customer_
 CREATE INDEX orders_customer_po_idx ON public.orders USING btree (customer_po);
 
 --
+-- Name: orders_held_on_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX orders_held_on_idx ON public.orders USING btree (held_on) WHERE (held_on IS NOT NULL);
+
+--
+-- Name: orders_next_check_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX orders_next_check_idx ON public.orders USING btree (next_check_at) WHERE (next_check_at IS NOT NULL);
+
+--
 -- Name: orders_open_by_warehouse_stage_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -649,6 +763,12 @@ CREATE INDEX orders_open_by_warehouse_stage_idx ON public.orders USING btree (wa
 --
 
 CREATE INDEX orders_placed_at_idx ON public.orders USING btree (placed_at);
+
+--
+-- Name: orders_step_system_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX orders_step_system_idx ON public.orders USING btree (step_system) WHERE (step_system IS NOT NULL);
 
 --
 -- Name: parked_milestones_ref_idx; Type: INDEX; Schema: public; Owner: -

@@ -58,11 +58,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _plain_errors() -> tuple[type[BaseException], ...]:
+    from tower.clock import ClockError
     from tower.db import DatabaseUnavailable
     from tower.migrate import MigrationError
     from tower.pg import ClusterError
+    from tower.rules.policy import PolicyError
 
-    return (UserError, config.ConfigError, DatabaseUnavailable, ClusterError, MigrationError)
+    return (UserError, config.ConfigError, DatabaseUnavailable, ClusterError, MigrationError,
+            PolicyError, ClockError)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -52,7 +52,7 @@ SOURCES = ("erp", "wms", "carrier", "finance", "import")
 
 # Kinds whose attrs may carry `lines`: [{"line_no": int, "qty": number, ...}].
 LINE_KINDS = frozenset(
-    {"placed", "amended", "atp_short", "atp_confirmed", "pick_started", "picked", "packed",
+    {"placed", "amended", "priced", "atp_short", "atp_confirmed", "pick_started", "picked", "packed",
      "shipped", "invoiced", "return_requested", "return_received", "credited"}
 )
 

@@ -1,0 +1,77 @@
+"""Integration incidents: when a source is stale, one incident for it (not a flood of "late"
+exceptions), linked to the orders it holds and their value; when it catches up, the incident
+resolves itself and every order it held is evaluated again.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Iterable, Mapping
+
+from sqlalchemy.engine import Connection
+
+from tower import sqlfiles
+from tower.db import raw
+from tower.rules.facts import SourceFreshness
+from tower.rules.policy import Policy
+
+_SQL = sqlfiles.load_raw(__file__, "incidents.sql")
+KIND = "integration_incident"
+
+
+def open_incident(*, conn: Connection, fresh: SourceFreshness, policy: Policy, now: datetime) -> int:
+    """The id of the open incident for this stale source (opened now if there is none)."""
+    spec = policy.exceptions[KIND]
+    office = policy.calendars[policy.default_calendar]
+    sla, esc = float(spec["sla_hours"]), policy.escalation
+    detail = {"source": fresh.source, "last_ok_at": fresh.last_ok_at.isoformat() if fresh.last_ok_at else None,
+              "age_minutes": fresh.age_minutes, "threshold_minutes": fresh.threshold_minutes}
+    with raw(conn).cursor() as cur:
+        cur.execute(_SQL["open_incident"], {
+            "source": fresh.source, "severity": spec["severity"], "team": spec["team"],
+            "title": f"{fresh.source.upper()} data is stale", "detail": json.dumps(detail),
+            "now": now, "due_at": office.add_hours(now, sla * esc["lead"]),
+            "escalate_at": office.add_hours(now, sla * esc["manager"]), "version": policy.version})
+        return cur.fetchone()[0]
+
+
+def link_orders(*, conn: Connection, incident: int, order_ids: Iterable[str]) -> None:
+    ids = list(order_ids)
+    if ids:
+        with raw(conn).cursor() as cur:
+            cur.execute(_SQL["link_ids"], {"incident": incident, "ids": ids})
+
+
+def refresh(*, conn: Connection, incident: int, fresh: SourceFreshness, now: datetime) -> None:
+    with raw(conn).cursor() as cur:
+        cur.execute(_SQL["refresh_incident"], {
+            "incident": incident, "now": now, "age": fresh.age_minutes,
+            "title_prefix": f"{fresh.source.upper()} data {int(fresh.age_minutes or 0)} min old"})
+
+
+def sync_incidents(*, conn: Connection, freshness: Mapping[str, SourceFreshness], policy: Policy,
+                   now: datetime, hold: bool = True) -> dict[str, int]:
+    """Open/refresh an incident per stale source (holding and linking its orders when `hold`),
+    resolve the incidents of sources that are fresh again and re-queue the orders they held.
+    Returns {source: incident id} for the stale sources."""
+    incidents: dict[str, int] = {}
+    pg = raw(conn)
+    for source, fresh in freshness.items():
+        if not fresh.stale:
+            continue
+        incident = open_incident(conn=conn, fresh=fresh, policy=policy, now=now)
+        incidents[source] = incident
+        if hold:
+            with pg.cursor() as cur:
+                cur.execute(_SQL["hold_orders"], {"source": source, "words": fresh.words(),
+                                                  "incident": incident})
+        refresh(conn=conn, incident=incident, fresh=fresh, now=now)
+    recovered = [s for s, f in freshness.items() if not f.stale]
+    with pg.cursor() as cur:
+        cur.execute(_SQL["caught_up"], {"fresh": recovered})
+        for incident, source in cur.fetchall():
+            cur.execute(_SQL["resolve_incident"], {"incident": incident, "now": now,
+                                                   "version": policy.version})
+            cur.execute(_SQL["release_held"], {"source": source, "now": now})
+    return incidents

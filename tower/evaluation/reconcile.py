@@ -1,0 +1,108 @@
+"""Bring the exceptions of a batch of orders in line with what the rules found.
+
+For each (order, kind, subject):
+  found, open exception exists        -> refresh its facts, value and priority (no audit row);
+  found, latest one resolved          -> reopen it if it was auto-resolved (the condition
+                                         cleared and came back) or the deciding facts changed
+                                         (a person resolved it, then it happened again);
+                                         a person's resolution of the very same facts stands;
+  found, none                         -> open a new one (and record its escalation tier);
+  not found, open exception exists    -> auto-resolve it, unless its kind was held back
+                                         because a source it depends on is stale.
+Integration incidents are handled by `tower.evaluation.incidents`, never here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Sequence
+
+from psycopg.rows import dict_row
+from sqlalchemy.engine import Connection
+
+from tower import sqlfiles
+from tower.db import raw
+from tower.rules.facts import Finding, Outcome
+
+_SQL = sqlfiles.load_raw(__file__, "reconcile.sql")
+INCIDENT = "integration_incident"
+
+
+@dataclass
+class ReconcileResult:
+    opened: int = 0
+    refreshed: int = 0
+    reopened: int = 0
+    resolved: int = 0
+
+
+def _columns(rows: list[tuple[Finding, int | None, str | None]], *names: str) -> dict[str, list]:
+    out: dict[str, list] = {n: [] for n in names}
+    for finding, exception_id, order_id in rows:
+        for n in names:
+            if n == "exception_id":
+                out[n].append(exception_id)
+            elif n == "order_id":
+                out[n].append(order_id)
+            elif n == "team_id":
+                out[n].append(finding.team)
+            elif n == "detail":
+                out[n].append(json.dumps(finding.detail, default=str))
+            else:
+                out[n].append(getattr(finding, n))
+    return out
+
+
+def reconcile(*, conn: Connection, outcomes: Sequence[Outcome], now: datetime,
+              policy_version: str) -> ReconcileResult:
+    result = ReconcileResult()
+    if not outcomes:
+        return result
+    pg = raw(conn)
+    with pg.cursor(row_factory=dict_row) as cur:
+        cur.execute(_SQL["existing"], {"ids": [o.order_id for o in outcomes]})
+        existing = {(r["order_id"], r["kind"], r["subject"]): r for r in cur.fetchall()}
+    by_order: dict[str, list[tuple[tuple[str, str, str], dict]]] = {}
+    for key, ex in existing.items():
+        by_order.setdefault(key[0], []).append((key, ex))
+    new, fresh, again, cleared = [], [], [], []
+    for outcome in outcomes:
+        found = set()
+        for f in outcome.findings:
+            key = (outcome.order_id, f.kind, f.subject)
+            if key in found:
+                continue
+            found.add(key)
+            ex = existing.get(key)
+            if ex is None:
+                new.append((f, None, outcome.order_id))
+            elif ex["status"] != "resolved":
+                fresh.append((f, ex["exception_id"], outcome.order_id))
+            elif (ex["resolution"] or "").startswith("auto") or ex["fingerprint"] != f.fingerprint:
+                again.append((f, ex["exception_id"], outcome.order_id))
+        for key, ex in by_order.get(outcome.order_id, ()):
+            if (ex["status"] != "resolved" and key not in found
+                    and ex["kind"] != INCIDENT and ex["kind"] not in outcome.suppressed):
+                cleared.append(ex["exception_id"])
+    base = {"now": now, "version": policy_version}
+    with pg.cursor() as cur:
+        if new:
+            cur.execute(_SQL["insert"], params={**base, **_columns(
+                new, "order_id", "kind", "subject", "severity", "team_id", "title", "detail",
+                "value_at_risk", "due_at", "escalate_at", "rule", "fingerprint")})
+            result.opened = len(new)
+        if fresh:
+            cur.execute(_SQL["refresh"], params={**base, **_columns(
+                fresh, "exception_id", "title", "detail", "value_at_risk", "severity", "fingerprint")})
+            result.refreshed = cur.rowcount
+        if again:
+            cur.execute(_SQL["reopen"], params={**base, **_columns(
+                again, "exception_id", "title", "detail", "value_at_risk", "due_at", "escalate_at",
+                "fingerprint")})
+            result.reopened = cur.rowcount
+        if cleared:
+            cur.execute(_SQL["auto_resolve"], {**base, "ids": cleared})
+            result.resolved = cur.rowcount
+    return result

@@ -1,0 +1,122 @@
+-- Exceptions of a batch: open new ones, refresh open ones, reopen recurrences, auto-resolve
+-- Parameters are %(name)b (binary): text arrays sent as text would be escaped string by
+-- string in Python, which costs more than the UPDATE itself for a 5k batch.
+-- cleared ones. Every status change writes exception_events in the same statement.
+-- PRIORITY is the formula of tower/rules/context.py `priority`, in SQL over stored columns.
+
+-- name: existing
+-- Per (order, kind, subject): the open exception if there is one, else the latest resolved.
+SELECT DISTINCT ON (order_id, kind, subject)
+       exception_id, order_id, kind, subject, status, fingerprint, resolution
+FROM exceptions
+WHERE order_id = ANY(%(ids)b)
+ORDER BY order_id, kind, subject, (status <> 'resolved') DESC, exception_id DESC;
+
+-- name: insert
+WITH v AS (
+    SELECT * FROM unnest(%(order_id)b::text[], %(kind)b::text[], %(subject)b::text[],
+                         %(severity)b::text[], %(team_id)b::text[], %(title)b::text[],
+                         %(detail)b::text[], %(value_at_risk)b::numeric[],
+                         %(due_at)b::timestamptz[], %(escalate_at)b::timestamptz[],
+                         %(rule)b::text[], %(fingerprint)b::text[])
+        AS v(order_id, kind, subject, severity, team_id, title, detail, value_at_risk, due_at,
+             escalate_at, rule, fingerprint)
+), tiered AS (
+    SELECT v.*, CASE WHEN %(now)b >= escalate_at THEN 2 WHEN %(now)b >= due_at THEN 1 ELSE 0 END AS tier
+    FROM v
+), ins AS (
+    INSERT INTO exceptions (order_id, kind, subject, severity, status, team_id, title, detail,
+                            value_at_risk, priority, opened_at, due_at, escalate_at,
+                            escalation_tier, rule, fingerprint, policy_version,
+                            last_evaluated_at, updated_at)
+    SELECT order_id, kind, subject, severity, 'open', team_id, title, detail::jsonb, value_at_risk,
+           round(((CASE severity WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 ELSE 4 END)
+                  * log(10 + greatest(value_at_risk, 0))
+                  * (1 + tier + least(greatest(1 - floor(extract(epoch FROM (due_at - %(now)b)) / 3600.0) / 24.0, 0), 1)))::numeric, 4),
+           %(now)b, due_at, escalate_at, tier, rule, fingerprint, %(version)b, %(now)b, %(now)b
+    FROM tiered
+    ON CONFLICT (coalesce(order_id, ''), kind, subject) WHERE status <> 'resolved' DO NOTHING
+    RETURNING exception_id, rule, escalation_tier, team_id, severity
+)
+INSERT INTO exception_events (exception_id, at, actor, action, from_status, to_status, reason,
+                              detail, policy_version)
+SELECT exception_id, %(now)b, 'rules', 'opened', NULL, 'open', rule,
+       jsonb_build_object('severity', severity, 'team', team_id, 'escalation_tier', escalation_tier),
+       %(version)b
+FROM ins
+UNION ALL
+SELECT i.exception_id, %(now)b, 'rules', 'escalated', 'open', 'open', i.rule,
+       jsonb_build_object('tier', i.escalation_tier, 'to',
+                          CASE WHEN i.escalation_tier = 2 THEN t.manager_name ELSE t.lead_name END,
+                          'role', CASE WHEN i.escalation_tier = 2 THEN 'manager' ELSE 'team lead' END),
+       %(version)b
+FROM ins i LEFT JOIN teams t ON t.team_id = i.team_id
+WHERE i.escalation_tier > 0;
+
+-- name: refresh
+-- Open exceptions whose condition still holds and whose facts changed: new facts, value and
+-- priority; no audit row (nothing about the exception's lifecycle changed).
+UPDATE exceptions e
+SET title = v.title, detail = v.detail::jsonb, value_at_risk = v.value_at_risk,
+    severity = v.severity, fingerprint = v.fingerprint, last_evaluated_at = %(now)b,
+    policy_version = %(version)b,
+    priority = round(((CASE v.severity WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 ELSE 4 END)
+                      * log(10 + greatest(v.value_at_risk, 0))
+                      * (1 + e.escalation_tier
+                         + least(greatest(1 - floor(extract(epoch FROM (e.due_at - %(now)b)) / 3600.0) / 24.0, 0), 1)))::numeric, 4)
+FROM unnest(%(exception_id)b::bigint[], %(title)b::text[], %(detail)b::text[],
+            %(value_at_risk)b::numeric[], %(severity)b::text[], %(fingerprint)b::text[])
+     AS v(exception_id, title, detail, value_at_risk, severity, fingerprint)
+WHERE e.exception_id = v.exception_id AND e.status <> 'resolved'
+  AND e.exception_id = ANY(%(exception_id)b::bigint[])  -- reach rows by key, never hash the table
+  -- unchanged facts: leave the row alone (no churn, no trigger work downstream)
+  AND (e.fingerprint, e.title, e.value_at_risk, e.severity)
+      IS DISTINCT FROM (v.fingerprint, v.title, v.value_at_risk, v.severity);
+
+-- name: reopen
+WITH v AS (
+    SELECT * FROM unnest(%(exception_id)b::bigint[], %(title)b::text[], %(detail)b::text[],
+                         %(value_at_risk)b::numeric[], %(due_at)b::timestamptz[],
+                         %(escalate_at)b::timestamptz[], %(fingerprint)b::text[])
+        AS v(exception_id, title, detail, value_at_risk, due_at, escalate_at, fingerprint)
+), upd AS (
+    UPDATE exceptions e
+    SET status = 'open', resolved_at = NULL, resolution = NULL, acknowledged_at = NULL,
+        snoozed_until = NULL, reopen_count = e.reopen_count + 1, title = v.title,
+        detail = v.detail::jsonb, value_at_risk = v.value_at_risk, due_at = v.due_at,
+        escalate_at = v.escalate_at,
+        escalation_tier = CASE WHEN %(now)b >= v.escalate_at THEN 2 WHEN %(now)b >= v.due_at THEN 1 ELSE 0 END,
+        fingerprint = v.fingerprint, policy_version = %(version)b, last_evaluated_at = %(now)b,
+        updated_at = %(now)b
+    FROM v
+    WHERE e.exception_id = v.exception_id AND e.status = 'resolved'
+      AND e.exception_id = ANY(%(exception_id)b::bigint[])
+      AND NOT EXISTS (SELECT 1 FROM exceptions o
+                      WHERE coalesce(o.order_id, '') = coalesce(e.order_id, '') AND o.kind = e.kind
+                        AND o.subject = e.subject AND o.status <> 'resolved')
+    RETURNING e.exception_id, e.rule, e.escalation_tier
+)
+INSERT INTO exception_events (exception_id, at, actor, action, from_status, to_status, reason,
+                              detail, policy_version)
+SELECT exception_id, %(now)b, 'rules', 'reopened', 'resolved', 'open', 'condition recurred',
+       jsonb_build_object('rule', rule, 'escalation_tier', escalation_tier), %(version)b
+FROM upd;
+
+-- name: auto_resolve
+WITH old AS (
+    SELECT exception_id, status FROM exceptions
+    WHERE exception_id = ANY(%(ids)b) AND status <> 'resolved'
+    FOR UPDATE
+), upd AS (
+    UPDATE exceptions e
+    SET status = 'resolved', resolved_at = %(now)b, resolution = 'auto: condition cleared',
+        snoozed_until = NULL, last_evaluated_at = %(now)b, updated_at = %(now)b,
+        policy_version = %(version)b
+    FROM old WHERE e.exception_id = old.exception_id
+    RETURNING e.exception_id, old.status AS from_status
+)
+INSERT INTO exception_events (exception_id, at, actor, action, from_status, to_status, reason,
+                              detail, policy_version)
+SELECT exception_id, %(now)b, 'rules', 'resolved', from_status, 'resolved', 'condition cleared',
+       '{"auto": true}'::jsonb, %(version)b
+FROM upd;
