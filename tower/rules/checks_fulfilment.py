@@ -43,7 +43,7 @@ def credit_hold_aging(ctx: Ctx) -> None:
     if order["status"] != "open" or not order.get("credit_hold"):
         return
     hold = ctx.facts.latest("credit_hold")
-    start = hold["occurred_at"] if hold else order["placed_at"]
+    start = hold["occurred_at"] if hold else ctx.facts.started_at
     after = ctx.param("credit_hold_aging", "after_hours", 4)
     if not ctx.reached(ctx.office.add_hours(start, after)):
         return

@@ -48,6 +48,15 @@ class OrderFacts:
     def order_id(self) -> str:
         return self.order["order_id"]
 
+    @property
+    def started_at(self) -> datetime:
+        """When the order's story began: its placement, or — while the ERP's order has not
+        arrived yet (a WMS or carrier fact came first) — its earliest known fact."""
+        if self.order.get("placed_at") is not None:
+            return self.order["placed_at"]
+        times = [m["occurred_at"] for m in self.milestones if m.get("occurred_at") is not None]
+        return min(times) if times else self.order["last_event_at"]
+
     def latest(self, *kinds: str, source: str | None = None) -> dict[str, Any] | None:
         """The latest milestone of these kinds (occurred_at, then source_event_id)."""
         best = None

@@ -66,7 +66,7 @@ def _hold_step(facts: OrderFacts, eff: Effective) -> Step | None:
     order = facts.order
     if order.get("credit_hold"):
         hold = facts.latest("credit_hold")
-        start = hold["occurred_at"] if hold else order["placed_at"]
+        start = hold["occurred_at"] if hold else facts.started_at
         spec = eff.holds["credit_hold"]
         words = f"credit hold since {_since(eff.office_calendar, start)} — {eff.team(spec['team'])}"
         return Step("hold.credit_hold", spec, start, "credit_hold", words, _fact(hold))
@@ -76,7 +76,7 @@ def _hold_step(facts: OrderFacts, eff: Effective) -> Step | None:
     # shipped (partial shipment): the next step is inventory's, not the warehouse floor's.
     if short and order["stage"] in ("entered", "validated", "released", "picked", "packed"):
         atp = facts.latest("atp_short")
-        start = atp["occurred_at"] if atp else order["placed_at"]
+        start = atp["occurred_at"] if atp else facts.started_at
         spec = eff.holds["backorder"]
         expected = (atp or {}).get("attrs", {}).get("expected_at")
         lines = ", ".join(str(ln["line_no"]) for ln in short)
@@ -94,7 +94,7 @@ def _stage_step(facts: OrderFacts, eff: Effective) -> Step | None:
         return None
     spec = eff.stages[stage]
     entry = facts.latest(*STAGE_ENTRY[stage])
-    start = entry["occurred_at"] if entry else order["placed_at"]
+    start = entry["occurred_at"] if entry else facts.started_at
     cal = eff.calendar_for(spec)
     where = f" at {order['warehouse']}" if spec.get("calendar") == "warehouse" and order.get("warehouse") else ""
     due_from = None
@@ -116,7 +116,7 @@ def _return_step(facts: OrderFacts, eff: Effective) -> Step | None:
         return None
     ret = open_returns[0]
     state = "received" if ret.get("received_at") else "requested"
-    start = ret.get("received_at") or ret.get("requested_at") or facts.order["placed_at"]
+    start = ret.get("received_at") or ret.get("requested_at") or facts.facts.started_at
     spec = eff.returns[state]
     words = (f"return {ret['return_id']}: waiting on {spec['waiting_on']} since "
              f"{_since(eff.calendar_for(spec), start)}")
