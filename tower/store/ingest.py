@@ -7,7 +7,8 @@ identifiers are learnt, references resolved (or the event parked until they can 
 milestones inserted with ON CONFLICT DO NOTHING (idempotent), and the projections of every
 touched order recomputed from the full set of its milestones (order-independent), then the
 order is marked for the rules worker. Nothing here commits: a failure anywhere leaves nothing
-half-written once the caller rolls back.
+half-written once the caller rolls back. Database failures come out as
+`tower.store.errors.StoreError` (`RetryableStoreError` for a conflict with a concurrent batch).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from tower import sqlfiles
 from tower.db import raw
+from tower.store.errors import DRIVER_ERRORS, translate
 from tower.store.milestone import InvalidMilestone, Milestone, Rejected, normalise
 
 _INGEST = sqlfiles.load_raw(__file__, "sql/ingest.sql")
@@ -66,7 +68,14 @@ def ingest(conn: Connection, milestones: Iterable[Milestone | dict[str, Any]]) -
     result = IngestResult(rejected=rejected)
     if not good:
         return result
-    pg = raw(conn)
+    try:
+        _write(raw(conn), good, result)
+    except DRIVER_ERRORS as exc:
+        raise translate(exc) from exc
+    return result
+
+
+def _write(pg, good: list[dict[str, Any]], result: IngestResult) -> None:
     with pg.cursor() as cur:
         cur.execute(_INGEST["create_stage"])
         with cur.copy(_INGEST["copy_stage"]) as copy:
@@ -83,9 +92,12 @@ def ingest(conn: Connection, milestones: Iterable[Milestone | dict[str, Any]]) -
         # Every record of the batch (and every event unparked by it) was stored, parked, or
         # was already known: the rest are duplicates, counted once.
         result.duplicates = len(good) + result.unparked - result.inserted - result.parked
+        # Concurrent batches touching the same orders take them in one (sorted) order, and
+        # mark them dirty before touching their projections, so neither another batch nor
+        # the rules worker (which holds dirty marks, then updates orders) can deadlock with us.
+        cur.execute(_INGEST["lock_touched"])
+        cur.execute(_INGEST["mark_dirty"])
         for name in _PROJECTION_ORDER:
             cur.execute(_PROJECT[name])
-        cur.execute(_INGEST["mark_dirty"])
         cur.execute(_INGEST["touched_orders"])
         result.touched_orders = {r[0] for r in cur.fetchall()}
-    return result

@@ -94,9 +94,13 @@ WITH ins AS (
 )
 SELECT count(*) FROM ins;
 
+-- name: lock_touched
+SELECT count(pg_advisory_xact_lock(hashtextextended(order_id, 7201117)))
+FROM (SELECT order_id FROM _touched ORDER BY order_id) t;
+
 -- name: mark_dirty
 INSERT INTO dirty_orders (order_id, marked_at)
-SELECT order_id, now() FROM _touched
+SELECT order_id, now() FROM _touched ORDER BY order_id
 ON CONFLICT (order_id) DO UPDATE SET marked_at = excluded.marked_at;
 
 -- name: touched_orders

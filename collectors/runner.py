@@ -1,0 +1,256 @@
+"""One run of one stream: bookmark → fetch (with overlap) → map → ingest + dead letters +
+bookmark in ONE transaction per page.
+
+Why per page: a backlog of a million records is never held in memory, and a crash loses at
+most the page in flight (its transaction rolls back; the bookmark still points before it).
+Why the bookmark is the source's own change time (the replication key), capped at the poll's
+start, and re-read with an inclusive overlap: ids and our own ingest time follow our order, not
+the source's commit order (STYLE habit 12). Re-reading is safe because the store's writes are
+idempotent on (source, source_event_id) — at-least-once delivery, exactly-once effect.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+
+from sqlalchemy.engine import Engine
+
+from collectors.http import FatalSourceError, SourceError
+from collectors.locks import try_lock
+from collectors.pipeline import read_ahead
+from collectors.stream import SkipRecord, Stream
+from tower import clock
+from tower.store import bookmarks, collector_runs, dead_letters
+from tower.store.collector_runs import RunCounts
+from tower.store.dead_letters import DeadLetter
+from tower.store.errors import RetryableStoreError
+from tower.store.ingest import ingest
+from tower.store.milestone import Milestone, parse_time
+
+log = logging.getLogger(__name__)
+PAGE_ATTEMPTS = 6
+
+
+@dataclass
+class RunResult:
+    source: str
+    stream: str
+    status: str                 # ok | failed | fatal | skipped (another process holds the stream)
+    counts: RunCounts = field(default_factory=RunCounts)
+    error: str | None = None
+    pages: int = 0
+    run_id: int | None = None
+
+    @property
+    def records(self) -> int:
+        return self.counts.records_fetched
+
+
+@dataclass
+class _Mapped:
+    milestones: list[Milestone] = field(default_factory=list)
+    letters: list[DeadLetter] = field(default_factory=list)
+    origin: dict[int, tuple[str, Any]] = field(default_factory=dict)  # id(milestone) → (record key, record)
+    good_keys: set[str] = field(default_factory=set)
+    newest: datetime | None = None
+
+
+def map_page(stream: Stream, records: list[Any]) -> _Mapped:
+    """Map a page: milestones for the good records, dead letters (with reasons) for the bad."""
+    out = _Mapped()
+    for record in records:
+        key = stream.record_key(record)
+        try:
+            when = stream.record_time(record)
+            # Read is read, good or bad: a bad record is kept in dead letters, so the bookmark
+            # may pass it (otherwise a page of bad records would be re-read on every poll).
+            out.newest = when if out.newest is None or when > out.newest else out.newest
+        except SkipRecord:
+            pass  # no usable change time: it cannot move the bookmark
+        try:
+            _, milestones = stream.map(record)
+        except SkipRecord as exc:
+            out.letters.append(DeadLetter(stream.source, stream.name, key, record, exc.reason))
+            continue
+        except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+            # A shape the mapping did not foresee: keep the record and say so, never crash the run.
+            out.letters.append(DeadLetter(stream.source, stream.name, key, record,
+                                          f"mapping failed: {type(exc).__name__}: {exc}"))
+            continue
+        out.good_keys.add(key)
+        for milestone in milestones:
+            out.milestones.append(milestone)
+            out.origin[id(milestone)] = (key, record)
+    return out
+
+
+def write_page(conn: Any, stream: Stream, mapped: _Mapped, *, now: datetime) -> tuple[int, int]:
+    """Ingest the mapped milestones and record dead letters (store rejections included), in the
+    caller's transaction. Returns (milestones written, dead letters new or refreshed)."""
+    result = ingest(conn, mapped.milestones)
+    letters = list(mapped.letters)
+    rejected_keys: set[str] = set()
+    for rejected in result.rejected:
+        key, record = mapped.origin.get(id(rejected.record), (None, None))
+        if key is None or key in rejected_keys:
+            continue
+        rejected_keys.add(key)
+        letters.append(DeadLetter(stream.source, stream.name, key, record,
+                                  f"rejected by the store: {rejected.reason}"))
+    dead_letters.record(conn=conn, letters=letters, now=now)
+    good = sorted(mapped.good_keys - rejected_keys)
+    dead_letters.resolve_seen(conn=conn, source=stream.source, stream=stream.name, keys=good, now=now)
+    if stream.replication_key in stream.natural_key:
+        dead_letters.supersede(conn=conn, source=stream.source, stream=stream.name, keys=good, now=now)
+    return result.inserted + result.parked, len(letters)
+
+
+def _since(value: dict[str, Any] | None, stream: Stream) -> datetime | None:
+    if not value or not value.get("since"):
+        return None
+    return parse_time(value["since"], "bookmark") - stream.overlap
+
+
+def run_stream(engine: Engine, stream: Stream, *, now: Callable[[], datetime] = clock.now,
+               stop: threading.Event | None = None, max_pages: int | None = None) -> RunResult:
+    """Run one stream once under its lock (see collectors.locks). Never raises for a source
+    error: the status and error text land in collector_runs and in the result."""
+    with try_lock(engine, stream.key) as held:
+        if not held:
+            return RunResult(stream.source, stream.name, "skipped",
+                             error="another collector process is running this stream")
+        return _run_locked(engine, stream, now=now, stop=stop, max_pages=max_pages)
+
+
+def _run_locked(engine: Engine, stream: Stream, *, now: Callable[[], datetime],
+                stop: threading.Event | None, max_pages: int | None) -> RunResult:
+    poll_start = now()
+    with engine.begin() as conn:
+        bookmark = bookmarks.get(conn=conn, source=stream.source, stream=stream.name)
+        run_id = collector_runs.start(conn=conn, source=stream.source, stream=stream.name,
+                                      started_at=poll_start)
+        # We hold the stream's lock, so any other 'running' row was left by a dead process.
+        collector_runs.mark_interrupted(conn=conn, source=stream.source, stream=stream.name,
+                                        now=poll_start, keep_run_id=run_id)
+        last_newest = collector_runs.newest_source_at(conn=conn, source=stream.source, stream=stream.name)
+    result = RunResult(stream.source, stream.name, "ok", run_id=run_id)
+    counts = result.counts
+    counts.newest_source_at = last_newest
+    mark = parse_time(bookmark["since"], "bookmark") if bookmark and bookmark.get("since") else None
+    try:
+        pages = read_ahead(stream.fetch(_since(bookmark, stream)), lambda page: (page, map_page(stream, page)),
+                           stop=stop)
+        for records, mapped in pages:
+            for attempt in range(PAGE_ATTEMPTS):
+                try:
+                    mark = _commit_page(engine, stream, mapped, records, run_id, counts, mark,
+                                        poll_start, now())
+                    break
+                except RetryableStoreError as exc:
+                    # A conflict with a concurrent transaction; the page's transaction rolled
+                    # back whole, so simply doing the page again is safe.
+                    if attempt + 1 == PAGE_ATTEMPTS:
+                        raise
+                    log.info("%s: page retried after SQLSTATE %s", stream.key, exc.sqlstate)
+                    time.sleep(random.uniform(0.05, 0.5) * (attempt + 1))
+            result.pages += 1
+            if (stop is not None and stop.is_set()) or (max_pages and result.pages >= max_pages):
+                pages.close()  # stop reading ahead
+                break  # the page is committed; the next run resumes from the bookmark
+    except FatalSourceError as exc:
+        result.status, result.error = "fatal", str(exc)
+    except SourceError as exc:
+        result.status, result.error = "failed", str(exc)
+    except Exception as exc:  # a bug or a database error: record it, then let the caller see it
+        result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"
+        _finish(engine, result, now())
+        raise
+    _finish(engine, result, now())
+    if result.status != "ok":
+        log.warning("%s: %s: %s", stream.key, result.status, result.error)
+    return result
+
+
+def _commit_page(engine: Engine, stream: Stream, mapped: _Mapped, records: list[Any], run_id: int,
+                 counts: RunCounts, mark: datetime | None, poll_start: datetime,
+                 page_now: datetime) -> datetime | None:
+    """One transaction: milestones, dead letters, the new bookmark and the run's counters."""
+    with engine.begin() as conn:
+        written, letters = write_page(conn, stream, mapped, now=page_now)
+        newest = counts.newest_source_at
+        if mapped.newest is not None:
+            # Never past the poll's start: a change stamped later may still be in flight.
+            candidate = min(mapped.newest, poll_start)
+            mark = candidate if mark is None or candidate > mark else mark
+            newest = max(filter(None, (newest, mapped.newest)))
+        if mark is not None:
+            bookmarks.put(conn=conn, source=stream.source, stream=stream.name,
+                          value={"since": mark.isoformat()}, now=page_now)
+        page_counts = RunCounts(counts.records_fetched + len(records), counts.milestones_written + written,
+                                counts.dead_letters + letters, newest)
+        collector_runs.progress(conn=conn, run_id=run_id, counts=page_counts)
+    # Only after the commit: a retried page must not count twice.
+    counts.records_fetched, counts.milestones_written = page_counts.records_fetched, page_counts.milestones_written
+    counts.dead_letters, counts.newest_source_at = page_counts.dead_letters, page_counts.newest_source_at
+    return mark
+
+
+def _finish(engine: Engine, result: RunResult, finished_at: datetime) -> None:
+    with engine.begin() as conn:
+        collector_runs.finish(conn=conn, run_id=result.run_id, status=result.status,
+                              counts=result.counts, finished_at=finished_at, error=result.error)
+
+
+@dataclass
+class ReplayResult:
+    replayed: int = 0
+    failed: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+
+def replay_dead_letters(engine: Engine, resolve: Callable[[str, str], Stream | None], *,
+                        ids: list[int] | None = None, source: str | None = None,
+                        now: Callable[[], datetime] = clock.now, batch: int = 200) -> ReplayResult:
+    """Map stored dead-letter payloads again with the current mapping. A letter that now maps and
+    is accepted by the store is ingested and marked replayed (same transaction); one that still
+    fails keeps its row, with retry_count + 1, last_seen_at and the newest reason.
+    `resolve(source, stream)` gives the stream whose mapping applies."""
+    out = ReplayResult()
+    after = 0
+    while True:
+        with engine.begin() as conn:
+            letters = dead_letters.take_for_replay(conn=conn, ids=ids, source=source, after=after, limit=batch)
+            if not letters:
+                return out
+            stamp = now()
+            for letter in letters:
+                after = letter["dead_letter_id"]
+                reason = _replay_one(conn, resolve(letter["source"], letter["stream"]), letter)
+                if reason is None:
+                    dead_letters.mark_replayed(conn=conn, dead_letter_id=after, now=stamp)
+                    out.replayed += 1
+                else:
+                    dead_letters.bump_retry(conn=conn, dead_letter_id=after, reason=reason, now=stamp)
+                    out.failed += 1
+                    out.reasons.append(f"#{after} {letter['source']}/{letter['stream']}: {reason}")
+
+
+def _replay_one(conn: Any, stream: Stream | None, letter: dict[str, Any]) -> str | None:
+    if stream is None:
+        return f"no stream named {letter['source']}/{letter['stream']} any more"
+    try:
+        _, milestones = stream.map(letter["payload"])
+    except SkipRecord as exc:
+        return exc.reason
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+        return f"mapping failed: {type(exc).__name__}: {exc}"
+    result = ingest(conn, milestones)
+    if result.rejected:
+        return f"rejected by the store: {result.rejected[0].reason}"
+    return None

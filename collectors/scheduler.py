@@ -1,0 +1,184 @@
+"""The collector process: APScheduler in its own process, never inside a web worker.
+
+One job per stream (`max_instances=1` so a stream never overlaps itself, `coalesce=True` so
+missed runs collapse into one). Each stream runs under its Postgres advisory lock, so a second
+collector process skips streams the first is running. A failing stream backs off (exponential,
+capped) before it re-raises, so it cannot crash-loop; other streams keep their own schedule, so
+a source that is down never stops the others. SIGTERM/SIGINT stop taking new runs, let the
+current ones finish their page and exit.
+
+The process also runs the tower's other periodic work: the rules worker (every few seconds),
+the SLA sweep and the queue snapshot (every minute). Those parts are written elsewhere and are
+imported when present; a missing one is logged once, never fatal.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import signal
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Sequence
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy.engine import Engine
+
+from collectors.locks import try_lock
+from collectors.runner import RunResult, run_stream
+from collectors.stream import Stream
+from tower import clock
+
+log = logging.getLogger(__name__)
+
+WORKER_SECONDS = 3.0
+SWEEP_SECONDS = 60.0
+SNAPSHOT_SECONDS = 60.0
+MAX_BACKOFF = 300.0
+
+
+class StreamFailed(RuntimeError):
+    """A stream run did not succeed (raised after the backoff, so APScheduler logs it)."""
+
+
+@dataclass
+class BackoffJob:
+    """A job body that, after a failure, waits (exponential, capped) before it re-raises, so a
+    broken stream or job cannot crash-loop; a stop request ends the wait at once."""
+
+    name: str
+    body: Callable[[], Any]
+    base_seconds: float
+    stop: threading.Event
+    failures: int = 0
+
+    def backoff_seconds(self) -> float:
+        return min(MAX_BACKOFF, self.base_seconds * 2 ** min(self.failures, 10))
+
+    def failed(self, error: str) -> StreamFailed:
+        self.failures += 1
+        wait = self.backoff_seconds()
+        log.warning("%s failed (%d in a row); backing off %.0fs: %s", self.name, self.failures, wait, error)
+        # Waiting inside the job (max_instances=1) holds back this job only.
+        self.stop.wait(wait)
+        return StreamFailed(f"{self.name}: {error}")
+
+    def __call__(self) -> Any:
+        if self.stop.is_set():
+            return None
+        try:
+            value = self.body()
+        except StreamFailed as exc:
+            raise self.failed(str(exc)) from None
+        except Exception as exc:  # a database error or a bug: the same backoff
+            raise self.failed(f"{type(exc).__name__}: {exc}") from exc
+        self.failures = 0
+        return value
+
+
+class StreamJob(BackoffJob):
+    """The job body of one stream: a run that ends failed or fatal counts as a failure."""
+
+    def __init__(self, engine: Engine, stream: Stream, stop: threading.Event) -> None:
+        super().__init__(stream.key, self._run, stream.schedule_seconds, stop)
+        self.engine, self.stream = engine, stream
+        self.last: RunResult | None = None
+
+    def _run(self) -> RunResult:
+        result = run_stream(self.engine, self.stream, stop=self.stop)
+        self.last = result
+        if result.status not in ("ok", "skipped"):
+            raise StreamFailed(f"{result.status}: {result.error}")
+        return result
+
+
+def _optional(module: str, attr: str) -> Callable[..., Any] | None:
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        log.warning("%s.%s is not available (%s); its job is not scheduled", module, attr, exc)
+        return None
+
+
+def _locked(engine: Engine, name: str, body: Callable[[], Any]) -> Callable[[], Any]:
+    """Run `body` only in the one collector process that holds the lock `name` right now."""
+    def job() -> Any:
+        with try_lock(engine, name) as held:
+            return body() if held else None
+    return job
+
+
+def housekeeping_jobs(engine: Engine) -> list[tuple[str, float, Callable[[], Any]]]:
+    """(name, seconds, callable) for the rules worker, the sweep and the queue snapshot."""
+    jobs: list[tuple[str, float, Callable[[], Any]]] = []
+    run_once = _optional("tower.evaluation.worker", "run_once")
+    if run_once is not None:
+        # SKIP LOCKED in the worker lets several processes share the work: no lock needed.
+        jobs.append(("rules-worker", WORKER_SECONDS, lambda: run_once(engine, now=clock.now())))
+    run_sweep = _optional("tower.evaluation.sweep", "run_sweep")
+    if run_sweep is not None:
+        jobs.append(("rules-sweep", SWEEP_SECONDS,
+                     _locked(engine, "jobs/sweep", lambda: run_sweep(engine, now=clock.now()))))
+    take_snapshot = _optional("tower.store.snapshots", "take_snapshot")
+    if take_snapshot is not None:
+        def snapshot() -> int:
+            with engine.begin() as conn:
+                return take_snapshot(conn, now=clock.now())
+        jobs.append(("queue-snapshot", SNAPSHOT_SECONDS, _locked(engine, "jobs/snapshot", snapshot)))
+    return jobs
+
+
+def build_scheduler(engine: Engine, streams: Sequence[Stream], stop: threading.Event, *,
+                    housekeeping: bool = True) -> BlockingScheduler:
+    extra = housekeeping_jobs(engine) if housekeeping else []
+    scheduler = BlockingScheduler(
+        executors={"default": ThreadPoolExecutor(max_workers=len(streams) + len(extra) + 1)},
+        job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
+        timezone="UTC",
+    )
+    for stream in streams:
+        # First run now, so a fresh start catches up at once instead of after one interval.
+        scheduler.add_job(StreamJob(engine, stream, stop), "interval", seconds=stream.schedule_seconds,
+                          id=stream.key, name=stream.key, next_run_time=clock_now_real(),
+                          max_instances=1, coalesce=True)
+    for name, seconds, body in extra:
+        scheduler.add_job(BackoffJob(name, body, seconds, stop), "interval", seconds=seconds, id=name, name=name,
+                          next_run_time=clock_now_real(), max_instances=1, coalesce=True)
+    return scheduler
+
+
+def clock_now_real() -> datetime:
+    """APScheduler schedules in real seconds, whatever speed the business clock runs at."""
+    return datetime.now(timezone.utc)
+
+
+def run_forever(engine: Engine, streams: Sequence[Stream], *, housekeeping: bool = True) -> None:
+    """Block until SIGTERM/SIGINT; then finish the current runs and return."""
+    stop = threading.Event()
+    scheduler = build_scheduler(engine, streams, stop, housekeeping=housekeeping)
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        if stop.is_set():
+            return
+        log.info("signal %d: finishing the current runs, then exiting", signum)
+        stop.set()
+        # Shut down from another thread: the handler runs on the main thread, which may be
+        # inside the scheduler holding its locks. shutdown(wait=True) lets in-flight runs
+        # finish their page (they see `stop`), then wakes the main loop so start() returns.
+        threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, name="shutdown").start()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    log.info("collecting %d streams: %s", len(streams), ", ".join(s.key for s in streams))
+    scheduler.start()
+    for thread in threading.enumerate():
+        if thread.name == "shutdown":
+            thread.join()
+    log.info("collector stopped")
+
+
+def run_once(engine: Engine, streams: Sequence[Stream]) -> list[RunResult]:
+    """Run every stream once, in order (for `tower collect --once`, tests and benches)."""
+    return [run_stream(engine, stream) for stream in streams]
