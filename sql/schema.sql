@@ -449,6 +449,25 @@ CREATE TABLE public.teams (
 );
 
 --
+-- Name: users; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.users (
+    username text NOT NULL,
+    display_name text DEFAULT ''::text NOT NULL,
+    password_hash text NOT NULL,
+    role text NOT NULL,
+    warehouses text[],
+    time_zone text DEFAULT 'UTC'::text NOT NULL,
+    active boolean DEFAULT true NOT NULL,
+    is_demo boolean DEFAULT false NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_login_at timestamp with time zone,
+    CONSTRAINT users_role_check CHECK ((role = ANY (ARRAY['cs'::text, 'supervisor'::text, 'finance'::text, 'executive'::text, 'admin'::text]))),
+    CONSTRAINT users_username_check CHECK ((username ~ '^[a-z0-9][a-z0-9._-]{1,62}$'::text))
+);
+
+--
 -- Name: collector_runs run_id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -627,6 +646,13 @@ ALTER TABLE ONLY public.teams
     ADD CONSTRAINT teams_pkey PRIMARY KEY (team_id);
 
 --
+-- Name: users users_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.users
+    ADD CONSTRAINT users_pkey PRIMARY KEY (username);
+
+--
 -- Name: collector_runs_stream_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -705,6 +731,12 @@ CREATE INDEX identifiers_order_idx ON public.identifiers USING btree (order_id);
 CREATE INDEX identifiers_value_idx ON public.identifiers USING btree (value);
 
 --
+-- Name: identifiers_value_prefix_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX identifiers_value_prefix_idx ON public.identifiers USING btree (value text_pattern_ops);
+
+--
 -- Name: invoices_invoice_no_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -727,6 +759,12 @@ CREATE INDEX milestones_recorded_at_idx ON public.milestones USING btree (record
 --
 
 CREATE INDEX milestones_timeline_idx ON public.milestones USING btree (order_id, occurred_at);
+
+--
+-- Name: orders_customer_name_placed_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX orders_customer_name_placed_idx ON public.orders USING btree (customer_name, placed_at DESC);
 
 --
 -- Name: orders_customer_name_trgm_idx; Type: INDEX; Schema: public; Owner: -

@@ -1,0 +1,153 @@
+"""Pieces of the exceptions page: the filter bar (its values come from the URL), the grid's
+columns and rows, the actions panel and the history panel."""
+
+from __future__ import annotations
+
+import dash_mantine_components as dmc
+import pandas as pd
+from dash import dcc, html
+
+from tower.components import shell, status
+from tower.components.timefmt import fmt, warehouse_zones
+from tower.data.exceptions import SLA_STATES, Filters
+
+SEVERITIES = ["critical", "high", "medium", "low"]
+STATUSES = ["open", "acknowledged", "in_progress", "on_hold", "snoozed"]
+SNOOZE_HOURS = [("1", "1 hour"), ("4", "4 hours"), ("24", "1 day"), ("72", "3 days"), ("168", "1 week")]
+
+
+def _options(values, labels: dict[str, str] | None = None) -> list[dict[str, str]]:
+    return [{"value": v, "label": (labels or {}).get(v, v.replace("_", " "))} for v in values]
+
+
+def filter_bar(f: Filters, facets: dict[str, list[str]]) -> dmc.Paper:
+    """Filter controls showing `f` (from the URL); Apply writes them back into the URL."""
+    def multi(id_: str, label: str, values, chosen, labels=None) -> dmc.MultiSelect:
+        data = _options(sorted(set(values) | set(chosen)), labels)
+        return dmc.MultiSelect(id=id_, label=label, data=data, value=list(chosen), clearable=True,
+                               searchable=True, placeholder="any", w=190, size="xs")
+    return dmc.Paper(dmc.Stack([
+        dmc.Group([
+            multi("exceptions-f-kind", "Kind", facets["kind"], f.kinds),
+            multi("exceptions-f-severity", "Severity", SEVERITIES, f.severities, {s: s.capitalize() for s in SEVERITIES}),
+            multi("exceptions-f-team", "Team", facets["team"], f.teams),
+            multi("exceptions-f-assignee", "Assignee", facets["assignee"], f.assignees),
+            multi("exceptions-f-warehouse", "Warehouse", facets["warehouse"], f.warehouses),
+            multi("exceptions-f-region", "Region", facets["region"], f.regions),
+            multi("exceptions-f-sla", "SLA state", SLA_STATES, f.slas,
+                  {s: status.label("sla", s) if s != "none" else "No due time" for s in SLA_STATES}),
+            multi("exceptions-f-status", "Status", STATUSES, f.statuses),
+            dmc.NumberInput(id="exceptions-f-min-age", label="Older than (h)", value=f.min_age_hours, min=0,
+                            w=120, size="xs", allowNegative=False),
+            dmc.NumberInput(id="exceptions-f-max-age", label="Younger than (h)", value=f.max_age_hours, min=0,
+                            w=120, size="xs", allowNegative=False),
+        ], gap="xs", align="flex-end"),
+        dmc.Group([
+            dmc.Badge(f"Order {', '.join(f.orders)}", variant="outline", id="exceptions-f-order") if f.orders else None,
+            dmc.Badge(f"Exception #{', #'.join(f.ids)}", variant="outline", id="exceptions-f-id") if f.ids else None,
+            dmc.Button("Apply filters", id="exceptions-apply", size="xs"),
+            dcc.Link("Clear all", href="/exceptions", refresh=True, id="exceptions-clear"),
+            dmc.Text("The address bar holds these filters: copy it to share this exact view.", size="xs", c="dimmed"),
+        ], gap="md"),
+    ], gap="xs"), withBorder=True, p="sm")
+
+
+COLUMNS = [
+    {"field": "exception_id", "headerName": "#", "width": 90},
+    {"field": "priority", "headerName": "Priority", "width": 95, "type": "numericColumn",
+     "valueFormatter": {"function": "d3.format('.1f')(params.value)"}},
+    {"field": "severity_text", "headerName": "Severity", "width": 105,
+     "cellStyle": {"styleConditions": [
+         {"condition": "params.value == 'Critical'", "style": {"color": "#c92a2a", "fontWeight": 700}},
+         {"condition": "params.value == 'High'", "style": {"color": "#d9480f", "fontWeight": 600}}]}},
+    {"field": "title", "headerName": "Exception", "flex": 2, "minWidth": 240, "tooltipField": "title"},
+    {"field": "order_id", "headerName": "Order", "width": 120, "cellRenderer": "markdown"},
+    {"field": "status_text", "headerName": "Status", "width": 125},
+    {"field": "sla_text", "headerName": "SLA", "width": 110,
+     "cellStyle": {"styleConditions": [
+         {"condition": "params.value == 'Breached'", "style": {"color": "#c92a2a", "fontWeight": 600}},
+         {"condition": "params.value == 'At risk'", "style": {"color": "#e67700"}}]}},
+    {"field": "team", "headerName": "Team", "width": 150},
+    {"field": "assignee_text", "headerName": "Assignee", "width": 120},
+    {"field": "warehouse", "headerName": "Warehouse", "width": 105},
+    {"field": "region", "headerName": "Region", "width": 90},
+    {"field": "age_hours", "headerName": "Age (h)", "width": 95, "type": "numericColumn",
+     "valueFormatter": {"function": "d3.format('.1f')(params.value)"}},
+    {"field": "opened", "headerName": "Opened", "width": 165, "sortable": False},
+    {"field": "due", "headerName": "Due", "width": 165, "sortable": False},
+    {"field": "value_at_risk", "headerName": "Value at risk", "width": 120, "type": "numericColumn",
+     "valueFormatter": {"function": "d3.format(',.2f')(params.value)"}},
+]
+
+
+def grid_rows(frame: pd.DataFrame, viewer_tz: str) -> list[dict]:
+    """Rows for the grid: words for statuses (colour only repeats them), times in the
+    warehouse's zone (or the viewer's) with the zone's abbreviation in every cell."""
+    zones = warehouse_zones()
+    rows = []
+    for r in frame.itertuples():
+        tz = zones.get(r.warehouse or "", viewer_tz)
+        rows.append({
+            "row_id": str(r.exception_id), "exception_id": int(r.exception_id), "priority": float(r.priority),
+            "severity_text": status.label("severity", r.severity), "title": r.title,
+            "order_id": f"[{r.order_id}](/orders/{r.order_id})" if isinstance(r.order_id, str) else "(incident)",
+            "status_text": status.label("exception", r.status),
+            "sla_text": status.label("sla", r.sla_state) if isinstance(r.sla_state, str) else "No due time",
+            "team": r.team_name or r.team_id or "—",
+            "assignee_text": r.assignee if isinstance(r.assignee, str) else "(unassigned)",
+            "warehouse": r.warehouse if isinstance(r.warehouse, str) else "—",
+            "region": r.region if isinstance(r.region, str) else "—",
+            "age_hours": round(float(r.age_hours), 2), "opened": fmt(r.opened_at, tz), "due": fmt(r.due_at, tz),
+            "value_at_risk": float(r.value_at_risk),
+        })
+    return rows
+
+
+def actions_panel(reason_codes) -> dmc.Paper:
+    return dmc.Paper(dmc.Stack([
+        dmc.Title("Act on the selected rows", order=5),
+        dmc.Text("Tick rows in the grid first. Every action is recorded with your name.", size="xs", c="dimmed"),
+        dmc.Group([dmc.Button("Acknowledge", id="exceptions-ack", size="xs", variant="light")], gap="xs"),
+        dmc.Group([dmc.TextInput(id="exceptions-assignee", placeholder="user name (empty = me)", size="xs", w=200),
+                   dmc.Button("Assign", id="exceptions-assign", size="xs", variant="light")], gap="xs", align="flex-end"),
+        dmc.Textarea(id="exceptions-comment", placeholder="Comment (kept with the next action, or on its own)", size="xs",
+                     autosize=True, minRows=2),
+        dmc.Button("Add comment", id="exceptions-comment-btn", size="xs", variant="light", w=140),
+        dmc.Group([dmc.Select(id="exceptions-snooze-for", data=[{"value": v, "label": f"snooze until now + {t}"}
+                                                                  for v, t in SNOOZE_HOURS],
+                              value="4", size="xs", w=220, allowDeselect=False),
+                   dmc.Button("Snooze", id="exceptions-snooze", size="xs", variant="light")], gap="xs"),
+        dmc.Group([dmc.Select(id="exceptions-reason", placeholder="reason for resolving",
+                              data=_options(reason_codes), size="xs", w=220),
+                   dmc.Button("Resolve", id="exceptions-resolve", size="xs", color="green")], gap="xs"),
+        html.Div(id="exceptions-feedback"),
+    ], gap=8), withBorder=True, p="sm")
+
+
+def history_panel(rows: pd.DataFrame | None, history: pd.DataFrame | None, viewer_tz: str) -> html.Div:
+    """The audit of each selected exception, newest first (`rows`: exception_id, order_id,
+    title, status, warehouse; `history`: tower.data.exceptions.history)."""
+    if rows is None or rows.empty or history is None:
+        return shell.empty_state("History", "Select a row to see who did what to it, and when.",
+                                 id="exceptions-history-empty")
+    zones = warehouse_zones()
+    blocks = []
+    for r in rows.itertuples():
+        tz = zones.get(r.warehouse or "", viewer_tz) if isinstance(r.warehouse, str) else viewer_tz
+        events = history[history["exception_id"] == r.exception_id]
+        items = [dmc.TimelineItem(
+            title=f"{e.action} by {e.actor}", children=[
+                dmc.Text(fmt(e.at, tz, seconds=True), size="xs", c="dimmed"),
+                dmc.Text(" → ".join(x for x in (e.from_status, e.to_status) if isinstance(x, str)) or "", size="xs"),
+                dmc.Text(f"reason: {e.reason}", size="xs") if isinstance(e.reason, str) and e.reason else None,
+                dmc.Text(f"“{e.comment}”", size="xs", fs="italic") if isinstance(e.comment, str) and e.comment else None,
+            ]) for e in events.itertuples()]
+        order = dcc.Link(r.order_id, href=f"/orders/{r.order_id}") if isinstance(r.order_id, str) else "integration incident"
+        blocks.append(dmc.Paper([
+            dmc.Group([dmc.Text(f"#{r.exception_id} {r.title}", fw=600, size="sm"),
+                       status.badge("exception", r.status)], gap="xs"),
+            dmc.Text(["Order ", order], size="xs", mb=4),
+            dmc.Timeline(items, active=0, bulletSize=12, lineWidth=2) if items
+            else dmc.Text("No events recorded yet.", size="xs"),
+        ], withBorder=True, p="xs", className="exceptions-history-block"))
+    return html.Div(dmc.Stack(blocks, gap="xs"), id="exceptions-history-list")

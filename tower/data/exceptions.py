@@ -1,0 +1,208 @@
+"""The exceptions page's reads: open exceptions under filters that live in the URL, their
+counts and aging, their history, and the exceptions of one order.
+
+An exception's SLA state is read from its own clock: 'breached' once due_at has passed,
+'at_risk' after 75% of the time from opened_at to due_at, else 'on_track' ('none' when it has
+no due time). Age is now - opened_at. Times are tz-aware UTC.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Mapping
+
+import pandas as pd
+from sqlalchemy.engine import Connection
+
+from tower.sqlfiles import load
+
+Q = load(__file__, "exceptions.sql")
+AGE_BUCKETS = {1: "< 4 h", 2: "4–24 h", 3: "1–3 d", 4: "3–7 d", 5: "> 7 d"}
+SLA_STATES = ("on_track", "at_risk", "breached", "none")
+GRID_LIMIT = 1000  # rows drawn in the grid (a person works the top of the list); the CSV has all
+
+LIST_COLUMNS = ["exception_id", "order_id", "kind", "subject", "severity", "status", "team_id", "team_name",
+                "assignee", "title", "value_at_risk", "priority", "opened_at", "due_at", "escalation_tier",
+                "snoozed_until", "acknowledged_at", "rule", "warehouse", "region", "customer_name",
+                "order_stage", "age_hours", "sla_state"]
+# URL query key -> Filters field, for the multi-valued filters (comma-separated in the URL).
+_MULTI = {"kind": "kinds", "severity": "severities", "team": "teams", "assignee": "assignees",
+          "warehouse": "warehouses", "region": "regions", "status": "statuses", "sla": "slas",
+          "order": "orders", "id": "ids"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    kinds: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    assignees: tuple[str, ...] = ()   # "(unassigned)" selects exceptions nobody holds
+    warehouses: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    slas: tuple[str, ...] = ()
+    orders: tuple[str, ...] = ()
+    ids: tuple[str, ...] = ()         # exception ids (text in the URL)
+    min_age_hours: float | None = None
+    max_age_hours: float | None = None
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, object]) -> "Filters":
+        """From URL query values ("kind=a,b&min_age=4"); unknown keys and junk are ignored so
+        that an edited link still opens."""
+        values: dict[str, object] = {}
+        for key, field_name in _MULTI.items():
+            raw = query.get(key)
+            items = raw if isinstance(raw, (list, tuple)) else str(raw or "").split(",")
+            values[field_name] = tuple(sorted({str(i).strip() for i in items if str(i).strip()}))
+        for key, field_name in (("min_age", "min_age_hours"), ("max_age", "max_age_hours")):
+            try:
+                number = float(str(query.get(key)))
+                values[field_name] = number if number >= 0 else None
+            except (TypeError, ValueError):
+                values[field_name] = None
+        return cls(**values)  # type: ignore[arg-type]
+
+    def to_query(self) -> dict[str, str]:
+        """The URL query for these filters (only the filters that are set)."""
+        out = {key: ",".join(getattr(self, name)) for key, name in _MULTI.items() if getattr(self, name)}
+        if self.min_age_hours is not None:
+            out["min_age"] = f"{self.min_age_hours:g}"
+        if self.max_age_hours is not None:
+            out["max_age"] = f"{self.max_age_hours:g}"
+        return out
+
+    def params(self, *, now: datetime, scope: tuple[str, ...] | None) -> dict[str, object]:
+        values = {f.name: (list(getattr(self, f.name)) or None) if f.name not in ("min_age_hours", "max_age_hours")
+                  else getattr(self, f.name) for f in fields(self)}
+        if self.ids:  # ids that are not numbers match nothing rather than lifting the filter
+            values["ids"] = [int(i) for i in self.ids if i.isdigit()] or [-1]
+        values["now"] = now
+        values["scope"] = list(scope) if scope is not None else None
+        return values
+
+
+def open_list(filters: Filters, *, conn: Connection, now: datetime, scope: tuple[str, ...] | None = None,
+              limit: int | None = GRID_LIMIT) -> pd.DataFrame:
+    """Unresolved exceptions under `filters`, highest priority first (`scope`: the warehouses
+    a supervisor is limited to). One row per exception; columns LIST_COLUMNS: exception_id
+    (int), order_id (None for integration incidents), kind, subject, severity, status,
+    team_id, team_name, assignee, title, rule, warehouse, region, customer_name, order_stage
+    (str); value_at_risk, priority, age_hours (float); opened_at, due_at, snoozed_until,
+    acknowledged_at (UTC); escalation_tier (int); sla_state ('on_track' | 'at_risk' |
+    'breached' | None). `limit=None` returns every row (the CSV export)."""
+    params = filters.params(now=now, scope=scope)
+    params["limit"] = limit
+    rows = conn.execute(Q["open_list"], params).mappings().all()
+    frame = pd.DataFrame(rows, columns=LIST_COLUMNS)
+    for col in ("opened_at", "due_at", "snoozed_until", "acknowledged_at"):
+        frame[col] = pd.to_datetime(frame[col], utc=True)
+    for col in ("value_at_risk", "priority", "age_hours"):
+        frame[col] = frame[col].astype("float64")
+    return frame
+
+
+@dataclass
+class Summary:
+    by_kind: pd.DataFrame   # kind, n — most first
+    by_team: pd.DataFrame   # team_id, team_name, n — most first
+    aging: pd.DataFrame     # age_bucket (1-5), bucket (label), severity, n
+    total: int
+
+
+def summary(filters: Filters, *, conn: Connection, now: datetime,
+            scope: tuple[str, ...] | None = None) -> Summary:
+    """Counts of the same unresolved exceptions `open_list` returns (without its row limit):
+    by kind, by team, and by age bucket (AGE_BUCKETS) and severity."""
+    rows = conn.execute(Q["open_summary"], filters.params(now=now, scope=scope)).mappings().all()
+    frame = pd.DataFrame(rows, columns=["dimension", "kind", "team_id", "team_name", "age_bucket", "severity", "n"])
+    frame["n"] = frame["n"].astype("int64")
+    by_kind = frame[frame["dimension"] == "kind"][["kind", "n"]].reset_index(drop=True)
+    by_team = frame[frame["dimension"] == "team"][["team_id", "team_name", "n"]].reset_index(drop=True)
+    by_team["team_id"] = by_team["team_id"].fillna("(no team)")
+    by_team["team_name"] = by_team["team_name"].fillna("(no team)")
+    aging = frame[frame["dimension"] == "aging"][["age_bucket", "severity", "n"]].copy()
+    aging["age_bucket"] = aging["age_bucket"].astype("int64")
+    aging["bucket"] = aging["age_bucket"].map(AGE_BUCKETS)
+    aging = aging.sort_values(["age_bucket", "severity"]).reset_index(drop=True)
+    return Summary(by_kind, by_team, aging, int(by_kind["n"].sum()))
+
+
+def facets(*, conn: Connection) -> dict[str, list[str]]:
+    """Values each filter can take now: {"kind": [...], "team": [...], "assignee": [...],
+    "warehouse": [...], "region": [...]}, each sorted."""
+    out: dict[str, list[str]] = {"kind": [], "team": [], "assignee": [], "warehouse": [], "region": []}
+    for row in conn.execute(Q["facets"]):
+        if row.value is not None:
+            out[row.facet].append(row.value)
+    return out
+
+
+HISTORY_COLUMNS = ["event_id", "exception_id", "at", "actor", "action", "from_status", "to_status", "reason",
+                   "comment", "detail", "policy_version"]
+
+
+def history(exception_ids: list[int], *, conn: Connection) -> pd.DataFrame:
+    """The audit of these exceptions, newest first per exception. One row per
+    exception_events row: event_id, exception_id (int); at (UTC); actor, action, from_status,
+    to_status, reason, comment, policy_version (str or None); detail (dict)."""
+    rows = conn.execute(Q["history"], {"ids": [int(i) for i in exception_ids]}).mappings().all()
+    frame = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
+    frame["at"] = pd.to_datetime(frame["at"], utc=True)
+    return frame
+
+
+def by_ids(exception_ids: list[int], *, conn: Connection, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Exceptions by id in any status (within `scope`). One row per exception:
+    exception_id (int), order_id, title, status, severity, warehouse (str or None)."""
+    rows = conn.execute(Q["by_ids"], {"ids": [int(i) for i in exception_ids],
+                                      "scope": list(scope) if scope is not None else None}).mappings().all()
+    return pd.DataFrame(rows, columns=["exception_id", "order_id", "title", "status", "severity", "warehouse"])
+
+
+def one(exception_id: int, *, conn: Connection) -> dict | None:
+    """One exception with its team name and order's warehouse, or None."""
+    row = conn.execute(Q["one"], {"exception_id": int(exception_id)}).mappings().first()
+    return dict(row) if row else None
+
+
+def for_order(order_id: str, *, conn: Connection) -> pd.DataFrame:
+    """The order's exceptions and the integration incidents it is part of, unresolved first.
+    One row per exception: exception_id (int), kind, severity, status, team_id, team_name,
+    assignee, title, resolution (str); opened_at, due_at, resolved_at (UTC); is_incident (bool)."""
+    cols = ["exception_id", "kind", "severity", "status", "team_id", "team_name", "assignee", "title",
+            "opened_at", "due_at", "resolved_at", "resolution", "is_incident"]
+    rows = conn.execute(Q["for_order"], {"order_id": order_id}).mappings().all()
+    frame = pd.DataFrame(rows, columns=cols)
+    for col in ("opened_at", "due_at", "resolved_at"):
+        frame[col] = pd.to_datetime(frame[col], utc=True)
+    return frame
+
+
+def permitted(exception_ids: list[int], *, conn: Connection, scope: tuple[str, ...] | None) -> list[int]:
+    """The ids a user scoped to `scope` warehouses may act on (all of them when unscoped).
+    Integration incidents (no order, no warehouse) are outside any warehouse scope."""
+    ids = [int(i) for i in exception_ids]
+    if scope is None:
+        return ids
+    rows = conn.execute(Q["warehouses_of"], {"ids": ids}).all()
+    return [int(r.exception_id) for r in rows if r.warehouse in scope]
+
+
+CSV_COLUMNS = ["exception_id", "order_id", "kind", "severity", "status", "sla_state", "team_id", "assignee",
+               "title", "warehouse", "region", "customer_name", "value_at_risk", "priority", "opened_at",
+               "due_at", "age_hours"]
+
+
+def to_csv(frame: pd.DataFrame) -> str:
+    """The rows as CSV with ISO-8601 UTC times, in the order given."""
+    out = frame[CSV_COLUMNS].copy()
+    for col in ("opened_at", "due_at"):
+        out[col] = out[col].map(lambda t: t.isoformat() if pd.notna(t) else "")
+    out["age_hours"] = out["age_hours"].round(2)
+    buffer = io.StringIO()
+    out.to_csv(buffer, index=False)
+    return buffer.getvalue()
+

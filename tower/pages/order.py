@@ -1,0 +1,273 @@
+"""/orders/<order> — where is it, in words; the cross-system timeline; lines, shipments,
+invoices and payments; open exceptions; how fresh each source's view is; "copy status"."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import dash
+import dash_mantine_components as dmc
+import pandas as pd
+from dash import dcc, html
+
+from tower import clock
+from tower.auth import current
+from tower.components import shell, status
+from tower.components.banner import stale_banner
+from tower.components.order_text import since_previous, summary, where_is_it
+from tower.components.tables import simple_table
+from tower.components.timefmt import fmt, warehouse_zone, zone_name
+from tower.data import exceptions, freshness, order_status, orders
+from tower.data.access import reading
+from tower.figures.timeline import order_timeline
+from tower.store.kinds import KINDS
+
+dash.register_page(__name__, path_template="/orders/<order_id>", title="Order · tower")
+
+
+class Ids:
+    HEADER = "order-header"
+    COPY = "order-copy"
+    SUMMARY = "order-summary"
+    TIMELINE = "order-timeline"
+    PLAN = "order-plan"
+    EVENTS = "order-events"
+    LINES = "order-lines"
+    SHIPMENTS = "order-shipments"
+    INVOICES = "order-invoices"
+    EXCEPTIONS = "order-exceptions"
+    SOURCES = "order-sources"
+    MISSING = "order-missing"
+
+
+PLAN_BADGE = {"on time": "green", "done": "green", "late": "orange", "overdue": "red", "due": "blue",
+              "not reported": "red", "to come": "gray", "cancelled": "gray"}
+
+
+def _fact(label: str, value, id_: str | None = None) -> dmc.Stack:
+    return dmc.Stack([dmc.Text(label, size="xs", c="dimmed", tt="uppercase", fw=600),
+                      dmc.Text(value, fw=500, **({"id": id_} if id_ else {}))], gap=0)
+
+
+def _not_found(order_id: str) -> dmc.Container:
+    with reading() as conn:
+        found = orders.search(order_id, conn=conn)
+        keys, customers = orders.suggest(order_id, conn=conn)
+    items = []
+    exact = found[found["rank"] == 1]
+    for r in exact.itertuples():
+        items.append(dcc.Link(f"{r.order_id} — its {r.matched_on}", href=f"/orders/{r.order_id}",
+                              className="tower-suggestion"))
+    for r in keys.itertuples():
+        if r.order_id not in set(exact["order_id"]):
+            items.append(dcc.Link(f"{r.value} ({orders.KEY_LABELS.get(r.kind, r.kind)})",
+                                  href=f"/orders/{r.order_id}", className="tower-suggestion"))
+    for r in customers.itertuples():
+        items.append(dcc.Link(f"Orders of {r.customer_name}", href=f"/orders?q={quote(r.customer_name)}",
+                              refresh=True, className="tower-suggestion"))
+    return dmc.Container(dmc.Alert([
+        dmc.Text(f"tower knows no order “{order_id}”. It may be mistyped, or the ERP has not sent it yet."),
+        dmc.Text("Did you mean:" if items else "No similar order numbers or customers either.", size="sm", mt="sm"),
+        html.Div(items),
+        dcc.Link("Search orders", href=f"/orders?q={quote(order_id)}", refresh=True),
+    ], title="Order not found", color="gray", id=Ids.MISSING), size="md", pt="xl")
+
+
+def _header(h: dict, tz: str, zone_label: str, copy_text: str) -> dmc.Paper:
+    w = where_is_it(h, tz=tz)
+    title = dmc.Group([
+        dmc.Title(f"Order {h['order_id']}", order=2),
+        dmc.Badge(h["stage"].replace("_", " "), variant="filled", color="indigo"),
+        dmc.Badge(h["status"], variant="outline", color="gray"),
+        status.order_sla(h.get("sla_state"), h["status"]),
+    ], gap="sm")
+    facts = dmc.SimpleGrid([
+        _fact("Stage", w.stage, "order-stage"),
+        _fact("Waiting on", w.waiting_on, "order-waiting-on"),
+        _fact("Owner", w.owner, "order-owner"),
+        _fact("Due by", w.due_by, "order-due"),
+        _fact("SLA", status.label("sla", h.get("sla_state") if h["status"] == "open" or h.get("sla_state")
+                                  else "closed"), "order-sla"),
+        _fact("Promised", w.promised, "order-promised"),
+        _fact("Value", w.value, "order-value"),
+        _fact("Customer", f"{h.get('customer_name') or '—'}"
+              + (f" ({h['customer_tier']})" if h.get("customer_tier") else ""), "order-customer"),
+        _fact("Customer PO", h.get("customer_po") or "—", "order-po"),
+        _fact("Warehouse", f"{h.get('warehouse') or '—'} · {h.get('region') or ''}"),
+        _fact("Placed", fmt(h.get("placed_at"), tz)),
+        _fact("Channel", h.get("channel") or "—"),
+    ], cols={"base": 2, "sm": 3, "lg": 6}, spacing="md", verticalSpacing="sm")
+    why = dmc.Text(f"Why: {h['reason']}" if h.get("reason") else
+                   "The rules have not evaluated this order yet; stage and dates come straight from the sources.",
+                   size="xs", c="dimmed", mt="xs", id="order-reason")
+    copy = dmc.Group([
+        dcc.Clipboard(content=copy_text, id=Ids.COPY, title="Copy status", className="order-copy-button"),
+        dmc.Text("Copy status for the customer", size="sm", fw=500),
+    ], gap=6, mt="sm")
+    return dmc.Paper([title, dmc.Text(f"Times in the warehouse's zone: {zone_label}", size="xs", c="dimmed", mb="sm"),
+                      facts, why, copy,
+                      dmc.Blockquote(copy_text, id=Ids.SUMMARY, mt="xs", p="xs", fz="sm", color="indigo")],
+                     withBorder=True, p="md", id=Ids.HEADER)
+
+
+def _plan_table(plan: pd.DataFrame, tz: str) -> html.Div:
+    rows = [[r.label, r.source.upper(), fmt(r.planned_at, tz) if pd.notna(r.planned_at) else "—",
+             fmt(r.actual_at, tz) if pd.notna(r.actual_at) else "—",
+             dmc.Badge(r.state, color=PLAN_BADGE.get(r.state, "gray"), variant="light"), r.note or ""]
+            for r in plan.itertuples()]
+    return simple_table(["Step", "System", "Planned", "Actual", "State", "Note"], rows, id=Ids.PLAN)
+
+
+def _describe(row) -> str:
+    attrs = row.attrs or {}
+    bits = []
+    for key in ("location", "carrier", "tracking_no", "invoice_no", "amount", "reason", "method", "warehouse"):
+        value = attrs.get(key)
+        if isinstance(value, dict):  # a place: {"city": "Memphis", "state": "TN", ...}
+            value = ", ".join(str(value[k]) for k in ("city", "state", "country") if value.get(k)) or None
+        if value not in (None, ""):
+            bits.append(f"{key.replace('_', ' ')} {value}")
+    if isinstance(attrs.get("lines"), list):
+        bits.append(f"{len(attrs['lines'])} line(s)")
+    for key in ("shipment_id", "invoice_id", "payment_id", "return_id"):
+        value = getattr(row, key)
+        if isinstance(value, str) and value:
+            bits.append(f"{key.split('_')[0]} {value}")
+    return ", ".join(bits)
+
+
+def _events_table(tl: pd.DataFrame, tz: str, gaps: pd.DataFrame) -> html.Div:
+    if tl.empty:
+        return shell.empty_state("No milestones", "No source has reported anything about this order yet.")
+    waits = since_previous(tl)
+    gap_starts = set(gaps["end"]) if not gaps.empty else set()
+    rows = []
+    for r, wait in zip(tl.itertuples(), waits):
+        flag = " ⚠ gap" if r.occurred_at in gap_starts else ""
+        rows.append([fmt(r.occurred_at, tz), r.source.upper(), KINDS[r.kind].label if r.kind in KINDS else r.kind,
+                     _describe(r), wait + flag, fmt(r.recorded_at, tz)])
+    return simple_table(["When", "System", "Milestone", "Details", "Since previous", "Recorded by tower"],
+                        rows, id=Ids.EVENTS)
+
+
+def _num(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
+
+
+def _lines_table(lines: pd.DataFrame) -> html.Div:
+    if lines.empty:
+        return shell.empty_state("No lines", "The ERP has not sent the order's lines yet.")
+    cols = ["qty_ordered", "qty_allocated", "qty_shipped", "qty_delivered", "qty_invoiced", "qty_paid", "qty_returned"]
+    rows = [[r["line_no"], r["sku"] or "—", r["description"] or ""] + [_num(r[c]) for c in cols]
+            + [(r["waiting_on"] or r["stage"] or "—")] for _, r in lines.iterrows()]
+    return simple_table(["Line", "SKU", "Description", "Ordered", "Allocated", "Shipped", "Delivered",
+                         "Invoiced", "Paid", "Returned", "Line status"], rows, id=Ids.LINES,
+                        numeric=range(3, 10))
+
+
+def _shipments_table(ships: pd.DataFrame, tz: str) -> html.Div:
+    if ships.empty:
+        return shell.empty_state("No shipments yet", "Shipments appear when the warehouse confirms packing or shipping.")
+    rows = [[s.shipment_id, s.carrier or "—", html.Span(s.tracking_no or "—", className="tower-mono"),
+             (s.status or "").replace("_", " "), fmt(s.shipped_at, tz),
+             fmt(s.estimated_delivery_at if pd.notna(s.estimated_delivery_at) else s.promised_delivery_at, tz),
+             fmt(s.delivered_at, tz),
+             f"{(s.last_scan_kind or '').replace('_', ' ')} {fmt(s.last_scan_at, tz) if pd.notna(s.last_scan_at) else ''}".strip() or "—"]
+            for s in ships.itertuples()]
+    return simple_table(["Shipment", "Carrier", "Tracking", "Status", "Shipped", "Expected", "Delivered", "Last scan"],
+                        rows, id=Ids.SHIPMENTS)
+
+
+def _money_tables(inv: pd.DataFrame, pay: pd.DataFrame, ret: pd.DataFrame, tz: str) -> html.Div:
+    if inv.empty and pay.empty and ret.empty:
+        return shell.empty_state("Not invoiced yet", "Invoices appear when finance bills the shipment.")
+    parts = []
+    if not inv.empty:
+        parts.append(simple_table(["Invoice", "Issued", "Due", "Amount", "Paid", "Open", "Status"],
+                                  [[i.invoice_no, fmt(i.issued_at, tz), fmt(i.due_at, tz),
+                                    f"{i.currency or ''} {i.amount:,.2f}", f"{i.paid_amount:,.2f}",
+                                    f"{i.open_amount:,.2f}", i.status.replace("_", " ")] for i in inv.itertuples()],
+                                  id=Ids.INVOICES, numeric=[3, 4, 5]))
+    if not pay.empty:
+        parts.append(simple_table(["Payment", "Invoice", "Paid", "Amount", "Method"],
+                                  [[p.payment_id, p.invoice_id or "—", fmt(p.paid_at, tz), f"{p.amount:,.2f}",
+                                    p.method or "—"] for p in pay.itertuples()], id="order-payments", numeric=[3]))
+    if not ret.empty:
+        parts.append(simple_table(["Return", "Requested", "Received", "Credited", "Qty", "Credit", "Status", "Reason"],
+                                  [[r.return_id, fmt(r.requested_at, tz), fmt(r.received_at, tz),
+                                    fmt(r.credited_at, tz), _num(r.qty_requested), f"{float(r.credit_amount):,.2f}",
+                                    r.status, r.reason or "—"] for r in ret.itertuples()], id="order-returns"))
+    return dmc.Stack(parts, gap="sm")
+
+
+def _exceptions_table(exc: pd.DataFrame, last: dict[int, str], order_id: str, tz: str) -> html.Div:
+    if exc.empty:
+        return shell.empty_state("No exceptions", "Nothing about this order needs attention.")
+    rows = [[dcc.Link(f"#{e.exception_id}", href=f"/exceptions?id={e.exception_id}"),
+             e.title, status.badge("severity", e.severity), status.badge("exception", e.status),
+             e.team_name or e.team_id or "—", e.assignee or "—", fmt(e.due_at, tz),
+             last.get(int(e.exception_id), "—")] for e in exc.itertuples()]
+    return html.Div([simple_table(["#", "Exception", "Severity", "Status", "Team", "Assignee", "Due", "Last action"],
+                                  rows, id=Ids.EXCEPTIONS),
+                     dcc.Link("Act on this order's exceptions", href=f"/exceptions?order={quote(order_id)}")])
+
+
+def _sources_table(view: pd.DataFrame, tz: str) -> html.Div:
+    rows = [[r.label, fmt(r.last_heard_at, tz) if pd.notna(r.last_heard_at) else "nothing yet",
+             fmt(r.last_success_at, tz) if pd.notna(r.last_success_at) else "—",
+             status.badge("source", r.status)] for r in view.itertuples()]
+    return simple_table(["System", "Newest fact about this order", "System last polled", "Freshness"],
+                        rows, id=Ids.SOURCES)
+
+
+def _section(title: str, body, help_text: str | None = None) -> dmc.Paper:
+    return dmc.Paper([dmc.Title(title, order=4), dmc.Text(help_text, size="xs", c="dimmed", mb="xs") if help_text
+                      else None, body], withBorder=True, p="md")
+
+
+def layout(order_id: str | None = None, **_: str):
+    order_id = (order_id or "").strip()
+    now = clock.now()
+    user = current.user()
+    with reading() as conn:
+        h = orders.header(order_id, conn=conn) if order_id else None
+        if h is None:
+            return _not_found(order_id)
+        tl = orders.timeline(order_id, conn=conn)
+        lines = orders.lines(order_id, conn=conn)
+        ships = orders.shipments(order_id, conn=conn)
+        inv = orders.invoices(order_id, conn=conn)
+        pay = orders.payments(order_id, conn=conn)
+        ret = orders.returns(order_id, conn=conn)
+        exc = exceptions.for_order(order_id, conn=conn)
+        hist = exceptions.history(exc["exception_id"].tolist(), conn=conn) if not exc.empty else None
+        fresh = freshness.by_source(conn=conn, now=now)
+    tz = warehouse_zone(h.get("warehouse"), user.time_zone if user else "UTC")
+    zone_label = zone_name(tz, now)
+    plan = order_status.plan_vs_actual(h, tl, ships, inv, now=now)
+    gaps = order_status.silences(tl, now=now, open_order=h["status"] == "open")
+    last = {}
+    if hist is not None:
+        for r in hist.drop_duplicates("exception_id").itertuples():
+            last[int(r.exception_id)] = f"{r.action} by {r.actor}, {fmt(r.at, tz)}"
+    copy_text = summary(h, ships, inv, lines, tz=tz, now=now)
+    return dmc.Stack([
+        dcc.Link("← Find another order", href="/orders"),
+        stale_banner(fresh, tz=tz, id="order-stale"),
+        _header(h, tz, zone_label, copy_text),
+        _section("Timeline", dmc.Stack([
+            dcc.Graph(figure=order_timeline(tl, plan, gaps, tz=tz, zone_label=zone_label, now=now),
+                      id=Ids.TIMELINE, config={"displayModeBar": False}),
+            _plan_table(plan, tz),
+            _events_table(tl, tz, gaps),
+        ], gap="sm"), "Every fact each system reported, planned vs actual per step. Shaded stretches: "
+                      "more than a day without news. 'not reported': a later step happened, so this one "
+                      "did too, but its system never said so."),
+        _section("Lines", _lines_table(lines)),
+        _section("Shipments", _shipments_table(ships, tz)),
+        _section("Invoices and payments", _money_tables(inv, pay, ret, tz)),
+        _section("Exceptions", _exceptions_table(exc, last, order_id, tz)),
+        _section("How fresh each system's view is", _sources_table(order_status.source_view(h, fresh), tz),
+                 "The newest fact tower holds about this order from each system, and when tower last "
+                 "heard from that system at all."),
+    ], gap="md")
