@@ -15,6 +15,32 @@ CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
 COMMENT ON EXTENSION pg_trgm IS 'text similarity measurement and index searching based on trigrams';
 
 --
+-- Name: kpi_mark_exceptions(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.kpi_mark_exceptions() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO kpi_dirty (subject_type, subject_id)
+    SELECT DISTINCT 'exception', exception_id::text FROM changed_rows;
+    RETURN NULL;
+END $$;
+
+--
+-- Name: kpi_mark_orders(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.kpi_mark_orders() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO kpi_dirty (subject_type, subject_id)
+    SELECT DISTINCT 'order', order_id FROM changed_rows;
+    RETURN NULL;
+END $$;
+
+--
 -- Name: bookmarks; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -232,6 +258,76 @@ CREATE TABLE public.invoices (
 );
 
 --
+-- Name: kpi_daily; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.kpi_daily (
+    region text NOT NULL,
+    warehouse text NOT NULL,
+    channel text NOT NULL,
+    measure text NOT NULL,
+    day date NOT NULL,
+    bucket integer NOT NULL,
+    n bigint NOT NULL,
+    num numeric NOT NULL,
+    den numeric NOT NULL
+);
+
+--
+-- Name: kpi_dirty; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.kpi_dirty (
+    mark_id bigint NOT NULL,
+    subject_type text NOT NULL,
+    subject_id text NOT NULL,
+    marked_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: kpi_dirty_mark_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.kpi_dirty_mark_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: kpi_dirty_mark_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.kpi_dirty_mark_id_seq OWNED BY public.kpi_dirty.mark_id;
+
+--
+-- Name: kpi_facts; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.kpi_facts (
+    measure text NOT NULL,
+    subject text NOT NULL,
+    order_id text,
+    anchor_at timestamp with time zone NOT NULL,
+    region text NOT NULL,
+    warehouse text NOT NULL,
+    channel text NOT NULL,
+    customer_id text,
+    num numeric NOT NULL,
+    den numeric NOT NULL
+);
+
+--
+-- Name: kpi_state; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.kpi_state (
+    key text NOT NULL,
+    value timestamp with time zone NOT NULL
+);
+
+--
 -- Name: milestones; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -278,6 +374,17 @@ CREATE TABLE public.order_lines (
     qty_to_invoice numeric(12,2),
     qty_to_credit numeric(12,2),
     evaluated_at timestamp with time zone
+);
+
+--
+-- Name: order_stage_times; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.order_stage_times (
+    order_id text NOT NULL,
+    stage text NOT NULL,
+    entered_at timestamp with time zone NOT NULL,
+    warehouse text
 );
 
 --
@@ -362,6 +469,21 @@ CREATE TABLE public.policy_versions (
 );
 
 --
+-- Name: queue_items; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.queue_items (
+    order_id text NOT NULL,
+    warehouse text NOT NULL,
+    stage text NOT NULL,
+    entered_at timestamp with time zone NOT NULL,
+    due_at timestamp with time zone,
+    at_half timestamp with time zone NOT NULL,
+    at_risk timestamp with time zone NOT NULL,
+    at_due timestamp with time zone NOT NULL
+);
+
+--
 -- Name: queue_snapshots; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -370,7 +492,11 @@ CREATE TABLE public.queue_snapshots (
     warehouse text NOT NULL,
     stage text NOT NULL,
     depth integer NOT NULL,
-    oldest_age_seconds double precision
+    oldest_age_seconds double precision,
+    b_fresh integer DEFAULT 0 NOT NULL,
+    b_watch integer DEFAULT 0 NOT NULL,
+    b_at_risk integer DEFAULT 0 NOT NULL,
+    b_late integer DEFAULT 0 NOT NULL
 );
 
 --
@@ -492,6 +618,12 @@ ALTER TABLE ONLY public.exception_events ALTER COLUMN event_id SET DEFAULT nextv
 ALTER TABLE ONLY public.exceptions ALTER COLUMN exception_id SET DEFAULT nextval('public.exceptions_exception_id_seq'::regclass);
 
 --
+-- Name: kpi_dirty mark_id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.kpi_dirty ALTER COLUMN mark_id SET DEFAULT nextval('public.kpi_dirty_mark_id_seq'::regclass);
+
+--
 -- Name: bookmarks bookmarks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -562,6 +694,34 @@ ALTER TABLE ONLY public.invoices
     ADD CONSTRAINT invoices_pkey PRIMARY KEY (invoice_id);
 
 --
+-- Name: kpi_daily kpi_daily_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.kpi_daily
+    ADD CONSTRAINT kpi_daily_pkey PRIMARY KEY (region, warehouse, channel, measure, day, bucket);
+
+--
+-- Name: kpi_dirty kpi_dirty_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.kpi_dirty
+    ADD CONSTRAINT kpi_dirty_pkey PRIMARY KEY (mark_id);
+
+--
+-- Name: kpi_facts kpi_facts_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.kpi_facts
+    ADD CONSTRAINT kpi_facts_pkey PRIMARY KEY (measure, subject);
+
+--
+-- Name: kpi_state kpi_state_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.kpi_state
+    ADD CONSTRAINT kpi_state_pkey PRIMARY KEY (key);
+
+--
 -- Name: milestones milestones_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -574,6 +734,13 @@ ALTER TABLE ONLY public.milestones
 
 ALTER TABLE ONLY public.order_lines
     ADD CONSTRAINT order_lines_pkey PRIMARY KEY (order_id, line_no);
+
+--
+-- Name: order_stage_times order_stage_times_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.order_stage_times
+    ADD CONSTRAINT order_stage_times_pkey PRIMARY KEY (order_id, stage);
 
 --
 -- Name: orders orders_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -602,6 +769,13 @@ ALTER TABLE ONLY public.payments
 
 ALTER TABLE ONLY public.policy_versions
     ADD CONSTRAINT policy_versions_pkey PRIMARY KEY (version);
+
+--
+-- Name: queue_items queue_items_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.queue_items
+    ADD CONSTRAINT queue_items_pkey PRIMARY KEY (order_id);
 
 --
 -- Name: queue_snapshots queue_snapshots_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -653,6 +827,12 @@ ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_pkey PRIMARY KEY (username);
 
 --
+-- Name: collector_runs_failed_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX collector_runs_failed_idx ON public.collector_runs USING btree (started_at DESC) WHERE (status = ANY (ARRAY['failed'::text, 'fatal'::text]));
+
+--
 -- Name: collector_runs_stream_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -669,6 +849,12 @@ CREATE INDEX dead_letters_open_idx ON public.dead_letters USING btree (source, s
 --
 
 CREATE INDEX dirty_orders_marked_at_idx ON public.dirty_orders USING btree (marked_at);
+
+--
+-- Name: exception_events_action_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX exception_events_action_at_idx ON public.exception_events USING btree (action, at);
 
 --
 -- Name: exception_events_at_idx; Type: INDEX; Schema: public; Owner: -
@@ -713,6 +899,12 @@ CREATE INDEX exceptions_open_due_idx ON public.exceptions USING btree (due_at) W
 CREATE INDEX exceptions_order_idx ON public.exceptions USING btree (order_id);
 
 --
+-- Name: exceptions_resolved_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX exceptions_resolved_at_idx ON public.exceptions USING btree (resolved_at) WHERE (resolved_at IS NOT NULL);
+
+--
 -- Name: exceptions_snoozed_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -749,6 +941,36 @@ CREATE INDEX invoices_invoice_no_idx ON public.invoices USING btree (invoice_no)
 CREATE INDEX invoices_order_idx ON public.invoices USING btree (order_id);
 
 --
+-- Name: kpi_daily_measure_day_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX kpi_daily_measure_day_idx ON public.kpi_daily USING btree (measure, day);
+
+--
+-- Name: kpi_facts_anchor_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX kpi_facts_anchor_idx ON public.kpi_facts USING btree (measure, anchor_at);
+
+--
+-- Name: kpi_facts_customer_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX kpi_facts_customer_idx ON public.kpi_facts USING btree (customer_id, measure, anchor_at);
+
+--
+-- Name: kpi_facts_order_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX kpi_facts_order_idx ON public.kpi_facts USING btree (order_id);
+
+--
+-- Name: kpi_facts_value_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX kpi_facts_value_idx ON public.kpi_facts USING btree (measure, num DESC);
+
+--
 -- Name: milestones_recorded_at_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -759,6 +981,12 @@ CREATE INDEX milestones_recorded_at_idx ON public.milestones USING btree (record
 --
 
 CREATE INDEX milestones_timeline_idx ON public.milestones USING btree (order_id, occurred_at);
+
+--
+-- Name: order_stage_times_entered_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX order_stage_times_entered_idx ON public.order_stage_times USING btree (entered_at, warehouse, stage);
 
 --
 -- Name: orders_customer_name_placed_idx; Type: INDEX; Schema: public; Owner: -
@@ -797,6 +1025,12 @@ CREATE INDEX orders_next_check_idx ON public.orders USING btree (next_check_at) 
 CREATE INDEX orders_open_by_warehouse_stage_idx ON public.orders USING btree (warehouse, stage) WHERE (status = 'open'::text);
 
 --
+-- Name: orders_open_promised_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX orders_open_promised_idx ON public.orders USING btree (promised_at) WHERE (status = 'open'::text);
+
+--
 -- Name: orders_placed_at_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -821,6 +1055,18 @@ CREATE INDEX parked_milestones_ref_idx ON public.parked_milestones USING btree (
 CREATE INDEX payments_order_idx ON public.payments USING btree (order_id);
 
 --
+-- Name: queue_items_cell_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX queue_items_cell_idx ON public.queue_items USING btree (warehouse, stage, entered_at);
+
+--
+-- Name: queue_snapshots_stage_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX queue_snapshots_stage_idx ON public.queue_snapshots USING btree (stage, taken_at) INCLUDE (warehouse, depth, oldest_age_seconds);
+
+--
 -- Name: returns_order_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -837,6 +1083,30 @@ CREATE INDEX shipments_order_idx ON public.shipments USING btree (order_id);
 --
 
 CREATE INDEX shipments_tracking_idx ON public.shipments USING btree (tracking_no);
+
+--
+-- Name: exceptions exceptions_kpi_mark_ins; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER exceptions_kpi_mark_ins AFTER INSERT ON public.exceptions REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.kpi_mark_exceptions();
+
+--
+-- Name: exceptions exceptions_kpi_mark_upd; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER exceptions_kpi_mark_upd AFTER UPDATE ON public.exceptions REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.kpi_mark_exceptions();
+
+--
+-- Name: orders orders_kpi_mark_ins; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER orders_kpi_mark_ins AFTER INSERT ON public.orders REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.kpi_mark_orders();
+
+--
+-- Name: orders orders_kpi_mark_upd; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER orders_kpi_mark_upd AFTER UPDATE ON public.orders REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.kpi_mark_orders();
 
 --
 -- Name: exception_events exception_events_exception_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -1,0 +1,25 @@
+"""Helpers for C2's browser tests: bring the live server's analytics read models up to date
+the way the collector process's snapshot job does (tower.store.snapshots.take_snapshot)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tower import clock
+from tower.db import make_engine
+from tower.kpis import facts
+from tower.store.snapshots import take_snapshot
+
+
+def run_analytics(db_url: str, *, snapshots: int = 3) -> None:
+    """Refresh every KPI fact and write a few queue snapshots over the last hour."""
+    engine = make_engine(db_url)
+    try:
+        now = clock.now()
+        with engine.begin() as conn:
+            facts.refresh_all(conn, now=now)
+        with engine.begin() as conn:
+            for k in range(snapshots, -1, -1):
+                take_snapshot(conn, now=now - timedelta(minutes=20 * k))
+    finally:
+        engine.dispose()

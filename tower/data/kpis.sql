@@ -1,0 +1,106 @@
+-- Read side of the KPI page. Everything reads kpi_daily (pre-aggregated per day and per
+-- combination of region / warehouse / channel, '*' = all) except the customer filter and the
+-- drill-down, which read kpi_facts by index.
+
+-- name: cells
+SELECT measure, bucket, sum(n)::bigint AS n, sum(num) AS num, sum(den) AS den
+FROM kpi_daily
+WHERE day >= :start AND day < :end
+  AND ((measure = ANY(:measures) AND region = :region AND warehouse = :warehouse AND channel = :channel)
+       OR (measure = ANY(:global_measures) AND region = '*' AND warehouse = '*' AND channel = '*'))
+GROUP BY measure, bucket
+
+-- name: cells_customer
+SELECT measure,
+       CASE WHEN measure = ANY(:bucketed) THEN least(greatest(floor(num), 0), 100000)::int ELSE 0 END AS bucket,
+       count(*)::bigint AS n, sum(num) AS num, sum(den) AS den
+FROM kpi_facts
+WHERE customer_id = :customer AND measure = ANY(:measures)
+  AND anchor_at >= CAST(:start AS date)::timestamp AT TIME ZONE 'UTC'
+  AND anchor_at < CAST(:end AS date)::timestamp AT TIME ZONE 'UTC'
+  AND (:region = '*' OR region = :region)
+  AND (:warehouse = '*' OR warehouse = :warehouse)
+  AND (:channel = '*' OR channel = :channel)
+GROUP BY 1, 2
+
+-- name: trend
+SELECT date_trunc(:grain, day)::date AS period, measure, bucket,
+       sum(n)::bigint AS n, sum(num) AS num, sum(den) AS den
+FROM kpi_daily
+WHERE measure = :measure AND day >= :start AND day < :end
+  AND region = :region AND warehouse = :warehouse AND channel = :channel
+GROUP BY 1, 2, 3
+
+-- name: trend_customer
+SELECT date_trunc(:grain, anchor_at AT TIME ZONE 'UTC')::date AS period, measure,
+       CASE WHEN measure = ANY(:bucketed) THEN least(greatest(floor(num), 0), 100000)::int ELSE 0 END AS bucket,
+       count(*)::bigint AS n, sum(num) AS num, sum(den) AS den
+FROM kpi_facts
+WHERE customer_id = :customer AND measure = :measure
+  AND anchor_at >= CAST(:start AS date)::timestamp AT TIME ZONE 'UTC'
+  AND anchor_at < CAST(:end AS date)::timestamp AT TIME ZONE 'UTC'
+  AND (:region = '*' OR region = :region)
+  AND (:warehouse = '*' OR warehouse = :warehouse)
+  AND (:channel = '*' OR channel = :channel)
+GROUP BY 1, 2, 3
+
+-- The rows behind one KPI. Three orders, each served by an index so that a page of rows
+-- costs the same at 1M orders: misses newest first, then the rest newest first (ratios,
+-- kpi_facts_anchor_idx backwards); the largest values first (durations, kpi_facts_value_idx).
+
+-- name: drill_misses
+SELECT f.order_id, f.subject, o.customer_id, o.customer_name, f.region, f.warehouse, f.channel,
+       f.anchor_at, f.num::float8 AS num, f.den::float8 AS den, o.value::float8 AS order_value,
+       o.stage, o.status
+FROM kpi_facts f
+LEFT JOIN orders o ON o.order_id = f.order_id
+WHERE f.measure = :measure
+  AND f.anchor_at >= CAST(:start AS date)::timestamp AT TIME ZONE 'UTC'
+  AND f.anchor_at < CAST(:end AS date)::timestamp AT TIME ZONE 'UTC'
+  AND (:region = '*' OR f.region = :region)
+  AND (:warehouse = '*' OR f.warehouse = :warehouse)
+  AND (:channel = '*' OR f.channel = :channel)
+  AND (CAST(:customer AS text) IS NULL OR f.customer_id = :customer)
+  AND f.num < f.den
+ORDER BY f.anchor_at DESC, f.subject
+LIMIT :limit
+
+-- name: drill_rest
+SELECT f.order_id, f.subject, o.customer_id, o.customer_name, f.region, f.warehouse, f.channel,
+       f.anchor_at, f.num::float8 AS num, f.den::float8 AS den, o.value::float8 AS order_value,
+       o.stage, o.status
+FROM kpi_facts f
+LEFT JOIN orders o ON o.order_id = f.order_id
+WHERE f.measure = :measure
+  AND f.anchor_at >= CAST(:start AS date)::timestamp AT TIME ZONE 'UTC'
+  AND f.anchor_at < CAST(:end AS date)::timestamp AT TIME ZONE 'UTC'
+  AND (:region = '*' OR f.region = :region)
+  AND (:warehouse = '*' OR f.warehouse = :warehouse)
+  AND (:channel = '*' OR f.channel = :channel)
+  AND (CAST(:customer AS text) IS NULL OR f.customer_id = :customer)
+  AND f.num >= f.den
+ORDER BY f.anchor_at DESC, f.subject
+LIMIT :limit
+
+-- name: drill_largest
+SELECT f.order_id, f.subject, o.customer_id, o.customer_name, f.region, f.warehouse, f.channel,
+       f.anchor_at, f.num::float8 AS num, f.den::float8 AS den, o.value::float8 AS order_value,
+       o.stage, o.status
+FROM kpi_facts f
+LEFT JOIN orders o ON o.order_id = f.order_id
+WHERE f.measure = :measure
+  AND f.anchor_at >= CAST(:start AS date)::timestamp AT TIME ZONE 'UTC'
+  AND f.anchor_at < CAST(:end AS date)::timestamp AT TIME ZONE 'UTC'
+  AND (:region = '*' OR f.region = :region)
+  AND (:warehouse = '*' OR f.warehouse = :warehouse)
+  AND (:channel = '*' OR f.channel = :channel)
+  AND (CAST(:customer AS text) IS NULL OR f.customer_id = :customer)
+ORDER BY f.num DESC, f.anchor_at DESC, f.subject
+LIMIT :limit
+
+-- name: options
+-- Filter choices: values seen in the last year on one common measure (bounded by index).
+SELECT DISTINCT region, warehouse, channel
+FROM kpi_daily
+WHERE measure = 'fill_order' AND day >= :since
+  AND region <> '*' AND warehouse <> '*' AND channel <> '*'

@@ -1,0 +1,66 @@
+-- Team performance from the exceptions and their audit (exception_events).
+
+-- name: summary
+-- One row per team that has a row in teams or owns any exception. Periods are [since, now).
+WITH open AS (
+    SELECT team_id, count(*) AS open,
+           count(*) FILTER (WHERE due_at < :now) AS overdue,
+           count(*) FILTER (WHERE due_at >= :now
+                              AND :now >= opened_at + (due_at - opened_at) * :at_risk) AS at_risk,
+           count(*) FILTER (WHERE assignee IS NULL) AS unassigned,
+           sum(value_at_risk) AS value_at_risk
+    FROM exceptions WHERE status <> 'resolved'
+    GROUP BY team_id
+), done AS (
+    SELECT team_id, count(*) AS resolved,
+           count(*) FILTER (WHERE due_at IS NULL OR resolved_at <= due_at) AS resolved_in_time,
+           avg(date_part('epoch', resolved_at - opened_at)) AS mttr_seconds
+    FROM exceptions
+    WHERE status = 'resolved' AND resolved_at >= :since AND resolved_at < :now
+    GROUP BY team_id
+), ack AS (
+    SELECT team_id, avg(date_part('epoch', acknowledged_at - opened_at)) AS mtta_seconds,
+           count(*) AS acknowledged
+    FROM exceptions
+    WHERE acknowledged_at >= :since AND acknowledged_at < :now
+    GROUP BY team_id
+), ev AS (
+    SELECT e.team_id,
+           count(*) FILTER (WHERE a.action = 'escalated') AS escalations,
+           count(*) FILTER (WHERE a.action = 'reopened') AS reopens,
+           count(*) FILTER (WHERE a.action = 'resolved') AS resolutions
+    FROM exception_events a JOIN exceptions e ON e.exception_id = a.exception_id
+    WHERE a.at >= :since AND a.at < :now AND a.action IN ('escalated', 'reopened', 'resolved')
+    GROUP BY e.team_id
+), ids AS (
+    SELECT team_id FROM teams
+    UNION SELECT team_id FROM open UNION SELECT team_id FROM done UNION SELECT team_id FROM ev
+)
+SELECT ids.team_id, t.name, t.lead_name,
+       coalesce(o.open, 0)::int AS open, coalesce(o.at_risk, 0)::int AS at_risk,
+       coalesce(o.overdue, 0)::int AS overdue, coalesce(o.unassigned, 0)::int AS unassigned,
+       coalesce(o.value_at_risk, 0)::float8 AS value_at_risk,
+       coalesce(d.resolved, 0)::int AS resolved, coalesce(d.resolved_in_time, 0)::int AS resolved_in_time,
+       d.mttr_seconds::float8 AS mttr_seconds, k.mtta_seconds::float8 AS mtta_seconds,
+       coalesce(k.acknowledged, 0)::int AS acknowledged,
+       coalesce(v.escalations, 0)::int AS escalations, coalesce(v.reopens, 0)::int AS reopens,
+       coalesce(v.resolutions, 0)::int AS resolutions
+FROM ids
+LEFT JOIN teams t ON t.team_id = ids.team_id
+LEFT JOIN open o ON o.team_id IS NOT DISTINCT FROM ids.team_id
+LEFT JOIN done d ON d.team_id IS NOT DISTINCT FROM ids.team_id
+LEFT JOIN ack k ON k.team_id IS NOT DISTINCT FROM ids.team_id
+LEFT JOIN ev v ON v.team_id IS NOT DISTINCT FROM ids.team_id
+
+-- name: workload
+-- Open exceptions per (team, assignee); assignee NULL = not assigned yet.
+SELECT team_id, assignee, count(*)::int AS open,
+       count(*) FILTER (WHERE due_at < :now)::int AS overdue,
+       count(*) FILTER (WHERE due_at >= :now
+                          AND :now >= opened_at + (due_at - opened_at) * :at_risk)::int AS at_risk,
+       min(opened_at) AS oldest_opened_at,
+       coalesce(sum(value_at_risk), 0)::float8 AS value_at_risk
+FROM exceptions
+WHERE status <> 'resolved' AND (CAST(:team AS text) IS NULL OR team_id = :team)
+GROUP BY team_id, assignee
+ORDER BY team_id, count(*) DESC, assignee NULLS FIRST

@@ -1,0 +1,261 @@
+"""/queues — warehouse supervisors: open orders per warehouse x stage, how old they are against
+the stage's critical time, throughput, a 24-hour trend; refreshes by itself.
+
+URL: ?stages=all (every open stage, default: pick, pack, ship), ?refresh=<seconds> (default
+30), ?wallboard=1 (large type, no navigation), ?cell=<warehouse>|<stage> (the listed cell).
+A supervisor scoped to warehouses sees only those (checked again in every callback).
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlencode
+
+import dash
+import dash_mantine_components as dmc
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+
+from tower import clock
+from tower.auth import current
+from tower.components.banner import stale_banner
+from tower.components.shell import empty_state, loading
+from tower.components.tables import simple_table
+from tower.components.timefmt import ago, fmt
+from tower.data import access, freshness, queues
+from tower.figures.queues import depth_trend
+
+dash.register_page(__name__, path="/queues", title="Queues · tower")
+
+DEFAULT_REFRESH_SECONDS = 30
+STATE_WORDS = {"late": ("Late", "red", "✖"), "at_risk": ("At risk", "yellow", "▲"),
+               "ok": ("OK", "green", "●"), "empty": ("Empty", "gray", "○")}
+
+
+class Ids:
+    SEARCH = "queues-search"
+    SEARCH_SET = "queues-search-set"
+    INTERVAL = "queues-interval"
+    TICK = "queues-tick"
+    STAGES = "queues-stages"
+    MATRIX = "queues-matrix"
+    BANNER = "queues-banner"
+    TREND = "queues-trend"
+    UPDATED_AT = "queues-updated-at"
+    RECEIVED_AT = "queues-received-at"
+    UPDATED = "queues-updated"
+    AS_OF = "queues-as-of"
+    SELECTED = "queues-selected"
+    CELL_ORDERS = "queues-cell-orders"
+    CELL = "queues-cell"  # pattern-matching type of the matrix cells
+    WALLBOARD = "queues-wallboard"
+
+
+def _refresh(value: str | None) -> int:
+    try:
+        return min(600, max(2, int(value))) if value else DEFAULT_REFRESH_SECONDS
+    except ValueError:
+        return DEFAULT_REFRESH_SECONDS
+
+
+def layout(stages: str | None = None, refresh: str | None = None, wallboard: str | None = None,
+           cell: str | None = None, **_: str) -> html.Div:
+    big = wallboard == "1"
+    seconds = _refresh(refresh)
+    controls = dmc.Group([
+        dmc.SegmentedControl(id=Ids.STAGES, value="all" if stages == "all" else "warehouse",
+                             data=[{"value": "warehouse", "label": "Pick · pack · ship"},
+                                   {"value": "all", "label": "All open stages"}]),
+        dmc.Text(f"Refreshes every {seconds} s.", size="sm", c="dimmed"),
+        dmc.Anchor("Wallboard view", href="/queues?" + urlencode({"wallboard": 1, "stages": stages or "warehouse"}),
+                   size="sm", id="queues-wallboard-link"),
+    ], gap="lg", display="none" if big else None)
+    return html.Div([
+        dcc.Store(id=Ids.SEARCH), dcc.Store(id=Ids.SEARCH_SET),
+        dcc.Interval(id=Ids.INTERVAL, interval=seconds * 1000),
+        dcc.Interval(id=Ids.TICK, interval=1000),
+        dcc.Store(id=Ids.UPDATED_AT), dcc.Store(id=Ids.RECEIVED_AT),
+        dcc.Store(id=Ids.SELECTED, data=cell), dcc.Store(id=Ids.WALLBOARD, data={"big": big, "refresh": refresh}),
+        dmc.Group([dmc.Title("Warehouse queues", order=1 if big else 2),
+                   dmc.Stack([dmc.Text("Loading…", id=Ids.UPDATED, size="xl" if big else "sm", c="dimmed",
+                                       ta="right", **{"aria-live": "polite"}),
+                              dmc.Text(id=Ids.AS_OF, size="sm" if big else "xs", c="dimmed", ta="right")],
+                             gap=0)],
+                  justify="space-between", align="flex-start"),
+        html.Div(id=Ids.BANNER),
+        controls,
+        dmc.Text("Each cell: open orders waiting in that stage, the oldest one's age, and how many "
+                 "have used most of the stage's critical time (from the SLA policy, or the order's "
+                 "own due time). The bar splits them by the share of that time used: green under 50%, blue "
+                 "50–75%, yellow at risk, red late. Click a cell to list its orders.", size="sm", c="dimmed", mt="xs",
+                 display="none" if big else None),
+        loading(html.Div(id=Ids.MATRIX, children=empty_state(
+            "Loading the queues…", "The first figures appear in a moment."), style={"marginTop": 12})),
+        html.Div(id=Ids.CELL_ORDERS, style={"marginTop": 16}),
+        dcc.Graph(id=Ids.TREND, config={"displayModeBar": False}, style={"marginTop": 16}),
+    ], className="queues-page queues-wallboard" if big else "queues-page")
+
+
+def _cell(row: dict, big: bool, selected: bool) -> html.Button:
+    word, colour, mark = STATE_WORDS[row["state"]]
+    late, risk = row["b_late"], row["b_at_risk"]
+    lines = [
+        dmc.Text(f"{row['depth']:,}", fz=44 if big else 26, fw=700, lh=1.1),
+        dmc.Badge(f"{mark} {word}", color=colour, variant="filled" if row["state"] == "late" else "light",
+                  size="lg" if big else "sm"),
+        dmc.Text(f"oldest {ago(row['oldest_age_seconds'])}", size="lg" if big else "xs"),
+        dmc.Text(f"{late} late · {risk} at risk", size="lg" if big else "xs", fw=600 if late else 400),
+        _bucket_bar(row, big),
+        dmc.Text(f"{row['throughput_per_hour']:.0f}/h out", size="lg" if big else "xs", c="dimmed"),
+    ]
+    return html.Button(
+        dmc.Stack(lines, gap=2, align="center"),
+        id={"type": Ids.CELL, "key": f"{row['warehouse']}|{row['stage']}"},
+        title=(f"{row['warehouse']} {row['stage_label']}: {row['depth']} open; buckets: "
+               f"{row['b_fresh']} under 50%, {row['b_watch']} 50–75%, {risk} at risk, {late} late"),
+        className=f"queues-cell queues-cell-{row['state']}",
+        style={"width": "100%", "minHeight": 150 if big else 104, "cursor": "pointer",
+               "border": f"{3 if selected else 1}px solid var(--mantine-color-{colour}-{7 if selected else 4})",
+               "borderRadius": 6, "background": f"var(--mantine-color-{colour}-0)", "padding": 6},
+    )
+
+
+BUCKET_COLOURS = {"b_fresh": "#74b816", "b_watch": "#4c6ef5", "b_at_risk": "#fab005", "b_late": "#e03131"}
+
+
+def _bucket_bar(row: dict, big: bool) -> html.Div:
+    """The aging buckets as a bar (share of the critical time used); each part says its bucket
+    and count on hover, and the words above carry the same news."""
+    parts = [html.Div(title=f"{row[b]} {queues.BUCKET_LABELS[b]}",
+                      style={"flex": row[b], "background": BUCKET_COLOURS[b]})
+             for b in queues.BUCKETS if row[b]]
+    return html.Div(parts, className="queues-buckets", style={
+        "display": "flex", "width": "90%", "height": 10 if big else 6, "borderRadius": 3,
+        "overflow": "hidden", "margin": "2px 0"})
+
+
+def _matrix(df, stage_list: list[str], big: bool, selected: str | None) -> dmc.Table:
+    rows = []
+    cells = {(r["warehouse"], r["stage"]): r for r in df.to_dict("records")}
+    for wh in sorted(df["warehouse"].unique()):
+        tds = [dmc.TableTd(dmc.Text(wh, fw=700, size="xl" if big else "md"))]
+        for stage in stage_list:
+            row = cells.get((wh, stage))
+            tds.append(dmc.TableTd(_cell(row, big, selected == f"{wh}|{stage}") if row else
+                                   dmc.Text("empty", c="dimmed", ta="center", size="lg" if big else "sm")))
+        rows.append(dmc.TableTr(tds))
+    critical = queues.critical_hours()
+    head = [dmc.TableTh("Warehouse", style={"width": 150 if big else 110})] + [
+        dmc.TableTh(dmc.Stack([dmc.Text(queues.STAGE_LABELS[s], fw=700, size="xl" if big else "sm"),
+                               dmc.Text(f"critical {critical[s]:.0f} h" if s in critical else "",
+                                        size="sm" if big else "xs", c="dimmed")],
+                              gap=0, align="center")) for s in stage_list]
+    return dmc.Table([dmc.TableThead(dmc.TableTr(head)), dmc.TableTbody(rows)],
+                     withTableBorder=True, verticalSpacing="xs", id="queues-table",
+                     style={"tableLayout": "fixed"})
+
+
+@callback(
+    Output(Ids.MATRIX, "children"), Output(Ids.TREND, "figure"), Output(Ids.BANNER, "children"),
+    Output(Ids.UPDATED_AT, "data"), Output(Ids.AS_OF, "children"),
+    Input(Ids.INTERVAL, "n_intervals"), Input(Ids.STAGES, "value"), Input(Ids.SELECTED, "data"),
+    State(Ids.WALLBOARD, "data"),
+)
+def refresh(_n, stage_choice, selected, view):
+    """The main callback: the matrix, the trend and the stale banner, from one read."""
+    stage_list = list(queues.OPEN_STAGES if stage_choice == "all" else queues.WAREHOUSE_STAGES)
+    scope = current.warehouses()
+    now = clock.now()
+    user = current.user()
+    tz = user.time_zone if user else "UTC"
+    with access.reading() as conn:
+        df = queues.matrix(conn=conn, now=now, stages=stage_list, warehouses=scope)
+        trend = queues.trend(conn=conn, now=now, stages=stage_list, warehouses=scope)
+        fresh = freshness.by_source(conn=conn, now=now)
+        as_of = queues.as_of(conn=conn)
+    banner = stale_banner(fresh, ("erp", "wms"), tz=tz)
+    as_of_text = (f"Figures as of {fmt(as_of, tz, seconds=True)} (recomputed every minute)" if as_of else
+                  "Figures not computed yet: the collector process computes them every minute.")
+    if df.empty:
+        matrix = empty_state("No open orders in these stages",
+                             "Nothing is waiting right now" + (f" in {', '.join(scope)}" if scope else "")
+                             + ". Orders appear here within a minute of reaching a stage (the "
+                             "collector process recomputes the queues every minute).")
+    else:
+        matrix = _matrix(df, stage_list, bool(view["big"]), selected)
+    where = ", ".join(scope) if scope else "all warehouses"
+    fig = depth_trend(trend, {s: queues.STAGE_LABELS[s] for s in stage_list},
+                      title=f"Open orders, last 24 hours ({where})", tz=tz, large=bool(view["big"]))
+    return matrix, fig, banner, time.time() * 1000, as_of_text
+
+
+# The browser notes when fresh figures arrived and counts up from there, without a round trip.
+clientside_callback(
+    "function(updated) { return updated ? Date.now() : window.dash_clientside.no_update; }",
+    Output(Ids.RECEIVED_AT, "data"), Input(Ids.UPDATED_AT, "data"),
+)
+clientside_callback(
+    """function(_tick, received) {
+        if (!received) { return "Loading…"; }
+        const s = Math.max(0, Math.round((Date.now() - received) / 1000));
+        return "Updated " + s + " s ago";
+    }""",
+    Output(Ids.UPDATED, "children"), Input(Ids.TICK, "n_intervals"), Input(Ids.RECEIVED_AT, "data"),
+)
+
+
+@callback(Output(Ids.SELECTED, "data"), Input({"type": Ids.CELL, "key": ALL}, "n_clicks"),
+          prevent_initial_call=True)
+def select_cell(clicks):
+    if not ctx.triggered_id or not any(clicks or []):
+        return no_update
+    return ctx.triggered_id["key"]
+
+
+@callback(Output(Ids.CELL_ORDERS, "children"), Output(Ids.SEARCH, "data"),
+          Input(Ids.SELECTED, "data"), Input(Ids.INTERVAL, "n_intervals"), Input(Ids.STAGES, "value"),
+          State(Ids.WALLBOARD, "data"))
+def cell_orders(selected, _n, stage_choice, view):
+    params = {"stages": "all"} if stage_choice == "all" else {}
+    if view["big"]:
+        params["wallboard"] = "1"
+    if view["refresh"]:
+        params["refresh"] = view["refresh"]
+    if not selected or "|" not in selected:
+        hint = dmc.Text("Click a cell to list its orders.", size="sm", c="dimmed")
+        return hint, _search(params)
+    warehouse, stage = selected.split("|", 1)
+    params["cell"] = selected
+    user = current.user()
+    if user is not None and not user.sees_warehouse(warehouse):
+        return dmc.Alert(f"You are not scoped to {warehouse}.", color="yellow"), _search(params)
+    tz = user.time_zone if user else "UTC"
+    with access.reading() as conn:
+        df = queues.cell_orders(conn=conn, now=clock.now(), warehouse=warehouse, stage=stage)
+    title = dmc.Title(f"{warehouse} · {queues.STAGE_LABELS.get(stage, stage)}: {len(df)} open order"
+                      f"{'' if len(df) == 1 else 's'}" + (" (oldest 200)" if len(df) == 200 else ""), order=4)
+    if df.empty:
+        return [title, empty_state("This queue is empty now", "Its orders moved on since the last refresh.")], \
+            _search(params)
+    rows = [[dmc.Anchor(r.order_id, href=f"/orders/{r.order_id}"), r.customer_name or "—",
+             ago(r.age_seconds), fmt(r.due_at, tz), (r.sla_state or "not evaluated").replace("_", " "),
+             r.waiting_on or "—", f"{r.value:,.2f}"] for r in df.itertuples()]
+    table = simple_table(["Order", "Customer", "In stage for", f"Due ({tz})", "SLA", "Waiting on", "Value"],
+                         rows, id="queues-orders-table", numeric=[6])
+    return [title, table], _search(params)
+
+
+def _search(params: dict) -> str:
+    return "?" + urlencode(params) if params else ""
+
+
+# The URL follows the view (a shareable link) without a navigation: replaceState, not a
+# Location change, which would make the page router render the page again.
+clientside_callback(
+    """function(search) {
+        if (typeof search === "string" && search !== window.location.search) {
+            window.history.replaceState(null, "", window.location.pathname + search);
+        }
+        return window.dash_clientside.no_update;
+    }""",
+    Output(Ids.SEARCH_SET, "data"), Input(Ids.SEARCH, "data"),
+)

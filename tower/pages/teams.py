@@ -1,0 +1,148 @@
+"""/teams — per team: open, at risk, overdue, SLA adherence, MTTA / MTTR, escalations, reopen
+rate, and the open work per assignee; each team links to its worklist on /exceptions.
+
+URL: ?days=7|30|90 (the period of the rates), ?team=<team id> (the workload shown).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+import dash
+import dash_mantine_components as dmc
+import pandas as pd
+from dash import Input, Output, callback, clientside_callback, dcc, html
+
+from tower import clock
+from tower.auth import current
+from tower.components.banner import stale_banner
+from tower.components.shell import empty_state, loading
+from tower.components.tables import simple_table
+from tower.components.timefmt import ago
+from tower.data import access, freshness, teams
+from tower.figures.teams import workload as workload_figure
+
+dash.register_page(__name__, path="/teams", title="Teams · tower")
+
+PERIODS = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days"}
+
+
+class Ids:
+    PERIOD = "teams-period"
+    TEAM = "teams-team"
+    BANNER = "teams-banner"
+    SUMMARY = "teams-summary"
+    WORKLOAD = "teams-workload"
+    WORKLOAD_CHART = "teams-workload-chart"
+    SEARCH = "teams-search"
+    SEARCH_SET = "teams-search-set"
+
+
+def layout(days: str | None = None, team: str | None = None, **_: str) -> html.Div:
+    return html.Div([
+        dcc.Store(id=Ids.SEARCH), dcc.Store(id=Ids.SEARCH_SET),
+        dmc.Title("Teams", order=2),
+        html.Div(id=Ids.BANNER),
+        dmc.Group([
+            dmc.SegmentedControl(id=Ids.PERIOD, value=days if days in PERIODS else "7",
+                                 data=[{"value": k, "label": v} for k, v in PERIODS.items()]),
+            dmc.Text("Open, at risk and overdue are counted now; the rates cover the period.",
+                     size="sm", c="dimmed"),
+        ], mt="xs"),
+        loading(html.Div(id=Ids.SUMMARY, style={"marginTop": 12})),
+        dmc.Group([
+            dmc.Title("Workload per assignee", order=4),
+            dmc.Select(id=Ids.TEAM, value=team, placeholder="Pick a team", data=[], w=280,
+                       searchable=True, clearable=False, **{"aria-label": "Team"}),
+        ], mt="lg"),
+        loading(html.Div(id=Ids.WORKLOAD, style={"marginTop": 8})),
+    ], className="teams-page")
+
+
+def _pct(v: float) -> str:
+    return "—" if pd.isna(v) else f"{v * 100:.0f}%"
+
+
+def _worklist(team_id: str, assignee: str | None = None) -> str:
+    params = {"team": team_id} if team_id != teams.NO_TEAM else {}
+    if assignee:
+        params["assignee"] = assignee
+    return "/exceptions" + ("?" + urlencode(params, quote_via=quote) if params else "")
+
+
+def _overdue(n: int) -> dmc.Badge | str:
+    return dmc.Badge(f"{n} overdue", color="red", variant="light") if n else "0"
+
+
+def _summary_table(df: pd.DataFrame):
+    rows = [[dmc.Anchor(r.name, href=_worklist(r.team_id)),
+             r.open, (dmc.Badge(f"{r.at_risk} at risk", color="yellow", variant="light") if r.at_risk else "0"),
+             _overdue(r.overdue), r.unassigned,
+             f"{_pct(r.sla_adherence)}" + (f" of {r.resolved}" if r.resolved else ""),
+             ago(r.mtta_seconds), ago(r.mttr_seconds), r.escalations, _pct(r.reopen_rate)]
+            for r in df.itertuples()]
+    return simple_table(["Team (opens its worklist)", "Open", "At risk", "Overdue", "Unassigned",
+                         "Resolved in SLA", "MTTA", "MTTR", "Escalations", "Reopen rate"],
+                        rows, id="teams-table", numeric=[1, 2, 3, 4, 8])
+
+
+@callback(Output(Ids.SUMMARY, "children"), Output(Ids.BANNER, "children"),
+          Output(Ids.TEAM, "data"), Output(Ids.TEAM, "value"),
+          Input(Ids.PERIOD, "value"), dash.State(Ids.TEAM, "value"))
+def summary(days, team):
+    """The main callback: one row per team for the period."""
+    now = clock.now()
+    user = current.user()
+    with access.reading() as conn:
+        df = teams.summary(conn=conn, now=now, days=int(days or 7))
+        fresh = freshness.by_source(conn=conn, now=now)
+    banner = stale_banner(fresh, tz=user.time_zone if user else "UTC")
+    options = [{"value": r.team_id, "label": r.name} for r in df.itertuples()]
+    if team not in set(df["team_id"]):
+        busiest = df[df["open"] > 0]
+        team = busiest.iloc[0]["team_id"] if not busiest.empty else (df.iloc[0]["team_id"] if len(df) else None)
+    if df.empty:
+        body = empty_state("No teams yet", "Teams come from the rules policy; they appear once the "
+                                           "rules worker has run.")
+    else:
+        body = [_summary_table(df),
+                dmc.Text("SLA adherence: exceptions resolved by their due time, of those resolved in "
+                         "the period. MTTA / MTTR: mean time from opening to acknowledgement / "
+                         "resolution. Reopen rate: reopened / resolved entries in the audit trail.",
+                         size="xs", c="dimmed", mt=4)]
+    return body, banner, options, team
+
+
+@callback(Output(Ids.WORKLOAD, "children"), Output(Ids.SEARCH, "data"),
+          Input(Ids.TEAM, "value"), Input(Ids.PERIOD, "value"), dash.State(Ids.TEAM, "data"))
+def workload(team, days, options):
+    search = "?" + urlencode({k: v for k, v in (("days", days), ("team", team)) if v})
+    if not team:
+        return empty_state("No team picked", "Pick a team to see who carries its open work."), search
+    with access.reading() as conn:
+        df = teams.workload(conn=conn, now=clock.now(), team=None if team == teams.NO_TEAM else team)
+    if team == teams.NO_TEAM:
+        df = df[df["team_id"] == teams.NO_TEAM]
+    if df.empty:
+        return empty_state("Nothing open", "This team has no open exceptions right now."), search
+    rows = [[dmc.Anchor(r.assignee or "(not assigned)", href=_worklist(team, r.assignee)),
+             r.open, r.at_risk, r.overdue, ago((clock.now() - r.oldest_opened_at).total_seconds()),
+             f"{r.value_at_risk:,.2f}"] for r in df.itertuples()]
+    return [
+        dcc.Graph(id=Ids.WORKLOAD_CHART, figure=workload_figure(df, title="Open exceptions of " + next(
+                      (o["label"] for o in options or [] if o["value"] == team), team)),
+                  config={"displayModeBar": False}),
+        simple_table(["Assignee (opens the worklist)", "Open", "At risk", "Overdue", "Oldest open for",
+                      "Value at risk"], rows, id="teams-workload-table", numeric=[1, 2, 3, 5]),
+    ], search
+
+
+clientside_callback(
+    """function(search) {
+        if (typeof search === "string" && search !== window.location.search) {
+            window.history.replaceState(null, "", window.location.pathname + search);
+        }
+        return window.dash_clientside.no_update;
+    }""",
+    Output(Ids.SEARCH_SET, "data"), dash.Input(Ids.SEARCH, "data"),
+)
