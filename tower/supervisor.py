@@ -185,7 +185,7 @@ def _run(args: argparse.Namespace) -> int:
         if users:
             print("\nDemo users (shown once; passwords are stored hashed):")
             for name, password, role in users:
-                print(f"  {name:<12} {password:<20} {role}")
+                print(f"  {name:<16} {password:<20} {role}")
         print(f"\nLogs: {settings.data_dir / 'logs'}   Stop with Ctrl-C.", flush=True)
         sup.watch()
     except KeyboardInterrupt:
