@@ -1,0 +1,63 @@
+"""The README's run command from a fresh clone: installs, comes up with no configuration, answers
+over HTTP, and stops everything on Ctrl-C. (Slow: it installs tower into a new virtualenv.)"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tower.pg import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _read_until(proc: subprocess.Popen, needle: str, timeout: float, seen: list[str]) -> bool:
+    """Read the process's output until `needle` shows up (True) or time runs out (False)."""
+    fd = proc.stdout.fileno()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.5)
+        if ready:
+            chunk = os.read(fd, 65536).decode(errors="replace")
+            if not chunk:  # end of output: the process is gone
+                return needle in "".join(seen)
+            seen.append(chunk)
+            if needle in "".join(seen):
+                return True
+    return False
+
+
+@pytest.mark.slow
+def test_make_run_from_a_fresh_clone_serves_tower_and_stops_cleanly(tmp_path):
+    clone = tmp_path / "tower"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    web_port, sandbox_port = free_port(), free_port() + 10
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TOWER_", "VIRTUAL_ENV"))}
+    env.update(TOWER_WEB_PORT=str(web_port), TOWER_SANDBOX_PORT=str(sandbox_port),
+               TOWER_SANDBOX_DAYS="2", PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(["make", "run"], cwd=clone, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    seen: list[str] = []
+    try:
+        assert _read_until(proc, "Stop with Ctrl-C", 600, seen), "".join(seen)[-3000:]
+        assert "tower is running" in "".join(seen)
+        with urllib.request.urlopen(f"http://127.0.0.1:{web_port}/login", timeout=10) as resp:
+            assert resp.status == 200
+            assert b"tower" in resp.read().lower()
+        assert "Demo users" in "".join(seen)
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        stopped = _read_until(proc, "tower: stopped.", 120, seen)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert stopped, "".join(seen)[-3000:]
+    assert not (clone / ".tower" / "pg" / "postmaster.pid").exists(), "the embedded Postgres was left running"
