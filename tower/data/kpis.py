@@ -199,3 +199,11 @@ def filter_options(*, conn: Connection, today: date) -> dict[str, list[str]]:
         "warehouse": sorted({r[1] for r in rows}),
         "channel": sorted({r[2] for r in rows}),
     }
+
+
+def pending_changes(*, conn: Connection) -> dict:
+    """The KPI job's backlog: {"pending": changed orders/exceptions not yet counted (int),
+    "oldest": when the oldest of them changed (aware UTC datetime or None)}. While it is not
+    zero the figures on /kpis are incomplete, and the page says so."""
+    row = conn.execute(_Q["pending_changes"]).mappings().one()
+    return {"pending": int(row["pending"]), "oldest": row["oldest"]}

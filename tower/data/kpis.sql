@@ -104,3 +104,7 @@ SELECT DISTINCT region, warehouse, channel
 FROM kpi_daily
 WHERE measure = 'fill_order' AND day >= :since
   AND region <> '*' AND warehouse <> '*' AND channel <> '*'
+
+-- name: pending_changes
+-- Changed orders and exceptions not yet folded into the KPI facts (the minute job's backlog).
+SELECT count(DISTINCT (subject_type, subject_id)) AS pending, min(marked_at) AS oldest FROM kpi_dirty;

@@ -121,6 +121,7 @@ def cards(days, region, warehouse, channel, customer, selected):
     with access.reading() as conn:
         values = data.kpi_values(conn=conn, filters=f)
         fresh = freshness.by_source(conn=conn, now=now)
+        backlog = data.pending_changes(conn=conn)
     user = current.user()
     rows = {r["kpi_id"]: r for r in values.to_dict("records")}
     sections = []
@@ -137,6 +138,11 @@ def cards(days, region, warehouse, channel, customer, selected):
         sections.insert(0, empty_state("No KPI data for these filters", "Nothing was measured in the "
                                        "period: widen the period or clear a filter. Figures are "
                                        "updated by the collector process every minute."))
+    if backlog["pending"]:
+        sections.insert(0, dmc.Alert(
+            f"{backlog['pending']:,} changed orders and exceptions are not counted yet: the figures "
+            "below are incomplete until the collector's KPI job catches up (it folds in up to "
+            "10,000 a minute).", title="KPI figures are catching up", color="yellow"))
     return dmc.Stack(sections, gap="md"), stale_banner(fresh, tz=user.time_zone if user else "UTC"), period
 
 
