@@ -174,6 +174,7 @@ def _run(args: argparse.Namespace) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)  # even when started with SIGINT ignored (nohup, &)
     try:
         print(f"tower: database {'(embedded) ' if cluster else ''}ready; starting the "
               f"{'sandbox, ' if not args.no_sandbox else ''}collector and web processes ...", flush=True)
