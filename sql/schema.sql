@@ -929,6 +929,12 @@ CREATE INDEX identifiers_value_idx ON public.identifiers USING btree (value);
 CREATE INDEX identifiers_value_prefix_idx ON public.identifiers USING btree (value text_pattern_ops);
 
 --
+-- Name: incident_orders_order_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX incident_orders_order_idx ON public.incident_orders USING btree (order_id);
+
+--
 -- Name: invoices_invoice_no_idx; Type: INDEX; Schema: public; Owner: -
 --
 

@@ -7,6 +7,7 @@ import csv
 import io
 
 import pytest
+import sqlalchemy as sa
 
 from tests.web import factory
 from tower import clock
@@ -100,6 +101,21 @@ def test_an_orders_exceptions_come_unresolved_first(engine, raised):
         frame = data.for_order(order_id, conn=conn)
     assert set(frame["exception_id"]) == set(raised[raised["order_id"] == order_id]["exception_id"])
     assert not frame["is_incident"].any()
+
+
+def test_an_order_lists_the_integration_incident_it_is_caught_in(engine, raised):
+    order_id = raised["order_id"].dropna().iloc[0]
+    with engine.begin() as conn:
+        incident = conn.execute(sa.text(
+            "INSERT INTO exceptions (kind, subject, severity, status, title, opened_at) "
+            "VALUES ('integration_incident', 'wms', 'critical', 'open', 'WMS data is stale', now()) "
+            "RETURNING exception_id")).scalar_one()
+        conn.execute(sa.text("INSERT INTO incident_orders VALUES (:e, :o)"), {"e": incident, "o": order_id})
+    with engine.connect() as conn:
+        frame = data.for_order(order_id, conn=conn)
+    own = set(raised[raised["order_id"] == order_id]["exception_id"])
+    assert set(frame["exception_id"]) == own | {incident}
+    assert frame.set_index("exception_id").loc[incident, "is_incident"]
 
 
 def test_filter_menus_offer_the_values_present(engine, raised):
