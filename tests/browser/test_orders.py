@@ -77,8 +77,12 @@ def test_copy_status_puts_a_plain_summary_on_the_clipboard(browser, live_server,
         tab.goto(f"{live_server.url}/orders/{target.order_id}")
         tab.wait_for_selector("#order-copy")
         tab.click("#order-copy")
-        tab.wait_for_timeout(300)
-        copied = tab.evaluate("navigator.clipboard.readText()")
+        copied = ""
+        for _ in range(50):  # the copy is asynchronous: wait up to 10 s for it to land
+            copied = tab.evaluate("navigator.clipboard.readText()")
+            if copied:
+                break
+            tab.wait_for_timeout(200)
         assert copied.startswith(f"Order {target.order_id} (your PO {target.customer_po})")
         assert target.tracking_no in copied
         assert copied == tab.inner_text("#order-summary").strip()
