@@ -22,6 +22,7 @@ from tower.components.shell import empty_state, loading
 from tower.components.tables import simple_table
 from tower.components.timefmt import ago, fmt
 from tower.data import access, freshness, queues
+from tower.data import kpis as kpi_data
 from tower.figures.queues import depth_trend
 
 dash.register_page(__name__, path="/queues", title="Queues · tower")
@@ -172,9 +173,13 @@ def refresh(_n, stage_choice, selected, view):
         trend = queues.trend(conn=conn, now=now, stages=stage_list, warehouses=scope)
         fresh = freshness.by_source(conn=conn, now=now)
         as_of = queues.as_of(conn=conn)
+        backlog = kpi_data.pending_changes(conn=conn)["pending"]
     banner = stale_banner(fresh, ("erp", "wms"), tz=tz)
     as_of_text = (f"Figures as of {fmt(as_of, tz, seconds=True)} (recomputed every minute)" if as_of else
                   "Figures not computed yet: the collector process computes them every minute.")
+    if backlog:
+        # Ages and throughput come from the same job as the KPIs: say when it is behind.
+        as_of_text += f" · catching up: {backlog:,} changed orders not counted yet"
     if df.empty:
         matrix = empty_state("No open orders in these stages",
                              "Nothing is waiting right now" + (f" in {', '.join(scope)}" if scope else "")
