@@ -157,6 +157,7 @@ def _demo_users(engine) -> list[tuple[str, str, str]]:
 
 def _run(args: argparse.Namespace) -> int:
     from tower.cli_db import open_engine
+    from tower.db import libpq_url
     from tower.pg import Cluster
 
     settings: Settings = args.settings
@@ -164,7 +165,7 @@ def _run(args: argparse.Namespace) -> int:
     cluster = Cluster(settings.pg_dir) if settings.embedded else None
     started_db = cluster is not None and cluster.running_port() is None
     engine = open_engine(settings, migrate_first=True)
-    db_url = engine.url.render_as_string(hide_password=False).replace("postgresql+psycopg://", "postgresql://")
+    db_url = libpq_url(engine.url.render_as_string(hide_password=False))
     users = _demo_users(engine)
     engine.dispose()
 
