@@ -27,12 +27,13 @@ from tower.auth.server import init_auth
 from tower.components import shell
 from tower.config import Settings
 from tower.db import DatabaseUnavailable, explain_connect_error
+from tower.resources import resource_dir
 
 log = logging.getLogger(__name__)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PAGES_DIR = PACKAGE_DIR / "pages"
-ASSETS_DIR = PACKAGE_DIR.parent / "assets"
+ASSETS_DIR = resource_dir("assets")
 
 
 def _guarded(layout: Callable[..., Any] | Any, prefix: str, url: str) -> Callable[..., Any]:

@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="tower: an operations control tower for distributors. "
                     "Run `tower run` for the demo, `tower <command> --help` for details.",
     )
+    from tower.version import version
+
+    parser.add_argument("--version", action="version", version=f"tower {version()}")
     sub = parser.add_subparsers(dest="command", metavar="<command>")
     for name in _PLUGINS:
         try:

@@ -18,11 +18,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from tower.db import raw
+from tower.resources import resource_dir
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+SQL_DIR = resource_dir("sql")
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 SCHEMA_FILE = SQL_DIR / "schema.sql"
 _LOCK_KEY = 7_201_117  # advisory lock id for migrations
+
+
 class MigrationError(RuntimeError):
     """A migration failed; it was rolled back and the message names it."""
 
@@ -42,12 +45,21 @@ class Migration:
 
 
 def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """The migrations in `directory`, in order. No migrations at all is an error, not an empty
+    list: it means a broken install (a wheel without its SQL), and migrating "nothing" would
+    leave a database without tables while saying all is well."""
+    if not directory.is_dir():
+        raise MigrationError(f"no migrations folder at {directory}: this tower installation is incomplete; "
+                             "reinstall it (a wheel carries them in tower/_resources/sql)")
     found = []
     for path in sorted(directory.glob("*.sql")):
         match = _FILE.match(path.name)
         if not match:
             raise ValueError(f"{path.name}: migration files are named NNNN_what.sql")
         found.append(Migration(int(match.group(1)), match.group(2), path))
+    if not found:
+        raise MigrationError(f"no migrations found in {directory}: this tower installation is incomplete; "
+                             "reinstall it (a wheel carries them in tower/_resources/sql)")
     versions = [m.version for m in found]
     if len(set(versions)) != len(versions):
         raise ValueError("two migrations share a version number")
