@@ -120,13 +120,21 @@ def current_version(engine: Engine) -> int | None:
 
 def dump_schema(url: str) -> str:
     """The schema of the database at `url` as normalised SQL (what sql/schema.sql holds)."""
+    import os
+
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
     from tower.db import libpq_url
     from tower.pg import find_bin_dir
 
+    # The password goes in the environment, not on the command line that `ps` shows everyone.
+    params = conninfo_to_dict(libpq_url(url))
+    password = params.pop("password", None)
+    env = {**os.environ, **({"PGPASSWORD": str(password)} if password else {})}
     out = subprocess.run(
         [str(find_bin_dir() / "pg_dump"), "--schema-only", "--no-owner", "--no-privileges",
-         "--exclude-table=schema_migrations", libpq_url(url)],
-        capture_output=True, text=True, check=True,
+         "--exclude-table=schema_migrations", make_conninfo(**params)],
+        capture_output=True, text=True, check=True, env=env,
     ).stdout
     keep = []
     for line in out.splitlines():
