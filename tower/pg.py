@@ -139,7 +139,12 @@ class Cluster:
 
     def check_major(self) -> None:
         """Refuse, in one line that says what to do, data made by another Postgres major."""
-        data, binaries = self.data_major(), self.binaries_major()
+        try:
+            data = self.data_major()
+        except (OSError, ValueError) as exc:
+            raise ClusterError(f"cannot read which Postgres made {self.pgdata} (PG_VERSION: {exc}): run tower as "
+                               "the user that created it, or set TOWER_DATA_DIR to another folder") from None
+        binaries = self.binaries_major()
         if data != binaries:
             raise ClusterError(
                 f"the embedded Postgres data in {self.pgdata} was created by PostgreSQL {data}, but the "
@@ -171,7 +176,12 @@ class Cluster:
         port = port or self.running_port()
         if port is None:
             raise ClusterError(f"the embedded Postgres in {self.pgdata} is not running: start it with `tower db start`")
-        secret = pg_auth.read_secret(self.pgdata)
+        try:
+            secret = pg_auth.read_secret(self.pgdata)
+        except PermissionError:
+            raise ClusterError(
+                f"cannot read the password file {pg_auth.secret_path(self.pgdata)}: run tower as the user that "
+                "created the embedded Postgres, or set TOWER_DATA_DIR to another folder") from None
         if secret is None:
             if not pg_auth.hba_trusts(self.pgdata):
                 raise ClusterError(

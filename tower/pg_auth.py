@@ -62,7 +62,7 @@ def hba_trusts(pgdata: Path) -> bool:
     """True when pg_hba.conf lets some connection in without a password."""
     try:
         return bool(_TRUST.search((pgdata / "pg_hba.conf").read_text()))
-    except FileNotFoundError:
+    except OSError:  # missing or not ours: nothing tower could upgrade
         return False
 
 
