@@ -39,7 +39,8 @@ def _floor(req: Requirement) -> Version | None:
 
 def test_every_dependency_has_a_floor_and_every_floor_is_the_tested_minimum():
     minimum = _pins(ROOT / "constraints" / "minimum.txt")
-    build = [Requirement(line) for line in tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]]
+    build_system = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]
+    build = [Requirement(line) for line in build_system["requires"]]
     for req in _requirements("test") + build:
         floor = _floor(req)
         assert floor is not None, f"{req} has no floor"

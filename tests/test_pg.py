@@ -28,7 +28,9 @@ def _with_password(url: str, password: str | None) -> str:
 
 def _data_dir(server_url: str) -> Path:
     with psycopg.connect(server_url) as conn:
-        return Path(conn.execute("SHOW data_directory").fetchone()[0])
+        row = conn.execute("SHOW data_directory").fetchone()
+    assert row is not None
+    return Path(row[0])
 
 
 @pytest.fixture

@@ -207,16 +207,18 @@ class Cluster:
                 os.replace(pending, pg_auth.secret_path(self.pgdata))  # an init that stopped just short
             return
         self.pgdata.mkdir(parents=True, exist_ok=True)
-        if self.user:
-            os.chown(self.pgdata, *self._owner)
+        owner = self._owner
+        if owner is not None:
+            os.chown(self.pgdata, *owner)
             _open_path_to(self.pgdata, self.bin_dir)
         self.pgdata.chmod(0o700)
-        pg_auth.write_secret(pending, pg_auth.new_secret(), self._owner)
+        pg_auth.write_secret(pending, pg_auth.new_secret(), owner)
         try:
             res = self._run("initdb", "-D", str(self.pgdata), "-U", SUPERUSER, f"--auth={pg_auth.METHOD}",
                             f"--pwfile={pending}", "--encoding=UTF8", "--locale=C", timeout=120)
             if res.returncode != 0:
-                raise ClusterError(f"could not create the Postgres cluster in {self.pgdata}: {res.stderr.strip()[-400:]}")
+                raise ClusterError(
+                    f"could not create the Postgres cluster in {self.pgdata}: {res.stderr.strip()[-400:]}")
             os.replace(pending, pg_auth.secret_path(self.pgdata))
         finally:
             pending.unlink(missing_ok=True)
@@ -261,7 +263,8 @@ class Cluster:
                 return
             except psycopg.OperationalError as exc:
                 if time.monotonic() > deadline:
-                    raise ClusterError(f"could not set a password on the embedded Postgres on port {port}: {exc}") from None
+                    raise ClusterError(
+                        f"could not set a password on the embedded Postgres on port {port}: {exc}") from None
                 time.sleep(0.2)
 
     def _ensure_database(self, port: int) -> None:

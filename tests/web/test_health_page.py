@@ -6,10 +6,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.web.test_auth_and_guard import _login, _render
 from tower import config
 from tower.app import create_app
 from tower.auth import users
-from tests.web.test_auth_and_guard import _login, _render
 
 
 @pytest.fixture
