@@ -9,10 +9,11 @@ UV     := uv==0.13.9
 MIN_VENV  := .venv-minimum
 # The suite's core against the oldest supported versions: store, rules, KPIs, data and
 # pages (server side), the collectors' HTTP, runner and scheduler, the CLI, the embedded
-# cluster, and one browser test of the order page.
+# cluster, and the browser tests of the order and integrations pages (dmc, ag-grid).
 MIN_TESTS ?= tests/web tests/store tests/rules tests/kpis tests/collectors/test_http.py \
              tests/collectors/test_runner.py tests/collectors/test_scheduler.py \
-             tests/test_config.py tests/test_cli_db.py tests/test_pg.py tests/browser/test_orders.py
+             tests/test_config.py tests/test_cli_db.py tests/test_pg.py tests/browser/test_orders.py \
+             tests/browser/test_integrations.py
 
 .PHONY: run test install install-test browser clean lock test-minimum
 
