@@ -124,7 +124,7 @@ def main() -> None:
         inserted = 0
         for i in range(0, len(events), args.batch):
             with engine.begin() as conn:
-                inserted += ingest(conn, events[i:i + args.batch]).inserted
+                inserted += ingest(conn=conn, milestones=events[i:i + args.batch]).inserted
         ingest_s = time.perf_counter() - t
         with engine.connect() as conn:
             orders = raw(conn).execute("SELECT count(*) FROM orders").fetchone()[0]

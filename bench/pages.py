@@ -82,7 +82,7 @@ def serve(url: str) -> str:
 
     engine = make_engine(url)
     with engine.begin() as conn:
-        users.add(conn, username="bench", password="bench-password-1", role="admin", replace=True)
+        users.add(conn=conn, username="bench", password="bench-password-1", role="admin", replace=True)
     engine.dispose()
     app = create_app(config.load({"TOWER_SECRET_KEY": "bench-secret"}), db_url=url)
     app.callback(dash.Output(NOOP[0], "children"), dash.Input(NOOP[1], "value"))(lambda v: v)

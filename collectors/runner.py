@@ -31,7 +31,8 @@ from tower.store.collector_runs import RunCounts
 from tower.store.dead_letters import DeadLetter
 from tower.store.errors import RetryableStoreError
 from tower.store.ingest import ingest
-from tower.store.milestone import Milestone, parse_time
+from tower.milestones import parse_time
+from tower.store.milestone import Milestone
 
 log = logging.getLogger(__name__)
 PAGE_ATTEMPTS = 6
@@ -93,7 +94,7 @@ def map_page(stream: Stream, records: list[Any]) -> _Mapped:
 def write_page(conn: Any, stream: Stream, mapped: _Mapped, *, now: datetime) -> tuple[int, int]:
     """Ingest the mapped milestones and record dead letters (store rejections included), in the
     caller's transaction. Returns (milestones written, dead letters new or refreshed)."""
-    result = ingest(conn, mapped.milestones)
+    result = ingest(conn=conn, milestones=mapped.milestones)
     letters = list(mapped.letters)
     rejected_keys: set[str] = set()
     for rejected in result.rejected:
@@ -250,7 +251,7 @@ def _replay_one(conn: Any, stream: Stream | None, letter: dict[str, Any]) -> str
         return exc.reason
     except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
         return f"mapping failed: {type(exc).__name__}: {exc}"
-    result = ingest(conn, milestones)
+    result = ingest(conn=conn, milestones=milestones)
     if result.rejected:
         return f"rejected by the store: {result.rejected[0].reason}"
     return None

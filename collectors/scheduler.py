@@ -8,13 +8,12 @@ a source that is down never stops the others. SIGTERM/SIGINT stop taking new run
 current ones finish their page and exit.
 
 The process also runs the tower's other periodic work: the rules worker (every few seconds),
-the SLA sweep and the queue snapshot (every minute). Those parts are written elsewhere and are
-imported when present; a missing one is logged once, never fatal.
+the SLA sweep and the queue snapshot (every minute), imported explicitly: a missing one is an
+ImportError at start-up, not a job that silently never runs.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import signal
 import threading
@@ -30,6 +29,9 @@ from collectors.locks import try_lock
 from collectors.runner import RunResult, run_stream
 from collectors.stream import Stream
 from tower import clock
+from tower.evaluation.sweep import run_sweep
+from tower.evaluation.worker import run_once as evaluate_dirty_orders
+from tower.kpis.snapshots import take_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -94,14 +96,6 @@ class StreamJob(BackoffJob):
         return result
 
 
-def _optional(module: str, attr: str) -> Callable[..., Any] | None:
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as exc:
-        log.warning("%s.%s is not available (%s); its job is not scheduled", module, attr, exc)
-        return None
-
-
 def _locked(engine: Engine, name: str, body: Callable[[], Any]) -> Callable[[], Any]:
     """Run `body` only in the one collector process that holds the lock `name` right now."""
     def job() -> Any:
@@ -112,22 +106,16 @@ def _locked(engine: Engine, name: str, body: Callable[[], Any]) -> Callable[[], 
 
 def housekeeping_jobs(engine: Engine) -> list[tuple[str, float, Callable[[], Any]]]:
     """(name, seconds, callable) for the rules worker, the sweep and the queue snapshot."""
-    jobs: list[tuple[str, float, Callable[[], Any]]] = []
-    run_once = _optional("tower.evaluation.worker", "run_once")
-    if run_once is not None:
+    def snapshot() -> int:
+        with engine.begin() as conn:
+            return take_snapshot(conn=conn, now=clock.now())
+
+    return [
         # SKIP LOCKED in the worker lets several processes share the work: no lock needed.
-        jobs.append(("rules-worker", WORKER_SECONDS, lambda: run_once(engine, now=clock.now())))
-    run_sweep = _optional("tower.evaluation.sweep", "run_sweep")
-    if run_sweep is not None:
-        jobs.append(("rules-sweep", SWEEP_SECONDS,
-                     _locked(engine, "jobs/sweep", lambda: run_sweep(engine, now=clock.now()))))
-    take_snapshot = _optional("tower.store.snapshots", "take_snapshot")
-    if take_snapshot is not None:
-        def snapshot() -> int:
-            with engine.begin() as conn:
-                return take_snapshot(conn, now=clock.now())
-        jobs.append(("queue-snapshot", SNAPSHOT_SECONDS, _locked(engine, "jobs/snapshot", snapshot)))
-    return jobs
+        ("rules-worker", WORKER_SECONDS, lambda: evaluate_dirty_orders(engine, now=clock.now())),
+        ("rules-sweep", SWEEP_SECONDS, _locked(engine, "jobs/sweep", lambda: run_sweep(engine, now=clock.now()))),
+        ("queue-snapshot", SNAPSHOT_SECONDS, _locked(engine, "jobs/snapshot", snapshot)),
+    ]
 
 
 def build_scheduler(engine: Engine, streams: Sequence[Stream], stop: threading.Event, *,

@@ -16,7 +16,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, Iterator, Mapping
 
 from collectors.http import SourceClient
-from tower.store.milestone import InvalidMilestone, Milestone, parse_time
+from tower.milestones import InvalidMilestone, parse_time
+from tower.store.milestone import Milestone
 
 
 class SkipRecord(ValueError):

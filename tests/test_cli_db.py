@@ -11,7 +11,7 @@ from tower.pg import free_port
 
 def _tower(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     full = {**os.environ, **env}
-    return subprocess.run([sys.executable, "-m", "tower.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "tower", *args], capture_output=True, text=True,
                           env=full, timeout=120)
 
 

@@ -98,7 +98,7 @@ def _start(db_url: str, tmp: Path) -> tuple[subprocess.Popen, str, Path]:
            "TOWER_SECRET_KEY": secrets.token_hex(16), "TOWER_LOG_LEVEL": "WARNING"}
     log = tmp / "web.log"
     tower = Path(sys.executable).with_name("tower")
-    cmd = [str(tower)] if tower.exists() else [sys.executable, "-m", "tower.cli"]
+    cmd = [str(tower)] if tower.exists() else [sys.executable, "-m", "tower"]
     proc = subprocess.Popen(cmd + ["web", "--host", "127.0.0.1", "--port", str(port), "--threads", "6"],
                             env=env, cwd=REPO, stdout=log.open("w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -131,7 +131,7 @@ def live_server(server_url: str, template_url: str, tmp_path_factory) -> Iterato
     while run_once(engine):
         pass
     with engine.begin() as conn:
-        created = {u: (u, p) for u, p, _ in ensure_demo_users(conn)}
+        created = {u: (u, p) for u, p, _ in ensure_demo_users(conn=conn)}
     _stale_wms(engine, 47)
     engine.dispose()
     users = {role: created[user] for role, user in ROLE_USERS.items()}

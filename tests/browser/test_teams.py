@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.browser._c2_helpers import run_analytics
+from tests.browser.snapshot_helpers import run_analytics
 from tower import clock
 from tower.data import teams
 

@@ -68,7 +68,7 @@ def test_malformed_records_are_dead_lettered_with_a_reason_and_the_rest_of_the_p
 
 def _tower(db_url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "TOWER_DATABASE_URL": db_url, "TOWER_DATA_DIR": str(tmp_path / "tower")}
-    return subprocess.run([sys.executable, "-m", "tower.cli", *args], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "tower", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 
 

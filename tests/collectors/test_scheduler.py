@@ -55,13 +55,6 @@ def test_the_scheduler_has_one_non_overlapping_coalescing_job_per_stream(engine,
         assert job.max_instances == 1 and job.coalesce is True
 
 
-def test_housekeeping_jobs_are_scheduled_when_their_parts_exist(engine):
-    import importlib.util
-
+def test_the_rules_worker_sweep_and_snapshot_are_always_scheduled(engine):
     names = {name for name, _, _ in scheduler.housekeeping_jobs(engine)}
-    present = {"rules-worker": importlib.util.find_spec("tower.evaluation") is not None
-               and importlib.util.find_spec("tower.evaluation.worker") is not None,
-               "rules-sweep": importlib.util.find_spec("tower.evaluation") is not None
-               and importlib.util.find_spec("tower.evaluation.sweep") is not None,
-               "queue-snapshot": importlib.util.find_spec("tower.store.snapshots") is not None}
-    assert names == {name for name, there in present.items() if there}
+    assert names == {"rules-worker", "rules-sweep", "queue-snapshot"}

@@ -12,7 +12,7 @@ from tower.store import ingest
 
 def test_orders_known_only_from_other_systems_are_still_evaluated(engine):
     with engine.begin() as conn:
-        ingest(conn, [
+        ingest(conn=conn, milestones=[
             dict(source="erp", source_event_id="h1", kind="credit_hold", order_id="SO-X1",
                  occurred_at="2026-11-20T10:00:00Z"),
             dict(source="wms", source_event_id="w1", kind="picked", order_id="SO-X2", line_no=1,

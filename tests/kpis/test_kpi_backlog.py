@@ -13,9 +13,9 @@ from tower.store import ingest
 def test_changed_orders_are_pending_until_the_kpi_job_folds_them_in(engine):
     with engine.begin() as conn:
         assert pending_changes(conn=conn)["pending"] == 0
-        ingest(conn, order_life("SO-K1") + order_life("SO-K2"))
+        ingest(conn=conn, milestones=order_life("SO-K1") + order_life("SO-K2"))
     with engine.begin() as conn:
         backlog = pending_changes(conn=conn)
         assert backlog["pending"] == 2 and backlog["oldest"] is not None
-        refresh_all(conn, now=datetime(2026, 11, 27, tzinfo=timezone.utc))
+        refresh_all(conn=conn, now=datetime(2026, 11, 27, tzinfo=timezone.utc))
         assert pending_changes(conn=conn)["pending"] == 0

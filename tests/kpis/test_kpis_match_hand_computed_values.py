@@ -63,7 +63,7 @@ def loaded(engine):
     with engine.begin() as conn:
         fixtures.load(conn)
     with engine.begin() as conn:
-        facts.refresh_all(conn, now=fixtures.NOW)
+        facts.refresh_all(conn=conn, now=fixtures.NOW)
     return engine
 
 
@@ -146,9 +146,9 @@ def test_a_late_event_moves_the_kpi_after_the_next_refresh(loaded):
     from tower.store.ingest import ingest
 
     with loaded.begin() as conn:
-        ingest(conn, d.events)
+        ingest(conn=conn, milestones=d.events)
     with loaded.begin() as conn:
-        assert facts.refresh_all(conn, now=fixtures.NOW) >= 1
+        assert facts.refresh_all(conn=conn, now=fixtures.NOW) >= 1
     got = _values(loaded, NOVEMBER)
     assert got["cycle_time_p50"] == 60.0
     assert got["otif"] == pytest.approx(3 / 5)

@@ -1,6 +1,6 @@
 """`tower rules ...` from the command line, against a real database."""
 
-from tower.cli import main
+from tower.commands.main import main
 
 
 def test_check_policy_reports_a_valid_policy(capsys):
@@ -24,7 +24,7 @@ def test_evaluate_and_sweep_run_against_the_configured_database(db_url, monkeypa
 
     engine = make_engine(db_url)
     with engine.begin() as conn:
-        ingest(conn, Story("SO-9").events)
+        ingest(conn=conn, milestones=Story("SO-9").events)
     engine.dispose()
     monkeypatch.setenv("TOWER_DATABASE_URL", db_url)
     assert main(["rules", "evaluate", "--all"]) == 0

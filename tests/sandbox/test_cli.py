@@ -15,7 +15,7 @@ import httpx
 
 
 def _tower(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tower.cli", *args], env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "tower", *args], env=env, capture_output=True,
                           text=True, timeout=60)
 
 
@@ -23,7 +23,7 @@ def test_serve_writes_its_urls_and_tokens_takes_faults_and_stops_on_sigterm(tmp_
     env = {**os.environ, "TOWER_DATA_DIR": str(tmp_path), "TOWER_SANDBOX_SEED": "21",
            "TOWER_SANDBOX_DAYS": "2"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "tower.cli", "sandbox", "serve", "--port", "0",
+        [sys.executable, "-m", "tower", "sandbox", "serve", "--port", "0",
          "--orders-per-day", "60", "--faults", "finance=outage"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

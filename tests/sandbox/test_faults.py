@@ -7,8 +7,8 @@ import time
 import httpx
 import pytest
 
-from collectors.sandbox.faults import DEFECTS, KEYS, apply_defect, parse_spec
-from collectors.sandbox.world import parse_iso_ms
+from tower.sandbox.faults import DEFECTS, KEYS, apply_defect, parse_spec
+from tower.sandbox.world import parse_iso_ms
 from tests.sandbox.conftest import get, pages, read_all
 
 

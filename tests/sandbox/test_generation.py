@@ -10,11 +10,11 @@ from statistics import median
 
 import pytest
 
-from collectors.sandbox.generate import generate
-from collectors.sandbox.ledger import ledger_rows, truth_rows
-from collectors.sandbox.server import Sandbox, sandbox_root
-from collectors.sandbox.storage import Storage
-from collectors.sandbox.world import DAY, WAREHOUSES, build_world, parse_iso_ms, to_ms
+from tower.sandbox.generate import generate
+from tower.sandbox.ledger import ledger_rows, truth_rows
+from tower.sandbox.server import Sandbox, sandbox_root
+from tower.sandbox.storage import Storage
+from tower.sandbox.world import DAY, WAREHOUSES, build_world, parse_iso_ms, to_ms
 from tests.sandbox.conftest import T0
 
 ALL_SCENARIOS = {

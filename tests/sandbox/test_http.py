@@ -11,9 +11,9 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from collectors.sandbox.faults import KEYS, RESOURCES, SYSTEMS
-from collectors.sandbox.server import start_sandbox
-from collectors.sandbox.world import parse_iso_ms
+from tower.sandbox.faults import KEYS, RESOURCES, SYSTEMS
+from tower.sandbox.server import start_sandbox
+from tower.sandbox.world import parse_iso_ms
 from tests.sandbox.conftest import T0, get, read_all
 
 

@@ -25,7 +25,7 @@ def test_permuted_and_duplicated_streams_give_the_ordered_projection(engine, dat
     with engine.connect() as conn:
         with conn.begin():
             _reset(conn)
-            ingest(conn, STREAM)
+            ingest(conn=conn, milestones=STREAM)
             expected = projections(conn)
         order = data.draw(st.permutations(range(len(STREAM))))
         repeats = data.draw(st.lists(st.integers(0, len(STREAM) - 1), max_size=10))
@@ -34,5 +34,5 @@ def test_permuted_and_duplicated_streams_give_the_ordered_projection(engine, dat
         with conn.begin():
             _reset(conn)
             for i in range(0, len(stream), batch):
-                ingest(conn, stream[i:i + batch])
+                ingest(conn=conn, milestones=stream[i:i + batch])
             assert projections(conn) == expected

@@ -158,7 +158,7 @@ def seed(engine, n: int = 36, *, now: datetime, seed: int = 11) -> Seeded:
     """Ingest `n` orders in one transaction; raises if the store rejects any milestone."""
     seeded, milestones = build(n, now=now, seed=seed)
     with engine.begin() as conn:
-        result = ingest(conn, milestones)
+        result = ingest(conn=conn, milestones=milestones)
     if result.rejected:
         raise AssertionError(f"factory milestones rejected: {result.rejected[:3]}")
     return seeded

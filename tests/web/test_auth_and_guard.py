@@ -17,7 +17,7 @@ from tower.auth.roles import LANDING
 def app_client(engine, db_url, tmp_path):
     with engine.begin() as conn:
         for role in ("cs", "finance", "supervisor"):
-            users.add(conn, username=f"{role}1", password="correct horse", role=role)
+            users.add(conn=conn, username=f"{role}1", password="correct horse", role=role)
     settings = config.load({"TOWER_DATA_DIR": str(tmp_path), "TOWER_SECRET_KEY": "test-key"})
     return create_app(settings, db_url=db_url).server.test_client()
 
@@ -34,12 +34,12 @@ def _callback(client, output_id, prop="children"):
 
 def test_passwords_are_hashed_and_checked(engine):
     with engine.begin() as conn:
-        users.add(conn, username="Ana.Lopez", password="s3cret-enough", role="cs", time_zone="America/Chicago")
+        users.add(conn=conn, username="Ana.Lopez", password="s3cret-enough", role="cs", time_zone="America/Chicago")
         stored = conn.exec_driver_sql("SELECT password_hash FROM users WHERE username = 'ana.lopez'").scalar_one()
         assert "s3cret" not in stored and stored.startswith(("scrypt:", "pbkdf2:"))
-        assert users.authenticate(conn, "ana.lopez", "s3cret-enough").time_zone == "America/Chicago"
-        assert users.authenticate(conn, "ana.lopez", "wrong") is None
-        assert users.authenticate(conn, "nobody", "s3cret-enough") is None
+        assert users.authenticate(conn=conn, username="ana.lopez", password="s3cret-enough").time_zone == "America/Chicago"
+        assert users.authenticate(conn=conn, username="ana.lopez", password="wrong") is None
+        assert users.authenticate(conn=conn, username="nobody", password="s3cret-enough") is None
 
 
 @pytest.mark.parametrize("kwargs,message", [
@@ -50,19 +50,19 @@ def test_passwords_are_hashed_and_checked(engine):
 ])
 def test_a_bad_user_definition_is_refused_with_the_reason(engine, kwargs, message):
     with engine.begin() as conn, pytest.raises(users.UserInputError, match=message):
-        users.add(conn, **{"password": "long enough", **kwargs})
+        users.add(conn=conn, **{"password": "long enough", **kwargs})
 
 
 def test_demo_users_are_created_once_with_their_passwords_returned(engine):
     with engine.begin() as conn:
-        first = users.ensure_demo_users(conn)
-        second = users.ensure_demo_users(conn)
+        first = users.ensure_demo_users(conn=conn)
+        second = users.ensure_demo_users(conn=conn)
         for username, password, role in first:
-            assert users.authenticate(conn, username, password).role == role
+            assert users.authenticate(conn=conn, username=username, password=password).role == role
     assert {r for _, _, r in first} == {"cs", "supervisor", "finance", "executive", "admin"}
     assert second == []
     with engine.connect() as conn:
-        scoped = users.get(conn, "supervisor.dal")
+        scoped = users.get(conn=conn, username="supervisor.dal")
     assert scoped.warehouses == ("DAL-1",) and scoped.sees_warehouse("DAL-1") and not scoped.sees_warehouse("ATL-1")
 
 

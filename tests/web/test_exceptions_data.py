@@ -77,8 +77,8 @@ def test_actions_show_in_the_history_newest_first_and_respect_a_warehouse_scope(
     with engine.begin() as conn:
         allowed = data.permitted([int(mine), int(other)], conn=conn, scope=("DAL-1",))
         assert allowed == [int(mine)]
-        assert store.act(conn, exception_ids=allowed, action="acknowledge", actor="dana", now=now) == 1
-        store.act(conn, exception_ids=allowed, action="comment", actor="dana", now=now, comment="on it")
+        assert store.act(conn=conn, exception_ids=allowed, action="acknowledge", actor="dana", now=now) == 1
+        store.act(conn=conn, exception_ids=allowed, action="comment", actor="dana", now=now, comment="on it")
     with engine.connect() as conn:
         history = data.history([int(mine)], conn=conn)
         again = data.by_ids([int(mine), int(other)], conn=conn, scope=("DAL-1",))

@@ -96,7 +96,7 @@ def test_lines_count_what_payments_cover(engine):
                                 invoice_id=inv.invoice_id, payment_id="P-HALF",
                                 attrs={"amount": half, "method": "ach"}))
     with engine.begin() as conn:
-        assert not ingest(conn, milestones).rejected
+        assert not ingest(conn=conn, milestones=milestones).rejected
     with engine.connect() as conn:
         lines = orders.lines(invoiced.order_id, conn=conn)
         invoices = orders.invoices(invoiced.order_id, conn=conn)

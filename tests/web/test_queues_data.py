@@ -13,7 +13,7 @@ import pytest
 from tests.kpis import fixtures
 from tower.data import queues
 from tower.kpis import facts
-from tower.store.snapshots import take_snapshot
+from tower.kpis.snapshots import take_snapshot
 
 
 @pytest.fixture
@@ -21,8 +21,8 @@ def loaded(engine):
     with engine.begin() as conn:
         fixtures.load(conn)
     with engine.begin() as conn:
-        facts.refresh_all(conn, now=fixtures.NOW)
-        take_snapshot(conn, now=fixtures.NOW)
+        facts.refresh_all(conn=conn, now=fixtures.NOW)
+        take_snapshot(conn=conn, now=fixtures.NOW)
     return engine
 
 
@@ -58,7 +58,7 @@ def test_before_the_first_snapshot_the_matrix_is_empty(engine):
     with engine.begin() as conn:
         fixtures.load(conn)
     with engine.begin() as conn:
-        facts.refresh_all(conn, now=fixtures.NOW)
+        facts.refresh_all(conn=conn, now=fixtures.NOW)
         assert queues.matrix(conn=conn, now=fixtures.NOW).empty
         assert queues.as_of(conn=conn) is None
 
@@ -92,8 +92,8 @@ def test_clicking_a_cell_lists_its_orders_oldest_first(loaded):
 def test_the_snapshot_job_writes_one_row_per_queue_and_the_trend_reads_it(loaded):
     later = fixtures.NOW + timedelta(minutes=1)
     with loaded.begin() as conn:
-        assert take_snapshot(conn, now=later) == 2
-        assert take_snapshot(conn, now=later) == 0  # same instant: nothing twice
+        assert take_snapshot(conn=conn, now=later) == 2
+        assert take_snapshot(conn=conn, now=later) == 0  # same instant: nothing twice
     with loaded.begin() as conn:
         df = queues.trend(conn=conn, now=later, stages=queues.OPEN_STAGES)
     # summed over the warehouses in scope, per stage
@@ -112,5 +112,5 @@ def test_the_snapshot_job_refreshes_stage_times_for_new_orders(engine):
         fixtures.load(conn)
     with engine.begin() as conn:
         assert queues.throughput(conn=conn, now=fixtures.at(46.5)) == {}
-        take_snapshot(conn, now=fixtures.NOW)
+        take_snapshot(conn=conn, now=fixtures.NOW)
         assert queues.throughput(conn=conn, now=fixtures.at(46.5)) == {("DAL-1", "invoiced"): 1}

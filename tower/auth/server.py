@@ -43,7 +43,7 @@ def _load_user(username: str) -> SessionUser | None:
 
     try:
         with engine_for(current_app.config["TOWER_DB_URL"]).connect() as conn:
-            found = users.get(conn, username)
+            found = users.get(conn=conn, username=username)
     except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.ProgrammingError, DatabaseUnavailable):
         # Database down (or not migrated): nobody is signed in, /health still answers.
         log.warning("cannot load user %s: database unavailable", username)
@@ -68,7 +68,7 @@ def _login_post() -> Response:
     target = safe_next(request.form.get("next"))
     try:
         with engine_for(current_app.config["TOWER_DB_URL"]).begin() as conn:
-            found = users.authenticate(conn, username, password)
+            found = users.authenticate(conn=conn, username=username, password=password)
     except (sa.exc.OperationalError, sa.exc.InterfaceError, DatabaseUnavailable):
         return redirect("/login?" + urlencode({"error": "db", **({"next": target} if target else {})}))
     if found is None:

@@ -62,7 +62,7 @@ def _frame(rows) -> pd.DataFrame:
     return df
 
 
-def _cells(conn: Connection, f: KpiFilters, measures: list[str]) -> pd.DataFrame:
+def _cells(*, conn: Connection, f: KpiFilters, measures: list[str]) -> pd.DataFrame:
     filterable = sorted({k.measure for k in KPIS if k.filterable and k.measure in measures})
     global_ = sorted({k.measure for k in KPIS if not k.filterable and k.measure in measures})
     params = {"start": f.start, "end": f.end, **f.dims()}
@@ -84,7 +84,7 @@ def kpi_values(*, conn: Connection, filters: KpiFilters, kpi_ids: list[str] | No
     (on_target|near_target|off_target|no_data), status_word str, n float (the denominator
     used: opportunities for ratios, rows otherwise), unit str, filterable bool."""
     kpis = [get(k) for k in kpi_ids] if kpi_ids else list(KPIS)
-    cells = _cells(conn, filters, sorted({k.measure for k in kpis}))
+    cells = _cells(conn=conn, f=filters, measures=sorted({k.measure for k in kpis}))
     rows = []
     for k in kpis:
         v = compute.value(k, cells, days=filters.days)

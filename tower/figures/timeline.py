@@ -8,7 +8,7 @@ from datetime import datetime
 import pandas as pd
 import plotly.graph_objects as go
 
-from tower.store.kinds import KINDS
+from tower.milestones import KINDS
 
 LANES = ["ERP", "WMS", "Carrier", "Finance", "Import"]
 LANE_OF = {"erp": "ERP", "wms": "WMS", "carrier": "Carrier", "finance": "Finance", "import": "Import"}

@@ -25,7 +25,7 @@ _Q = sqlfiles.load_raw(__file__, "facts.sql")
 _SWEEP_KEY = "promises_swept_at"
 
 
-def refresh(conn: Connection, *, now: datetime, limit: int = 20000,
+def refresh(*, conn: Connection, now: datetime, limit: int = 20000,
             ship_allowance_hours: float | None = None) -> int:
     """Take up to `limit` marks (oldest first) and recompute their subjects' facts; returns
     the number of distinct orders and exceptions recomputed (0: nothing was marked)."""
@@ -58,11 +58,11 @@ def refresh(conn: Connection, *, now: datetime, limit: int = 20000,
     return taken
 
 
-def refresh_all(conn: Connection, *, now: datetime, batch: int = 20000) -> int:
+def refresh_all(*, conn: Connection, now: datetime, batch: int = 20000) -> int:
     """Drain every mark (for tests, the bench and a first backfill); returns subjects taken."""
     total = 0
     while True:
-        taken = refresh(conn, now=now, limit=batch)
+        taken = refresh(conn=conn, now=now, limit=batch)
         total += taken
         if taken == 0:
             return total

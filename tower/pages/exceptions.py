@@ -179,7 +179,7 @@ def act(*args):
     try:
         with writing() as conn:  # one transaction: the action and its audit rows, or nothing
             allowed = data.permitted(ids, conn=conn, scope=scope)
-            changed = store.act(conn, exception_ids=allowed, action=action, actor=actor, now=now, **kwargs)
+            changed = store.act(conn=conn, exception_ids=allowed, action=action, actor=actor, now=now, **kwargs)
     except store.InvalidAction as exc:
         return dmc.Alert(str(exc), color="red", title="Not done"), *[no_update] * 5
     filters = data.Filters.from_query(query or {})

@@ -20,7 +20,7 @@ from tower.components.timefmt import fmt, warehouse_zone, zone_name
 from tower.data import exceptions, freshness, order_status, orders
 from tower.data.access import reading
 from tower.figures.timeline import order_timeline
-from tower.store.kinds import KINDS
+from tower.milestones import KINDS
 
 dash.register_page(__name__, path_template="/orders/<order_id>", title="Order · tower")
 

@@ -1,6 +1,6 @@
 """What people do to exceptions, and the team figures read from the audit.
 
-`act(conn, exception_ids=, action=, actor=, now=, ...)` applies one lifecycle action to several
+`act(conn=conn, exception_ids=, action=, actor=, now=, ...)` applies one lifecycle action to several
 exceptions and returns how many changed. Lifecycle:
 
     open -> acknowledged -> in_progress -> on_hold / snoozed (until) -> resolved -> (reopened) open
@@ -41,7 +41,7 @@ class InvalidAction(ValueError):
     """The action cannot be applied as asked; the message says what is missing."""
 
 
-def act(conn: Connection, *, exception_ids: list[int], action: str, actor: str, now: datetime,
+def act(*, conn: Connection, exception_ids: list[int], action: str, actor: str, now: datetime,
         assignee: str | None = None, comment: str | None = None, reason: str | None = None,
         snoozed_until: datetime | None = None) -> int:
     if action not in ACTIONS:

@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from collectors.sandbox import faults as F
+from tower.sandbox import faults as F
 
 SYSTEM_SCHEMA = """
 CREATE TABLE IF NOT EXISTS versions (

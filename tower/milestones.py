@@ -1,5 +1,8 @@
 """The vocabulary of milestones: every kind tower knows, the system that normally reports it and
-its place in the order-to-cash flow.
+its place in the order-to-cash flow, and how a milestone's times are read (`parse_time`).
+
+A leaf: it imports nothing of tower, so the store, the rules, the collectors, the figures and
+the pages can all share one vocabulary without importing each other.
 
 `rank` is the fixed stage order used to break ties between events at the same instant (never
 arrival order). Kinds that are side facts (a delay, a hold) share the rank of the stage they
@@ -9,6 +12,8 @@ happen in.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -65,3 +70,24 @@ STAGES = (
 
 def rank(kind: str) -> int:
     return KINDS[kind].rank
+
+
+class InvalidMilestone(ValueError):
+    """A milestone (or one of its fields) that cannot be stored; the message says why."""
+
+
+def parse_time(value: Any, what: str) -> datetime:
+    """An aware datetime from a datetime or an ISO-8601 string; naive times are refused,
+    because a time without a zone cannot be placed on any SLA clock."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidMilestone(f"{what} is not a valid ISO-8601 time: {value!r}") from None
+    else:
+        raise InvalidMilestone(f"{what} must be a time, got {type(value).__name__}")
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise InvalidMilestone(f"{what} has no time zone: {value!r}")
+    return parsed

@@ -10,7 +10,7 @@ import copy
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from collectors.sandbox.world import stable_fraction, stable_hash
+from tower.sandbox.world import stable_fraction, stable_hash
 
 SYSTEMS = ("erp", "wms", "carrier", "finance")
 DEFECTS = ("missing_field", "bad_date", "wrong_type")

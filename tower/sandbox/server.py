@@ -20,14 +20,14 @@ from typing import Any, Callable, Iterator
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from collectors.sandbox import faults as F
-from collectors.sandbox.api import SystemApp
-from collectors.sandbox.control import ControlApp
-from collectors.sandbox.generate import (DEFAULT_ORDERS_PER_DAY, Generator, generate,
+from tower.sandbox import faults as F
+from tower.sandbox.api import SystemApp
+from tower.sandbox.control import ControlApp
+from tower.sandbox.generate import (DEFAULT_ORDERS_PER_DAY, Generator, generate,
                                          open_generator)
-from collectors.sandbox.ledger import ledger_rows, truth_rows
-from collectors.sandbox.storage import Storage
-from collectors.sandbox.world import HOUR, from_ms, to_ms
+from tower.sandbox.ledger import ledger_rows, truth_rows
+from tower.sandbox.storage import Storage
+from tower.sandbox.world import HOUR, from_ms, to_ms
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 0.25

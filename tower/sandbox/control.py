@@ -8,12 +8,12 @@ import json
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 from urllib.parse import parse_qsl
 
-from collectors.sandbox import faults as F
-from collectors.sandbox.ledger import ledger_rows, truth_rows
-from collectors.sandbox.world import parse_iso_ms
+from tower.sandbox import faults as F
+from tower.sandbox.ledger import ledger_rows, truth_rows
+from tower.sandbox.world import parse_iso_ms
 
 if TYPE_CHECKING:
-    from collectors.sandbox.server import Sandbox
+    from tower.sandbox.server import Sandbox
 
 MAX_ROWS = 5000
 
@@ -56,7 +56,7 @@ class ControlApp:
             body = _body(environ)
             to = body.get("to")
             if to is not None:
-                from collectors.sandbox.world import from_ms
+                from tower.sandbox.world import from_ms
                 published = sb.advance(to=from_ms(parse_iso_ms(to)))
             else:
                 published = sb.advance(float(body.get("minutes") or 0))

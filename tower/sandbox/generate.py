@@ -22,10 +22,10 @@ from typing import Callable, Iterator
 
 import orjson
 
-from collectors.sandbox import faults as F
-from collectors.sandbox.simulate import Life, simulate_order
-from collectors.sandbox.storage import Storage
-from collectors.sandbox.world import DAY, HOUR, World, build_world, to_ms
+from tower.sandbox import faults as F
+from tower.sandbox.simulate import Life, simulate_order
+from tower.sandbox.storage import Storage
+from tower.sandbox.world import DAY, HOUR, World, build_world, to_ms
 
 _DUMPS = orjson.dumps  # bytes: bodies are stored (BLOB) and served as UTF-8 JSON as they are
 
@@ -264,7 +264,7 @@ def generate(data_dir: Path | str, *, seed: int, days: int = 60, orders: int | N
     Records are written in chunks of 500 orders, so memory stays flat at any N; `workers` > 1
     simulates the chunks in that many processes (same output) while this one writes.
     """
-    from collectors.sandbox.server import sandbox_root  # the one place the layout is defined
+    from tower.sandbox.server import sandbox_root  # the one place the layout is defined
 
     root = sandbox_root(Path(data_dir))
     if fresh and root.exists():

@@ -14,10 +14,10 @@ from typing import Any, Iterator
 
 import orjson
 
-from collectors.sandbox import faults as F
-from collectors.sandbox.records import money
-from collectors.sandbox.storage import Storage
-from collectors.sandbox.world import iso
+from tower.sandbox import faults as F
+from tower.sandbox.records import money
+from tower.sandbox.storage import Storage
+from tower.sandbox.world import iso
 
 _LINE_FACTS = {"short": "qty_short", "picked": "qty_picked", "shipped": "qty_shipped",
                "delivered": "qty_delivered", "invoiced": "qty_invoiced",

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tower.cli import UserError
+from tower.errors import UserError
 
 
 def _import_olist(args: argparse.Namespace) -> int:
-    from tower.cli_db import open_engine
+    from tower.commands.db import open_engine
     from tower.importers import olist
     from tower.store import ingest
 
@@ -23,7 +23,7 @@ def _import_olist(args: argparse.Namespace) -> int:
     def flush() -> None:
         nonlocal stored, rejected, batch
         with engine.begin() as conn:
-            result = ingest(conn, batch)
+            result = ingest(conn=conn, milestones=batch)
         stored += result.inserted
         rejected += len(result.rejected)
         for bad in result.rejected[:5]:

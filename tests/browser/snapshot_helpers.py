@@ -1,5 +1,5 @@
 """Helpers for C2's browser tests: bring the live server's analytics read models up to date
-the way the collector process's snapshot job does (tower.store.snapshots.take_snapshot)."""
+the way the collector process's snapshot job does (tower.kpis.snapshots.take_snapshot)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import timedelta
 from tower import clock
 from tower.db import make_engine
 from tower.kpis import facts
-from tower.store.snapshots import take_snapshot
+from tower.kpis.snapshots import take_snapshot
 
 
 def run_analytics(db_url: str, *, snapshots: int = 3) -> None:
@@ -17,9 +17,9 @@ def run_analytics(db_url: str, *, snapshots: int = 3) -> None:
     try:
         now = clock.now()
         with engine.begin() as conn:
-            facts.refresh_all(conn, now=now)
+            facts.refresh_all(conn=conn, now=now)
         with engine.begin() as conn:
             for k in range(snapshots, -1, -1):
-                take_snapshot(conn, now=now - timedelta(minutes=20 * k))
+                take_snapshot(conn=conn, now=now - timedelta(minutes=20 * k))
     finally:
         engine.dispose()

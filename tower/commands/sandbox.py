@@ -18,8 +18,9 @@ from typing import Any
 
 import httpx
 
-from collectors.sandbox import faults as F
-from collectors.sandbox.generate import DEFAULT_LIVE_ORDERS_PER_DAY, DEFAULT_ORDERS_PER_DAY
+from tower.sandbox import faults as F
+from tower.sandbox.generate import DEFAULT_LIVE_ORDERS_PER_DAY, DEFAULT_ORDERS_PER_DAY
+from tower.errors import UserError
 
 
 def register(subparsers: Any) -> None:
@@ -74,12 +75,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _user_error(message: str) -> Exception:
-    from tower.cli import UserError
     return UserError(message)
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from collectors.sandbox.server import Sandbox
+    from tower.sandbox.server import Sandbox
 
     settings = args.settings
     try:
@@ -112,7 +112,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> dict[str, Any]:
-    from collectors.sandbox.server import sandbox_root
+    from tower.sandbox.server import sandbox_root
 
     path = sandbox_root(args.data_dir or args.settings.data_dir) / "sandbox.json"
     if not path.exists():
@@ -153,7 +153,7 @@ def _advance(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from collectors.sandbox.generate import generate
+    from tower.sandbox.generate import generate
 
     settings = args.settings
     started = time.perf_counter()

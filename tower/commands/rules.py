@@ -7,10 +7,10 @@ themselves stay pure.)
 from __future__ import annotations
 
 import argparse
+from tower.errors import UserError
 
 
 def _policy(args: argparse.Namespace):
-    from tower.cli import UserError
     from tower.rules.policy import PolicyError, load
 
     path = args.policy or args.settings.policy_path
@@ -29,7 +29,7 @@ def _check_policy(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from tower.cli_db import open_engine
+    from tower.commands.db import open_engine
     from tower.evaluation.worker import drain, mark_all_open
 
     policy = _policy(args)
@@ -42,7 +42,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from tower.cli_db import open_engine
+    from tower.commands.db import open_engine
     from tower.evaluation.sweep import run_sweep
     from tower.evaluation.worker import drain
 

@@ -11,8 +11,8 @@ import math
 import random
 from typing import Any
 
-from collectors.sandbox.records import Invoice, Rma, Static, Task, money
-from collectors.sandbox.world import (CARRIERS, DAY, HOUR, HUBS, MINUTE, PICKERS, Customer,
+from tower.sandbox.records import Invoice, Rma, Static, Task, money
+from tower.sandbox.world import (CARRIERS, DAY, HOUR, HUBS, MINUTE, PICKERS, Customer,
                                       World, date_of, iso, iso_local)
 
 _CARRIER_WEIGHTS = (50, 35, 15)

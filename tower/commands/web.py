@@ -12,6 +12,7 @@ import argparse
 import getpass
 import logging
 import secrets
+from tower.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ def _web(args: argparse.Namespace) -> int:
     from waitress import serve
 
     from tower.app import create_app
-    from tower.cli_db import open_engine
+    from tower.commands.db import open_engine
 
     settings = args.settings
     engine = open_engine(settings, migrate_first=True)
@@ -37,8 +38,7 @@ def _web(args: argparse.Namespace) -> int:
 
 def _users_add(args: argparse.Namespace) -> int:
     from tower.auth import users
-    from tower.cli import UserError
-    from tower.cli_db import open_engine
+    from tower.commands.db import open_engine
 
     password = args.password
     generated = False
@@ -50,7 +50,7 @@ def _users_add(args: argparse.Namespace) -> int:
     engine = open_engine(args.settings, migrate_first=True)
     try:
         with engine.begin() as conn:
-            created = users.add(conn, username=args.username, password=password, role=args.role,
+            created = users.add(conn=conn, username=args.username, password=password, role=args.role,
                                 display_name=args.name or "", warehouses=warehouses,
                                 time_zone=args.time_zone, replace=args.replace)
     except users.UserInputError as exc:
@@ -64,11 +64,11 @@ def _users_add(args: argparse.Namespace) -> int:
 
 def _users_list(args: argparse.Namespace) -> int:
     from tower.auth import users
-    from tower.cli_db import open_engine
+    from tower.commands.db import open_engine
 
     engine = open_engine(args.settings, migrate_first=True)
     with engine.connect() as conn:
-        frame = users.list_users(conn)
+        frame = users.list_users(conn=conn)
     if frame.empty:
         print("no users yet (`tower run` creates demo users; `tower users add` adds one)")
         return 0

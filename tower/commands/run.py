@@ -40,7 +40,7 @@ class Child:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.log_file = open(self.log_path, "a", buffering=1)
         self.log_file.write(f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} starting {' '.join(self.args)}\n")
-        self.proc = subprocess.Popen([sys.executable, "-m", "tower.cli", *self.args], env=env,
+        self.proc = subprocess.Popen([sys.executable, "-m", "tower", *self.args], env=env,
                                      stdout=self.log_file, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, start_new_session=True)
         self.started_at = time.monotonic()
@@ -152,11 +152,11 @@ def _demo_users(engine) -> list[tuple[str, str, str]]:
     except ImportError:
         return []
     with engine.begin() as conn:
-        return list(ensure_demo_users(conn))
+        return list(ensure_demo_users(conn=conn))
 
 
 def _run(args: argparse.Namespace) -> int:
-    from tower.cli_db import open_engine
+    from tower.commands.db import open_engine
     from tower.db import libpq_url
     from tower.pg import Cluster
 

@@ -12,9 +12,9 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from collectors.sandbox import lifecycle
-from collectors.sandbox.records import Rec, SalesOrder, Task, money
-from collectors.sandbox.world import (CREDIT_OFFICERS, DAY, HOUR, MINUTE, PICKERS, World,
+from tower.sandbox import lifecycle
+from tower.sandbox.records import Rec, SalesOrder, Task, money
+from tower.sandbox.world import (CREDIT_OFFICERS, DAY, HOUR, MINUTE, PICKERS, World,
                                       date_of, iso, next_work_time)
 
 CHANNELS = ("web", "edi", "sales_rep")

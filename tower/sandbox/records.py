@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from collectors.sandbox.world import iso
+from tower.sandbox.world import iso
 
 
 def money(cents: int) -> str:

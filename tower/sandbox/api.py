@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 import orjson
 
-from collectors.sandbox import faults as F
-from collectors.sandbox.world import iso, parse_iso_ms, stable_fraction
+from tower.sandbox import faults as F
+from tower.sandbox.world import iso, parse_iso_ms, stable_fraction
 
 if TYPE_CHECKING:
-    from collectors.sandbox.server import Sandbox
+    from tower.sandbox.server import Sandbox
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500

@@ -18,6 +18,7 @@ from typing import Any
 
 from collectors import registry
 from collectors.http import Endpoint
+from tower.errors import UserError
 
 
 def register(subparsers: Any) -> None:
@@ -65,8 +66,6 @@ def _engine(args: argparse.Namespace):
 
 def endpoints(settings: Any, sources_file: Path | None = None, wait: float = 0.0) -> dict[str, Endpoint]:
     """The source endpoints per the module docstring; UserError when there are none."""
-    from tower.cli import UserError
-
     found = registry.endpoints_from_settings(settings.extra or {})
     path = sources_file or registry.sandbox_file(settings.data_dir)
     deadline = time.monotonic() + wait
@@ -87,7 +86,6 @@ def endpoints(settings: Any, sources_file: Path | None = None, wait: float = 0.0
 
 
 def _collect(args: argparse.Namespace) -> int:
-    from tower.cli import UserError
     from collectors import scheduler
 
     points = endpoints(args.settings, args.sources, args.wait)
@@ -149,7 +147,6 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from tower.cli import UserError
     from collectors.runner import replay_dead_letters
 
     if not args.ids and not args.all:
