@@ -65,7 +65,7 @@ class LiveServer:
     url: str
     db_url: str
     users: dict[str, tuple[str, str]]
-    seed: object = None            # tests.web.factory.Seeded
+    seed: object = None            # tests.data.factory.Seeded
     process: subprocess.Popen | None = field(default=None, repr=False)
     log: Path | None = None
 
@@ -118,11 +118,11 @@ def _start(db_url: str, tmp: Path) -> tuple[subprocess.Popen, str, Path]:
 @pytest.fixture(scope="module")
 def live_server(server_url: str, template_url: str, tmp_path_factory) -> Iterator[LiveServer]:
     """`tower web` on a free loopback port, on a fresh database holding realistic orders
-    (tests/web/factory.py through tower.store.ingest), evaluated by the real rules worker,
+    (tests/data/factory.py through tower.store.ingest), evaluated by the real rules worker,
     with the demo users and a WMS feed last polled 47 minutes ago."""
     if not CHROMIUM.exists():
         pytest.skip(NO_CHROMIUM)
-    from tests.web import factory
+    from tests.data import factory
     from tower.evaluation.worker import run_once
 
     name, db_url = _create_db(server_url, template_url)

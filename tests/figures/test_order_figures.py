@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pandas as pd
 
-from tests.web.test_order_status import EMPTY_INVOICES, EMPTY_SHIPMENTS, _header, _timeline
+from tests.data.test_order_status import EMPTY_INVOICES, EMPTY_SHIPMENTS, _header, _timeline
 from tower.data import order_status
 from tower.figures import exceptions as exception_figures
 from tower.figures.timeline import order_timeline

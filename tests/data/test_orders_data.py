@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.web import factory
+from tests.data import factory
 from tower import clock
 from tower.data import orders
 from tower.store.ingest import ingest

@@ -9,7 +9,7 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from tests.web import factory
+from tests.data import factory
 from tower import clock
 from tower.data import exceptions as data
 from tower.evaluation.worker import run_once
