@@ -242,6 +242,17 @@ def replay_dead_letters(engine: Engine, resolve: Callable[[str, str], Stream | N
                     out.reasons.append(f"#{after} {letter['source']}/{letter['stream']}: {reason}")
 
 
+def replay_requested(engine: Engine, resolve: Callable[[str, str], Stream | None], *,
+                     now: Callable[[], datetime] = clock.now, limit: int = 500) -> ReplayResult:
+    """Replay the dead letters marked for replay (on /integrations); each replay clears its
+    mark, whether the letter now maps or fails again. The collector process runs this job."""
+    with engine.connect() as conn:
+        ids = dead_letters.requested_replays(conn=conn, limit=limit)
+    if not ids:
+        return ReplayResult()
+    return replay_dead_letters(engine, resolve, ids=ids, now=now)
+
+
 def _replay_one(conn: Any, stream: Stream | None, letter: dict[str, Any]) -> str | None:
     if stream is None:
         return f"no stream named {letter['source']}/{letter['stream']} any more"

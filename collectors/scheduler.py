@@ -8,7 +8,8 @@ a source that is down never stops the others. SIGTERM/SIGINT stop taking new run
 current ones finish their page and exit.
 
 The process also runs the tower's other periodic work: the rules worker (every few seconds),
-the SLA sweep and the queue snapshot (every minute), imported explicitly: a missing one is an
+the SLA sweep and the queue snapshot (every minute), the replay of dead letters marked on
+/integrations (every few seconds), imported explicitly: a missing one is an
 ImportError at start-up, not a job that silently never runs.
 """
 
@@ -26,18 +27,21 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.engine import Engine
 
 from collectors.locks import try_lock
-from collectors.runner import RunResult, run_stream
+from collectors import registry
+from collectors.runner import RunResult, replay_requested, run_stream
 from collectors.stream import Stream
 from tower import clock
 from tower.evaluation.sweep import run_sweep
 from tower.evaluation.worker import run_once as evaluate_dirty_orders
 from tower.kpis.snapshots import take_snapshot
+from tower.rules.policy import Policy
 
 log = logging.getLogger(__name__)
 
 WORKER_SECONDS = 3.0
 SWEEP_SECONDS = 60.0
 SNAPSHOT_SECONDS = 60.0
+REPLAY_SECONDS = 5.0
 MAX_BACKOFF = 300.0
 
 
@@ -104,23 +108,30 @@ def _locked(engine: Engine, name: str, body: Callable[[], Any]) -> Callable[[], 
     return job
 
 
-def housekeeping_jobs(engine: Engine) -> list[tuple[str, float, Callable[[], Any]]]:
-    """(name, seconds, callable) for the rules worker, the sweep and the queue snapshot."""
+def housekeeping_jobs(engine: Engine, policy: Policy) -> list[tuple[str, float, Callable[[], Any]]]:
+    """(name, seconds, callable) for the rules worker, the sweep and the queue snapshot, all
+    under the policy the process started with."""
     def snapshot() -> int:
         with engine.begin() as conn:
-            return take_snapshot(conn=conn, now=clock.now())
+            return take_snapshot(conn=conn, now=clock.now(), policy=policy)
+
+    def replay() -> int:
+        return replay_requested(engine, registry.resolve_stream).replayed
 
     return [
         # SKIP LOCKED in the worker lets several processes share the work: no lock needed.
-        ("rules-worker", WORKER_SECONDS, lambda: evaluate_dirty_orders(engine, now=clock.now())),
-        ("rules-sweep", SWEEP_SECONDS, _locked(engine, "jobs/sweep", lambda: run_sweep(engine, now=clock.now()))),
+        ("rules-worker", WORKER_SECONDS, lambda: evaluate_dirty_orders(engine, policy=policy, now=clock.now())),
+        ("rules-sweep", SWEEP_SECONDS, _locked(engine, "jobs/sweep", lambda: run_sweep(engine, policy=policy, now=clock.now()))),
         ("queue-snapshot", SNAPSHOT_SECONDS, _locked(engine, "jobs/snapshot", snapshot)),
+        # Replays asked for on /integrations; take_for_replay's SKIP LOCKED keeps two from overlapping.
+        ("dead-letter-replay", REPLAY_SECONDS, replay),
     ]
 
 
 def build_scheduler(engine: Engine, streams: Sequence[Stream], stop: threading.Event, *,
-                    housekeeping: bool = True) -> BlockingScheduler:
-    extra = housekeeping_jobs(engine) if housekeeping else []
+                    policy: Policy | None) -> BlockingScheduler:
+    """The scheduler of the collector process; `policy` None: streams only (no housekeeping)."""
+    extra = housekeeping_jobs(engine, policy) if policy is not None else []
     scheduler = BlockingScheduler(
         executors={"default": ThreadPoolExecutor(max_workers=len(streams) + len(extra) + 1)},
         job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
@@ -142,10 +153,11 @@ def clock_now_real() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def run_forever(engine: Engine, streams: Sequence[Stream], *, housekeeping: bool = True) -> None:
-    """Block until SIGTERM/SIGINT; then finish the current runs and return."""
+def run_forever(engine: Engine, streams: Sequence[Stream], *, policy: Policy | None) -> None:
+    """Block until SIGTERM/SIGINT; then finish the current runs and return. With a `policy`
+    the process also runs the housekeeping jobs under it; None: streams only."""
     stop = threading.Event()
-    scheduler = build_scheduler(engine, streams, stop, housekeeping=housekeeping)
+    scheduler = build_scheduler(engine, streams, stop, policy=policy)
 
     def on_signal(signum: int, _frame: Any) -> None:
         if stop.is_set():

@@ -27,6 +27,8 @@ from tower.auth.server import init_auth
 from tower.components import shell
 from tower.config import Settings
 from tower.db import DatabaseUnavailable, explain_connect_error
+from tower.pages._running import POLICY_KEY
+from tower.rules.policy import load as load_policy
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +64,11 @@ def create_app(settings: Settings, *, db_url: str) -> dash.Dash:
         SECRET_KEY=secret_key(settings),
         TOWER_DB_URL=db_url,
         TOWER_READ_DB_URL=settings.read_database_url or db_url,
-        TOWER_POLICY=str(settings.policy_path) if settings.policy_path else None,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
     )
+    # The policy is read once, here at start-up; pages find it through tower.pages._running.
+    server.config[POLICY_KEY] = load_policy(settings.policy_path)
     init_auth(server)
     app = dash.Dash(
         "tower",

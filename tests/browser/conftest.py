@@ -31,6 +31,9 @@ from psycopg import sql
 from tower import clock
 from tower.auth.users import ensure_demo_users
 from tower.db import libpq_url, make_engine
+from tower.rules.policy import cached
+
+BUILTIN_POLICY = cached()  # the policy shipped in tower/rules/policy.yaml
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("TOWER_CHROMIUM", "/usr/bin/chromium"))
@@ -128,7 +131,7 @@ def live_server(server_url: str, template_url: str, tmp_path_factory) -> Iterato
     name, db_url = _create_db(server_url, template_url)
     engine = make_engine(db_url)
     seeded = factory.seed(engine, 48, now=clock.now())
-    while run_once(engine):
+    while run_once(engine, policy=BUILTIN_POLICY):
         pass
     with engine.begin() as conn:
         created = {u: (u, p) for u, p, _ in ensure_demo_users(conn=conn)}

@@ -9,6 +9,9 @@ from tower import clock
 from tower.db import make_engine
 from tower.kpis import facts
 from tower.kpis.snapshots import take_snapshot
+from tower.rules.policy import cached
+
+BUILTIN_POLICY = cached()  # the policy shipped in tower/rules/policy.yaml
 
 
 def run_analytics(db_url: str, *, snapshots: int = 3) -> None:
@@ -17,9 +20,9 @@ def run_analytics(db_url: str, *, snapshots: int = 3) -> None:
     try:
         now = clock.now()
         with engine.begin() as conn:
-            facts.refresh_all(conn=conn, now=now)
+            facts.refresh_all(conn=conn, policy=BUILTIN_POLICY, now=now)
         with engine.begin() as conn:
             for k in range(snapshots, -1, -1):
-                take_snapshot(conn=conn, now=now - timedelta(minutes=20 * k))
+                take_snapshot(conn=conn, policy=BUILTIN_POLICY, now=now - timedelta(minutes=20 * k))
     finally:
         engine.dispose()

@@ -14,6 +14,10 @@ from tests.kpis import fixtures
 from tower.data import queues
 from tower.kpis import facts
 from tower.kpis.snapshots import take_snapshot
+from tower.rules.policy import cached
+from tower.kpis import sla
+
+BUILTIN_POLICY = cached()  # the policy shipped in tower/rules/policy.yaml
 
 
 @pytest.fixture
@@ -21,14 +25,14 @@ def loaded(engine):
     with engine.begin() as conn:
         fixtures.load(conn)
     with engine.begin() as conn:
-        facts.refresh_all(conn=conn, now=fixtures.NOW)
-        take_snapshot(conn=conn, now=fixtures.NOW)
+        facts.refresh_all(conn=conn, policy=BUILTIN_POLICY, now=fixtures.NOW)
+        take_snapshot(conn=conn, policy=BUILTIN_POLICY, now=fixtures.NOW)
     return engine
 
 
 def test_the_matrix_counts_open_orders_per_warehouse_and_stage_with_their_age(loaded):
     with loaded.begin() as conn:
-        df = queues.matrix(conn=conn, now=fixtures.NOW, stages=queues.OPEN_STAGES)
+        df = queues.matrix(conn=conn, critical_hours=sla.critical_hours(BUILTIN_POLICY), now=fixtures.NOW, stages=queues.OPEN_STAGES)
     cells = {(r.warehouse, r.stage): r for r in df.itertuples()}
     assert set(cells) == {("ATL-1", "released"), ("DAL-1", "invoiced")}
     pick = cells[("ATL-1", "released")]
@@ -47,7 +51,7 @@ def test_the_matrix_counts_open_orders_per_warehouse_and_stage_with_their_age(lo
 
 def test_the_matrix_is_the_latest_snapshot_with_ages_carried_to_now(loaded):
     with loaded.begin() as conn:
-        df = queues.matrix(conn=conn, now=fixtures.NOW + timedelta(minutes=10), stages=queues.OPEN_STAGES)
+        df = queues.matrix(conn=conn, critical_hours=sla.critical_hours(BUILTIN_POLICY), now=fixtures.NOW + timedelta(minutes=10), stages=queues.OPEN_STAGES)
         assert queues.as_of(conn=conn) == fixtures.NOW
     pick = df[df["stage"] == "released"].iloc[0]
     assert pick["oldest_age_seconds"] == pytest.approx(498 * 3600 + 600)
@@ -58,20 +62,20 @@ def test_before_the_first_snapshot_the_matrix_is_empty(engine):
     with engine.begin() as conn:
         fixtures.load(conn)
     with engine.begin() as conn:
-        facts.refresh_all(conn=conn, now=fixtures.NOW)
-        assert queues.matrix(conn=conn, now=fixtures.NOW).empty
+        facts.refresh_all(conn=conn, policy=BUILTIN_POLICY, now=fixtures.NOW)
+        assert queues.matrix(conn=conn, critical_hours=sla.critical_hours(BUILTIN_POLICY), now=fixtures.NOW).empty
         assert queues.as_of(conn=conn) is None
 
 
 def test_the_default_view_shows_only_the_warehouse_stages(loaded):
     with loaded.begin() as conn:
-        df = queues.matrix(conn=conn, now=fixtures.NOW)
+        df = queues.matrix(conn=conn, critical_hours=sla.critical_hours(BUILTIN_POLICY), now=fixtures.NOW)
     assert list(zip(df["warehouse"], df["stage"])) == [("ATL-1", "released")]
 
 
 def test_a_supervisor_scope_hides_other_warehouses(loaded):
     with loaded.begin() as conn:
-        df = queues.matrix(conn=conn, now=fixtures.NOW, stages=queues.OPEN_STAGES, warehouses=["DAL-1"])
+        df = queues.matrix(conn=conn, critical_hours=sla.critical_hours(BUILTIN_POLICY), now=fixtures.NOW, stages=queues.OPEN_STAGES, warehouses=["DAL-1"])
     assert set(df["warehouse"]) == {"DAL-1"}
 
 
@@ -92,8 +96,8 @@ def test_clicking_a_cell_lists_its_orders_oldest_first(loaded):
 def test_the_snapshot_job_writes_one_row_per_queue_and_the_trend_reads_it(loaded):
     later = fixtures.NOW + timedelta(minutes=1)
     with loaded.begin() as conn:
-        assert take_snapshot(conn=conn, now=later) == 2
-        assert take_snapshot(conn=conn, now=later) == 0  # same instant: nothing twice
+        assert take_snapshot(conn=conn, policy=BUILTIN_POLICY, now=later) == 2
+        assert take_snapshot(conn=conn, policy=BUILTIN_POLICY, now=later) == 0  # same instant: nothing twice
     with loaded.begin() as conn:
         df = queues.trend(conn=conn, now=later, stages=queues.OPEN_STAGES)
     # summed over the warehouses in scope, per stage
@@ -112,5 +116,5 @@ def test_the_snapshot_job_refreshes_stage_times_for_new_orders(engine):
         fixtures.load(conn)
     with engine.begin() as conn:
         assert queues.throughput(conn=conn, now=fixtures.at(46.5)) == {}
-        take_snapshot(conn=conn, now=fixtures.NOW)
+        take_snapshot(conn=conn, policy=BUILTIN_POLICY, now=fixtures.NOW)
         assert queues.throughput(conn=conn, now=fixtures.at(46.5)) == {("DAL-1", "invoiced"): 1}

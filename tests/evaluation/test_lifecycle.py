@@ -12,7 +12,7 @@ from tower import clock
 from tower.evaluation.sweep import run_sweep
 from tower.evaluation.worker import drain
 from tower.rules.context import priority
-from tower.store.exceptions import InvalidAction, act, team_figures
+from tower.store.exceptions import InvalidAction, act
 
 
 def count(engine, sql: str) -> int:
@@ -141,27 +141,6 @@ def test_bad_actions_are_refused_plainly(engine, kwargs, message):
     args = dict(exception_ids=[1], actor="maria", now=MON_9 + hours(1)) | kwargs
     with engine.begin() as conn, pytest.raises(InvalidAction, match=message):
         act(conn=conn, **args)
-
-
-def test_team_figures_come_from_the_audit(engine):
-    load(engine, Story(list_prices=(12.0, 20.0), prices=(10.0, 25.0)).validated().events
-         + Story("SO-2", list_prices=(12.0, 20.0)).validated().events, now=MON_9 + hours(1))
-    a = open_exceptions(engine, "SO-1")[("pricing_discrepancy", "line 1")]["exception_id"]
-    with engine.begin() as conn:
-        act(conn=conn, exception_ids=[a], action="acknowledge", actor="lena", now=MON_9 + hours(1.5))
-        act(conn=conn, exception_ids=[a], action="resolve", actor="lena", now=MON_9 + hours(3), reason="other")
-        act(conn=conn, exception_ids=[a], action="reopen", actor="lena", now=MON_9 + hours(3.5))
-        act(conn=conn, exception_ids=[a], action="resolve", actor="lena", now=MON_9 + hours(4), reason="other")
-        figures = team_figures(conn=conn, now=MON_9 + hours(5), since=MON_9)
-    row = figures[(figures.team_id == "pricing") & (figures.kind == "pricing_discrepancy")].iloc[0]
-    # Opened at 1 h: SO-1 line 1, SO-1 line 2 (25 vs 20) and SO-2 line 1. SO-1 line 1 was
-    # acknowledged 30 min later, resolved, reopened and resolved again 3 h after opening; the
-    # other two are open and not yet due (16 business hours).
-    assert (row.opened, row.open) == (3, 2)
-    assert row.mtta_minutes == pytest.approx(30)
-    assert row.mttr_minutes == pytest.approx(180)
-    assert row.reopen_rate == pytest.approx(1 / 3)
-    assert row.overdue == 0
 
 
 def test_stored_priority_matches_the_documented_formula(engine):

@@ -8,6 +8,9 @@ from tests.store.events import order_life
 from tower.data.kpis import pending_changes
 from tower.kpis.facts import refresh_all
 from tower.store import ingest
+from tower.rules.policy import cached
+
+BUILTIN_POLICY = cached()  # the policy shipped in tower/rules/policy.yaml
 
 
 def test_changed_orders_are_pending_until_the_kpi_job_folds_them_in(engine):
@@ -17,5 +20,5 @@ def test_changed_orders_are_pending_until_the_kpi_job_folds_them_in(engine):
     with engine.begin() as conn:
         backlog = pending_changes(conn=conn)
         assert backlog["pending"] == 2 and backlog["oldest"] is not None
-        refresh_all(conn=conn, now=datetime(2026, 11, 27, tzinfo=timezone.utc))
+        refresh_all(conn=conn, policy=BUILTIN_POLICY, now=datetime(2026, 11, 27, tzinfo=timezone.utc))
         assert pending_changes(conn=conn)["pending"] == 0

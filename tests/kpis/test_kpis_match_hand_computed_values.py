@@ -14,6 +14,9 @@ from tests.kpis import fixtures
 from tower.data import kpis as data
 from tower.kpis import facts
 from tower.kpis.registry import KPIS
+from tower.rules.policy import cached
+
+BUILTIN_POLICY = cached()  # the policy shipped in tower/rules/policy.yaml
 
 # November 2026, the whole month: every anchor of the fixture falls inside it.
 NOVEMBER = data.KpiFilters(start=date(2026, 11, 1), end=date(2026, 12, 1))
@@ -63,7 +66,7 @@ def loaded(engine):
     with engine.begin() as conn:
         fixtures.load(conn)
     with engine.begin() as conn:
-        facts.refresh_all(conn=conn, now=fixtures.NOW)
+        facts.refresh_all(conn=conn, policy=BUILTIN_POLICY, now=fixtures.NOW)
     return engine
 
 
@@ -148,7 +151,7 @@ def test_a_late_event_moves_the_kpi_after_the_next_refresh(loaded):
     with loaded.begin() as conn:
         ingest(conn=conn, milestones=d.events)
     with loaded.begin() as conn:
-        assert facts.refresh_all(conn=conn, now=fixtures.NOW) >= 1
+        assert facts.refresh_all(conn=conn, policy=BUILTIN_POLICY, now=fixtures.NOW) >= 1
     got = _values(loaded, NOVEMBER)
     assert got["cycle_time_p50"] == 60.0
     assert got["otif"] == pytest.approx(3 / 5)

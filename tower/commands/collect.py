@@ -19,6 +19,7 @@ from typing import Any
 from collectors import registry
 from collectors.http import Endpoint
 from tower.errors import UserError
+from tower.rules.policy import load as load_policy
 
 
 def register(subparsers: Any) -> None:
@@ -38,7 +39,7 @@ def register(subparsers: Any) -> None:
     collect.add_argument("--page-size", type=int, metavar="N",
                          help="records per page asked of the source (default per stream, 500)")
     collect.add_argument("--no-housekeeping", action="store_true",
-                         help="do not run the rules worker, sweep and snapshot jobs in this process")
+                         help="do not run the rules worker, sweep, snapshot and dead-letter replay jobs in this process")
     collect.set_defaults(handler=_collect)
 
     dead = subparsers.add_parser("deadletters", help="list or replay records the collectors could not map")
@@ -106,7 +107,9 @@ def _collect(args: argparse.Namespace) -> int:
                       f"milestones={result.counts.milestones_written} dead_letters={result.counts.dead_letters}"
                       + (f" error={result.error}" if result.error else ""))
             return 1 if failed else 0
-        scheduler.run_forever(engine, streams, housekeeping=not args.no_housekeeping)
+        # The policy is read once, here at start-up, and handed to every job that needs it.
+        policy = None if args.no_housekeeping else load_policy(args.settings.policy_path)
+        scheduler.run_forever(engine, streams, policy=policy)
         return 0
     finally:
         registry.close_streams(streams)

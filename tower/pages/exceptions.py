@@ -22,7 +22,7 @@ from tower.data import exceptions as data
 from tower.data import freshness
 from tower.data.access import reading, writing
 from tower.figures import exceptions as figures
-from tower.store import exceptions as store
+from tower.pages import _running
 
 dash.register_page(__name__, path="/exceptions", title="Exceptions · tower")
 
@@ -70,8 +70,8 @@ def layout(**query: str):
     scope = current.warehouses()
     now = clock.now()
     with reading() as conn:
-        rows = data.open_list(filters, conn=conn, now=now, scope=scope)
-        summary = data.summary(filters, conn=conn, now=now, scope=scope)
+        rows = data.open_list(filters, conn=conn, now=now, at_risk=_running.at_risk_share(), scope=scope)
+        summary = data.summary(filters, conn=conn, now=now, at_risk=_running.at_risk_share(), scope=scope)
         facets = data.facets(conn=conn)
         fresh = freshness.by_source(conn=conn, now=now)
         # A deep link to exceptions (?id=) shows their history even once they are resolved.
@@ -79,7 +79,7 @@ def layout(**query: str):
         chosen = data.by_ids(ids, conn=conn, scope=scope) if ids else None
         history = data.history(chosen["exception_id"].tolist(), conn=conn) if chosen is not None else None
     viewer = _viewer_tz()
-    grid_rows = panels.grid_rows(rows, viewer)
+    grid_rows = panels.grid_rows(rows, viewer, _running.warehouse_zones())
     scope_note = (dmc.Text(f"You see the warehouses you look after: {', '.join(scope)}.", size="xs", c="dimmed")
                   if scope else None)
     grid = dag.AgGrid(
@@ -106,8 +106,8 @@ def layout(**query: str):
                    dcc.Download(id=Ids.DOWNLOAD)], justify="space-between"),
         grid,
         dmc.Grid([
-            dmc.GridCol(panels.actions_panel(store.REASON_CODES), span={"base": 12, "md": 5}),
-            dmc.GridCol(shell.loading(html.Div(panels.history_panel(chosen, history, viewer), id=Ids.HISTORY)),
+            dmc.GridCol(panels.actions_panel(data.REASON_CODES), span={"base": 12, "md": 5}),
+            dmc.GridCol(shell.loading(html.Div(panels.history_panel(chosen, history, viewer, _running.warehouse_zones()), id=Ids.HISTORY)),
                         span={"base": 12, "md": 7}),
         ], gutter="sm"),
     ], gap="sm")
@@ -138,11 +138,11 @@ def _history(ids: list[int]):
     """The history panel for these exceptions (at most 10), whatever their status now."""
     ids = ids[:10]
     if not ids:
-        return panels.history_panel(None, None, _viewer_tz())
+        return panels.history_panel(None, None, _viewer_tz(), {})
     with reading() as conn:
         rows = data.by_ids(ids, conn=conn, scope=current.warehouses())
         history = data.history(rows["exception_id"].tolist(), conn=conn)
-    return panels.history_panel(rows, history, _viewer_tz())
+    return panels.history_panel(rows, history, _viewer_tz(), _running.warehouse_zones())
 
 
 @callback(Output(Ids.HISTORY, "children"), Input(Ids.GRID, "selectedRows"), prevent_initial_call=True)
@@ -179,18 +179,18 @@ def act(*args):
     try:
         with writing() as conn:  # one transaction: the action and its audit rows, or nothing
             allowed = data.permitted(ids, conn=conn, scope=scope)
-            changed = store.act(conn=conn, exception_ids=allowed, action=action, actor=actor, now=now, **kwargs)
-    except store.InvalidAction as exc:
+            changed = data.act(conn=conn, exception_ids=allowed, action=action, actor=actor, now=now, **kwargs)
+    except data.InvalidAction as exc:
         return dmc.Alert(str(exc), color="red", title="Not done"), *[no_update] * 5
     filters = data.Filters.from_query(query or {})
     with reading() as conn:
-        rows = data.open_list(filters, conn=conn, now=now, scope=scope)
-        summary = data.summary(filters, conn=conn, now=now, scope=scope)
+        rows = data.open_list(filters, conn=conn, now=now, at_risk=_running.at_risk_share(), scope=scope)
+        summary = data.summary(filters, conn=conn, now=now, at_risk=_running.at_risk_share(), scope=scope)
     skipped = len(ids) - changed
     note = f"{DONE_WORDS[action]} {changed} of {len(ids)} selected." + (
         f" {skipped} not changed (not in a state that allows it, or outside your warehouses)." if skipped else "")
     return (dmc.Alert(note, color="green" if changed else "yellow", id="exceptions-done"),
-            panels.grid_rows(rows, _viewer_tz()), _history(ids), _count_text(len(rows), summary.total),
+            panels.grid_rows(rows, _viewer_tz(), _running.warehouse_zones()), _history(ids), _count_text(len(rows), summary.total),
             "" if changed and comment else no_update,  # a comment on record is not left to be sent twice
             _charts(summary))
 
@@ -201,5 +201,6 @@ def export_csv(_, query):
     filters = data.Filters.from_query(query or {})
     now = clock.now()
     with reading() as conn:
-        rows = data.open_list(filters, conn=conn, now=now, scope=current.warehouses(), limit=None)
+        rows = data.open_list(filters, conn=conn, now=now, at_risk=_running.at_risk_share(),
+                             scope=current.warehouses(), limit=None)
     return dcc.send_string(data.to_csv(rows), f"exceptions-{now:%Y%m%d-%H%M}.csv", type="text/csv")

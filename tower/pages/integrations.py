@@ -20,6 +20,7 @@ from tower.components.shell import empty_state, loading
 from tower.components.tables import simple_table
 from tower.components.timefmt import ago, fmt
 from tower.data import access, freshness, integrations
+from tower.pages import _running
 
 dash.register_page(__name__, path="/integrations", title="Integrations · tower")
 
@@ -103,7 +104,7 @@ def refresh(_n, _replayed):
     user = current.user()
     tz = user.time_zone if user else "UTC"
     with access.reading() as conn:
-        streams = integrations.streams(conn=conn, now=now)
+        streams = integrations.streams(conn=conn, now=now, default_limits=_running.freshness_limits())
         errors = integrations.recent_errors(conn=conn)
         incidents = integrations.incidents(conn=conn)
         letters = integrations.open_dead_letters(conn=conn)
@@ -189,6 +190,10 @@ def replay(_n, selected):
     ids = [int(r["dead_letter_id"]) for r in selected or []]
     if not ids:
         return "Select the dead letters to replay first."
-    replayed, failed, reasons = integrations.replay(url=access.database_url(), ids=ids)
-    text = f"Replayed {replayed}; still failing {failed}."
-    return text + (" First reason: " + reasons[0] if reasons else "")
+    # The collector process owns the mappings: the page only marks the letters, and the
+    # collector's dead-letter job replays them within seconds (their rows then update here).
+    with access.writing() as conn:
+        marked = integrations.request_replay(conn=conn, ids=ids, by=current.actor(), now=clock.now())
+    skipped = len(ids) - marked
+    return (f"Queued {marked} for replay; the collector process replays them within a few seconds."
+            + (f" {skipped} were no longer open." if skipped else ""))

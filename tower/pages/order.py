@@ -21,6 +21,7 @@ from tower.data import exceptions, freshness, order_status, orders
 from tower.data.access import reading
 from tower.figures.timeline import order_timeline
 from tower.milestones import KINDS
+from tower.pages import _running
 
 dash.register_page(__name__, path_template="/orders/<order_id>", title="Order · tower")
 
@@ -242,7 +243,7 @@ def layout(order_id: str | None = None, **_: str):
         exc = exceptions.for_order(order_id, conn=conn)
         hist = exceptions.history(exc["exception_id"].tolist(), conn=conn) if not exc.empty else None
         fresh = freshness.by_source(conn=conn, now=now)
-    tz = warehouse_zone(h.get("warehouse"), user.time_zone if user else "UTC")
+    tz = warehouse_zone(_running.warehouse_zones(), h.get("warehouse"), user.time_zone if user else "UTC")
     zone_label = zone_name(tz, now)
     plan = order_status.plan_vs_actual(h, tl, ships, inv, now=now)
     gaps = order_status.silences(tl, now=now, open_order=h["status"] == "open")

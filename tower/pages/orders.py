@@ -17,6 +17,7 @@ from tower.components.banner import stale_banner
 from tower.components.tables import simple_table
 from tower.components.timefmt import fmt, warehouse_zone
 from tower.data import freshness, orders
+from tower.pages import _running
 from tower.data.access import reading
 
 dash.register_page(__name__, path="/orders", title="Orders · tower")
@@ -60,9 +61,10 @@ def _results(text: str) -> html.Div:
                                   for r in customers.itertuples()]))
         return dmc.Alert(tips, title="Nothing found", color="gray", id="orders-none")
     viewer = _viewer_tz()
+    zones = _running.warehouse_zones()
     rows = []
     for r in found.itertuples():
-        tz = warehouse_zone(r.warehouse, viewer)
+        tz = warehouse_zone(zones, r.warehouse, viewer)
         rows.append([
             dcc.Link(r.order_id, href=f"/orders/{r.order_id}", className="orders-result-link"),
             r.customer_name or "—", r.customer_po or "—", r.matched_on,

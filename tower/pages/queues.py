@@ -23,6 +23,7 @@ from tower.components.tables import simple_table
 from tower.components.timefmt import ago, fmt
 from tower.data import access, freshness, queues
 from tower.data import kpis as kpi_data
+from tower.pages import _running
 from tower.figures.queues import depth_trend
 
 dash.register_page(__name__, path="/queues", title="Queues · tower")
@@ -144,7 +145,7 @@ def _matrix(df, stage_list: list[str], big: bool, selected: str | None) -> dmc.T
             tds.append(dmc.TableTd(_cell(row, big, selected == f"{wh}|{stage}") if row else
                                    dmc.Text("empty", c="dimmed", ta="center", size="lg" if big else "sm")))
         rows.append(dmc.TableTr(tds))
-    critical = queues.critical_hours()
+    critical = _running.critical_hours()
     head = [dmc.TableTh("Warehouse", style={"width": 150 if big else 110})] + [
         dmc.TableTh(dmc.Stack([dmc.Text(queues.STAGE_LABELS[s], fw=700, size="xl" if big else "sm"),
                                dmc.Text(f"critical {critical[s]:.0f} h" if s in critical else "",
@@ -169,7 +170,8 @@ def refresh(_n, stage_choice, selected, view):
     user = current.user()
     tz = user.time_zone if user else "UTC"
     with access.reading() as conn:
-        df = queues.matrix(conn=conn, now=now, stages=stage_list, warehouses=scope)
+        df = queues.matrix(conn=conn, now=now, critical_hours=_running.critical_hours(), stages=stage_list,
+                          warehouses=scope)
         trend = queues.trend(conn=conn, now=now, stages=stage_list, warehouses=scope)
         fresh = freshness.by_source(conn=conn, now=now)
         as_of = queues.as_of(conn=conn)

@@ -20,6 +20,7 @@ from tower.components.shell import empty_state, loading
 from tower.components.tables import simple_table
 from tower.components.timefmt import ago
 from tower.data import access, freshness, teams
+from tower.pages import _running
 from tower.figures.teams import workload as workload_figure
 
 dash.register_page(__name__, path="/teams", title="Teams · tower")
@@ -94,7 +95,7 @@ def summary(days, team):
     now = clock.now()
     user = current.user()
     with access.reading() as conn:
-        df = teams.summary(conn=conn, now=now, days=int(days or 7))
+        df = teams.summary(conn=conn, now=now, at_risk=_running.at_risk_share(), days=int(days or 7))
         fresh = freshness.by_source(conn=conn, now=now)
     banner = stale_banner(fresh, tz=user.time_zone if user else "UTC")
     options = [{"value": r.team_id, "label": r.name} for r in df.itertuples()]
@@ -120,7 +121,8 @@ def workload(team, days, options):
     if not team:
         return empty_state("No team picked", "Pick a team to see who carries its open work."), search
     with access.reading() as conn:
-        df = teams.workload(conn=conn, now=clock.now(), team=None if team == teams.NO_TEAM else team)
+        df = teams.workload(conn=conn, now=clock.now(), at_risk=_running.at_risk_share(),
+                            team=None if team == teams.NO_TEAM else team)
     if team == teams.NO_TEAM:
         df = df[df["team_id"] == teams.NO_TEAM]
     if df.empty:

@@ -1,6 +1,6 @@
-"""What people do to exceptions, and the team figures read from the audit.
+"""What people do to exceptions: the lifecycle actions and their audit rows.
 
-`act(conn=conn, exception_ids=, action=, actor=, now=, ...)` applies one lifecycle action to several
+`act(conn=, exception_ids=, action=, actor=, now=, ...)` applies one lifecycle action to several
 exceptions and returns how many changed. Lifecycle:
 
     open -> acknowledged -> in_progress -> on_hold / snoozed (until) -> resolved -> (reopened) open
@@ -21,10 +21,8 @@ Exceptions not in an allowed state are left alone and not counted. Every change 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-import pandas as pd
-from psycopg.rows import dict_row
 from sqlalchemy.engine import Connection
 
 from tower import sqlfiles
@@ -67,26 +65,3 @@ def act(*, conn: Connection, exception_ids: list[int], action: str, actor: str, 
     with raw(conn).cursor() as cur:
         cur.execute(_SQL[action], params)
         return max(cur.rowcount, 0)
-
-
-def team_figures(*, conn: Connection, now: datetime, since: datetime | None = None) -> pd.DataFrame:
-    """Team figures from the audit: one row per (team_id, kind).
-
-    Columns: team_id (str), kind (str), open (int: unresolved now), overdue (int: unresolved
-    and past due_at at `now`), opened (int: opened since `since`), mtta_minutes (float: mean
-    minutes from opened to first acknowledge/start, exceptions opened since `since`; NaN if
-    none), mttr_minutes (float: mean minutes from opened to last resolution, resolved ones
-    opened since `since`), reopen_rate (float 0..1: share of those opened since `since` that
-    were reopened at least once). `since` defaults to 30 days before `now`. Times are UTC.
-    """
-    since = since or now - timedelta(days=30)
-    with raw(conn).cursor(row_factory=dict_row) as cur:
-        cur.execute(_SQL["team_figures"], {"now": now, "since": since})
-        rows = cur.fetchall()
-    frame = pd.DataFrame(rows, columns=["team_id", "kind", "open", "overdue", "opened",
-                                        "mtta_minutes", "mttr_minutes", "reopen_rate"])
-    for col in ("open", "overdue", "opened"):
-        frame[col] = frame[col].astype("int64")
-    for col in ("mtta_minutes", "mttr_minutes", "reopen_rate"):
-        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
-    return frame

@@ -90,31 +90,3 @@ upd AS (UPDATE exceptions e SET status = 'open', resolved_at = NULL, resolution 
         RETURNING e.exception_id, old.status AS from_status, e.status AS to_status, e.policy_version)
 INSERT INTO exception_events (exception_id, at, actor, action, from_status, to_status, reason, comment, detail, policy_version)
 SELECT exception_id, %(now)s, %(actor)s, 'reopened', from_status, to_status, %(reason)s, %(comment)s, '{}'::jsonb, policy_version FROM upd;
-
--- name: team_figures
--- One row per (team, kind). open / overdue: the exceptions' state now. MTTA, MTTR and reopen
--- rate: from the audit, over exceptions opened since %(since)s.
-WITH per AS (
-    SELECT x.exception_id,
-           min(x.at) FILTER (WHERE x.action = 'opened') AS opened_at,
-           min(x.at) FILTER (WHERE x.action IN ('acknowledged', 'started')) AS acked_at,
-           max(x.at) FILTER (WHERE x.action = 'resolved') AS resolved_at,
-           count(*) FILTER (WHERE x.action = 'reopened') AS reopens
-    FROM exception_events x
-    GROUP BY x.exception_id
-)
-SELECT e.team_id, e.kind,
-       count(*) FILTER (WHERE e.status <> 'resolved') AS open,
-       count(*) FILTER (WHERE e.status <> 'resolved' AND e.due_at < %(now)s) AS overdue,
-       count(*) FILTER (WHERE p.opened_at >= %(since)s) AS opened,
-       avg(extract(epoch FROM p.acked_at - p.opened_at) / 60.0)
-           FILTER (WHERE p.opened_at >= %(since)s AND p.acked_at IS NOT NULL) AS mtta_minutes,
-       avg(extract(epoch FROM p.resolved_at - p.opened_at) / 60.0)
-           FILTER (WHERE p.opened_at >= %(since)s AND e.status = 'resolved') AS mttr_minutes,
-       (count(*) FILTER (WHERE p.opened_at >= %(since)s AND p.reopens > 0))::float8
-           / nullif(count(*) FILTER (WHERE p.opened_at >= %(since)s), 0) AS reopen_rate
-FROM exceptions e
-JOIN per p ON p.exception_id = e.exception_id
-WHERE e.status <> 'resolved' OR p.opened_at >= %(since)s
-GROUP BY e.team_id, e.kind
-ORDER BY e.team_id, e.kind;
