@@ -16,7 +16,7 @@ from tower.db import raw
 from tower.rules.facts import SourceFreshness
 from tower.rules.policy import Policy
 
-_SQL = sqlfiles.load_raw(__file__, "incidents.sql")
+_SQL = sqlfiles.load_psycopg(__file__, "incidents.sql")
 KIND = "integration_incident"
 
 

@@ -26,7 +26,7 @@ from tower import sqlfiles
 from tower.db import raw
 from tower.rules.facts import Finding, Outcome
 
-_SQL = sqlfiles.load_raw(__file__, "reconcile.sql")
+_SQL = sqlfiles.load_psycopg(__file__, "reconcile.sql", binary=True)
 INCIDENT = "integration_incident"
 
 

@@ -27,7 +27,7 @@ from tower.evaluation.policy_sync import ensure
 from tower.evaluation.timing import Laps
 from tower.rules.policy import Policy
 
-_SQL = sqlfiles.load_raw(__file__, "sweep.sql")
+_SQL = sqlfiles.load_psycopg(__file__, "sweep.sql")
 # Seconds per step of the last sweep in this process (for the bench).
 LAST_TIMINGS: dict[str, float] = {}
 

@@ -28,7 +28,7 @@ from tower.evaluation.write import write_outcomes
 from tower.rules.engine import evaluate
 from tower.rules.policy import Policy
 
-_SQL = sqlfiles.load_raw(__file__, "worker.sql")
+_SQL = sqlfiles.load_psycopg(__file__, "worker.sql")
 log = logging.getLogger(__name__)
 # Seconds per phase of the last run_once in this process (for the bench and DEBUG logs).
 LAST_TIMINGS: dict[str, float] = {}

@@ -22,7 +22,7 @@ from tower.kpis import sla
 from tower.kpis.registry import BUCKETED
 from tower.rules.policy import Policy
 
-_Q = sqlfiles.load_raw(__file__, "facts.sql")
+_Q = sqlfiles.load_psycopg(__file__, "facts.sql")
 _SWEEP_KEY = "promises_swept_at"
 
 

@@ -26,9 +26,8 @@ from datetime import datetime
 from sqlalchemy.engine import Connection
 
 from tower import sqlfiles
-from tower.db import raw
 
-_SQL = sqlfiles.load_raw(__file__, "exceptions.sql")
+_SQL = sqlfiles.load(__file__, "exceptions.sql")
 ACTIONS = ("acknowledge", "start", "assign", "comment", "snooze", "hold", "resolve", "reopen")
 STATUSES = ("open", "acknowledged", "in_progress", "on_hold", "snoozed", "resolved")
 REASON_CODES = ("fixed_at_source", "customer_contacted", "data_corrected", "duplicate",
@@ -62,6 +61,4 @@ def act(*, conn: Connection, exception_ids: list[int], action: str, actor: str, 
         return 0
     params = {"ids": ids, "actor": actor.strip(), "now": now, "assignee": assignee,
               "comment": comment, "reason": reason, "snoozed_until": snoozed_until}
-    with raw(conn).cursor() as cur:
-        cur.execute(_SQL[action], params)
-        return max(cur.rowcount, 0)
+    return max(conn.execute(_SQL[action], params).rowcount, 0)

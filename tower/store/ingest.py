@@ -24,8 +24,8 @@ from tower.store.errors import DRIVER_ERRORS, translate
 from tower.milestones import InvalidMilestone
 from tower.store.milestone import Milestone, Rejected, normalise
 
-_INGEST = sqlfiles.load_raw(__file__, "ingest.sql")
-_PROJECT = sqlfiles.load_raw(__file__, "projections.sql")
+_INGEST = sqlfiles.load_psycopg(__file__, "ingest.sql")
+_PROJECT = sqlfiles.load_psycopg(__file__, "projections.sql")
 _PROJECTION_ORDER = ("load_touched_milestones", "project_order_headers", "project_order_lines", "project_shipments",
                      "project_invoices", "project_payments", "project_returns",
                      "project_order_state")
