@@ -162,15 +162,6 @@ def to_number(value: Any, field: str) -> float:
         raise SkipRecord(f"field {field!r} must be a number, got {value!r}") from None
 
 
-def need_number(record: Any, field: str) -> float:
-    return to_number(need(record, field), field)
-
-
-def opt_number(record: Mapping[str, Any], field: str) -> float | None:
-    value = record.get(field)
-    return None if value is None else to_number(value, field)
-
-
 def opt_date_end(record: Mapping[str, Any], field: str) -> datetime | None:
     """A `YYYY-MM-DD` "by this day" date as the last second of that day, UTC (a delivery due on
     the 30th is late only once the 30th is over); full times pass through."""

@@ -178,11 +178,12 @@ def kpi_orders(*, conn: Connection, filters: KpiFilters, kpi_id: str, limit: int
     params = {"measure": k.measure, "start": filters.start, "end": filters.end, **dims,
               "customer": filters.customer if k.filterable else None, "limit": limit}
     if k.stat == "ratio":
-        rows = list(conn.execute(_Q["drill_misses"], params).mappings().all())
+        rows = list(conn.execute(_Q["drill_newest"], {**params, "missed": True}).mappings().all())
         if len(rows) < limit:
-            rows += conn.execute(_Q["drill_rest"], {**params, "limit": limit - len(rows)}).mappings().all()
+            rows += conn.execute(_Q["drill_newest"], {**params, "missed": False,
+                                                      "limit": limit - len(rows)}).mappings().all()
     elif k.stat == "per_week":
-        rows = conn.execute(_Q["drill_rest"], params).mappings().all()
+        rows = conn.execute(_Q["drill_newest"], {**params, "missed": False}).mappings().all()
     else:
         rows = conn.execute(_Q["drill_largest"], params).mappings().all()
     df = pd.DataFrame(rows, columns=[c for c in DRILL_COLUMNS if c != "result"] + ["subject"])

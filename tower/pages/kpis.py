@@ -13,11 +13,12 @@ import dash
 import dash_ag_grid as dag
 import dash_mantine_components as dmc
 import pandas as pd
-from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from tower import clock
 from tower.auth import current
 from tower.components.banner import stale_banner
+from tower.components.url_sync import follow_url
 from tower.components.kpi_card import definition, kpi_card
 from tower.components.shell import empty_state, loading
 from tower.components.timefmt import fmt
@@ -222,12 +223,4 @@ def download(_a, _b, days, region, warehouse, channel, customer, kpi_id):
     return dcc.send_data_frame(frame.to_csv, f"kpis-{stamp}.csv", index=False)
 
 
-clientside_callback(
-    """function(search) {
-        if (typeof search === "string" && search !== window.location.search) {
-            window.history.replaceState(null, "", window.location.pathname + search);
-        }
-        return window.dash_clientside.no_update;
-    }""",
-    Output(Ids.SEARCH_SET, "data"), Input(Ids.SEARCH, "data"),
-)
+follow_url(Ids.SEARCH, Ids.SEARCH_SET)

@@ -18,6 +18,7 @@ from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, 
 from tower import clock
 from tower.auth import current
 from tower.components.banner import stale_banner
+from tower.components.url_sync import follow_url
 from tower.components.shell import empty_state, loading
 from tower.components.tables import simple_table
 from tower.components.timefmt import ago, fmt
@@ -255,14 +256,4 @@ def _search(params: dict) -> str:
     return "?" + urlencode(params) if params else ""
 
 
-# The URL follows the view (a shareable link) without a navigation: replaceState, not a
-# Location change, which would make the page router render the page again.
-clientside_callback(
-    """function(search) {
-        if (typeof search === "string" && search !== window.location.search) {
-            window.history.replaceState(null, "", window.location.pathname + search);
-        }
-        return window.dash_clientside.no_update;
-    }""",
-    Output(Ids.SEARCH_SET, "data"), Input(Ids.SEARCH, "data"),
-)
+follow_url(Ids.SEARCH, Ids.SEARCH_SET)

@@ -11,11 +11,12 @@ from urllib.parse import quote, urlencode
 import dash
 import dash_mantine_components as dmc
 import pandas as pd
-from dash import Input, Output, callback, clientside_callback, dcc, html
+from dash import Input, Output, callback, dcc, html
 
 from tower import clock
 from tower.auth import current
 from tower.components.banner import stale_banner
+from tower.components.url_sync import follow_url
 from tower.components.shell import empty_state, loading
 from tower.components.tables import simple_table
 from tower.components.timefmt import ago
@@ -139,12 +140,4 @@ def workload(team, days, options):
     ], search
 
 
-clientside_callback(
-    """function(search) {
-        if (typeof search === "string" && search !== window.location.search) {
-            window.history.replaceState(null, "", window.location.pathname + search);
-        }
-        return window.dash_clientside.no_update;
-    }""",
-    Output(Ids.SEARCH_SET, "data"), dash.Input(Ids.SEARCH, "data"),
-)
+follow_url(Ids.SEARCH, Ids.SEARCH_SET)
