@@ -26,12 +26,12 @@ from collectors.locks import try_lock
 from collectors.pipeline import read_ahead
 from collectors.stream import SkipRecord, Stream
 from tower import clock
+from tower.milestones import parse_time
 from tower.store import bookmarks, collector_runs, dead_letters
 from tower.store.collector_runs import RunCounts
 from tower.store.dead_letters import DeadLetter
 from tower.store.errors import RetryableStoreError
 from tower.store.ingest import ingest
-from tower.milestones import parse_time
 from tower.store.milestone import Milestone
 
 log = logging.getLogger(__name__)

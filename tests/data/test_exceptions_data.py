@@ -13,11 +13,12 @@ from tests.data import factory
 from tower import clock
 from tower.data import exceptions as data
 from tower.evaluation.worker import run_once
-from tower.store import exceptions as store
-from tower.rules.policy import cached
 from tower.kpis import sla
+from tower.rules.policy import cached
+from tower.store import exceptions as store
 
 BUILTIN_POLICY = cached()  # the policy shipped in tower/rules/policy.yaml
+AT_RISK = sla.at_risk_share(BUILTIN_POLICY)
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def raised(engine):
     while run_once(engine, policy=BUILTIN_POLICY):
         pass
     with engine.connect() as conn:
-        every = data.open_list(data.Filters(), conn=conn, now=clock.now(), at_risk=sla.at_risk_share(BUILTIN_POLICY), limit=None)
+        every = data.open_list(data.Filters(), conn=conn, now=clock.now(), at_risk=AT_RISK, limit=None)
     assert len(every) >= 10 and every["kind"].nunique() >= 2, "the factory should raise several kinds"
     return every
 
@@ -52,11 +53,11 @@ def test_each_filter_keeps_only_matching_rows(engine, raised):
     kind = raised["kind"].iloc[0]
     warehouse = raised["warehouse"].dropna().iloc[0]
     with engine.connect() as conn:
-        by_kind = data.open_list(data.Filters(kinds=(kind,)), conn=conn, now=clock.now(), at_risk=sla.at_risk_share(BUILTIN_POLICY))
-        by_both = data.open_list(data.Filters(kinds=(kind,), warehouses=(warehouse,)), conn=conn, now=clock.now(), at_risk=sla.at_risk_share(BUILTIN_POLICY))
-        scoped = data.open_list(data.Filters(), conn=conn, now=clock.now(), at_risk=sla.at_risk_share(BUILTIN_POLICY), scope=(warehouse,))
-        old = data.open_list(data.Filters(min_age_hours=1000), conn=conn, now=clock.now(), at_risk=sla.at_risk_share(BUILTIN_POLICY))
-        unassigned = data.open_list(data.Filters(assignees=("(unassigned)",)), conn=conn, now=clock.now(), at_risk=sla.at_risk_share(BUILTIN_POLICY))
+        by_kind = data.open_list(data.Filters(kinds=(kind,)), conn=conn, now=clock.now(), at_risk=AT_RISK)
+        by_both = data.open_list(data.Filters(kinds=(kind,), warehouses=(warehouse,)), conn=conn, now=clock.now(), at_risk=AT_RISK)
+        scoped = data.open_list(data.Filters(), conn=conn, now=clock.now(), at_risk=AT_RISK, scope=(warehouse,))
+        old = data.open_list(data.Filters(min_age_hours=1000), conn=conn, now=clock.now(), at_risk=AT_RISK)
+        unassigned = data.open_list(data.Filters(assignees=("(unassigned)",)), conn=conn, now=clock.now(), at_risk=AT_RISK)
     assert by_kind["exception_id"].tolist() == raised[raised["kind"] == kind]["exception_id"].tolist()
     assert by_both["exception_id"].tolist() == raised[(raised["kind"] == kind)
                                                       & (raised["warehouse"] == warehouse)]["exception_id"].tolist()
@@ -67,7 +68,7 @@ def test_each_filter_keeps_only_matching_rows(engine, raised):
 
 def test_the_summary_counts_the_same_rows_as_the_list(engine, raised):
     with engine.connect() as conn:
-        s = data.summary(data.Filters(), conn=conn, now=clock.now(), at_risk=sla.at_risk_share(BUILTIN_POLICY))
+        s = data.summary(data.Filters(), conn=conn, now=clock.now(), at_risk=AT_RISK)
     assert s.total == len(raised)
     assert dict(zip(s.by_kind["kind"], s.by_kind["n"])) == raised["kind"].value_counts().to_dict()
     assert s.by_team["n"].sum() == s.aging["n"].sum() == len(raised)

@@ -12,12 +12,12 @@ import pytest
 
 from tests.kpis import fixtures
 from tower.data import queues
-from tower.kpis import facts
+from tower.kpis import facts, sla
 from tower.kpis.snapshots import take_snapshot
 from tower.rules.policy import cached
-from tower.kpis import sla
 
 BUILTIN_POLICY = cached()  # the policy shipped in tower/rules/policy.yaml
+CRITICAL_HOURS = sla.critical_hours(BUILTIN_POLICY)
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def loaded(engine):
 
 def test_the_matrix_counts_open_orders_per_warehouse_and_stage_with_their_age(loaded):
     with loaded.begin() as conn:
-        df = queues.matrix(conn=conn, critical_hours=sla.critical_hours(BUILTIN_POLICY), now=fixtures.NOW, stages=queues.OPEN_STAGES)
+        df = queues.matrix(conn=conn, critical_hours=CRITICAL_HOURS, now=fixtures.NOW, stages=queues.OPEN_STAGES)
     cells = {(r.warehouse, r.stage): r for r in df.itertuples()}
     assert set(cells) == {("ATL-1", "released"), ("DAL-1", "invoiced")}
     pick = cells[("ATL-1", "released")]
@@ -51,7 +51,7 @@ def test_the_matrix_counts_open_orders_per_warehouse_and_stage_with_their_age(lo
 
 def test_the_matrix_is_the_latest_snapshot_with_ages_carried_to_now(loaded):
     with loaded.begin() as conn:
-        df = queues.matrix(conn=conn, critical_hours=sla.critical_hours(BUILTIN_POLICY), now=fixtures.NOW + timedelta(minutes=10), stages=queues.OPEN_STAGES)
+        df = queues.matrix(conn=conn, critical_hours=CRITICAL_HOURS, now=fixtures.NOW + timedelta(minutes=10), stages=queues.OPEN_STAGES)
         assert queues.as_of(conn=conn) == fixtures.NOW
     pick = df[df["stage"] == "released"].iloc[0]
     assert pick["oldest_age_seconds"] == pytest.approx(498 * 3600 + 600)
@@ -63,19 +63,19 @@ def test_before_the_first_snapshot_the_matrix_is_empty(engine):
         fixtures.load(conn)
     with engine.begin() as conn:
         facts.refresh_all(conn=conn, policy=BUILTIN_POLICY, now=fixtures.NOW)
-        assert queues.matrix(conn=conn, critical_hours=sla.critical_hours(BUILTIN_POLICY), now=fixtures.NOW).empty
+        assert queues.matrix(conn=conn, critical_hours=CRITICAL_HOURS, now=fixtures.NOW).empty
         assert queues.as_of(conn=conn) is None
 
 
 def test_the_default_view_shows_only_the_warehouse_stages(loaded):
     with loaded.begin() as conn:
-        df = queues.matrix(conn=conn, critical_hours=sla.critical_hours(BUILTIN_POLICY), now=fixtures.NOW)
+        df = queues.matrix(conn=conn, critical_hours=CRITICAL_HOURS, now=fixtures.NOW)
     assert list(zip(df["warehouse"], df["stage"])) == [("ATL-1", "released")]
 
 
 def test_a_supervisor_scope_hides_other_warehouses(loaded):
     with loaded.begin() as conn:
-        df = queues.matrix(conn=conn, critical_hours=sla.critical_hours(BUILTIN_POLICY), now=fixtures.NOW, stages=queues.OPEN_STAGES, warehouses=["DAL-1"])
+        df = queues.matrix(conn=conn, critical_hours=CRITICAL_HOURS, now=fixtures.NOW, stages=queues.OPEN_STAGES, warehouses=["DAL-1"])
     assert set(df["warehouse"]) == {"DAL-1"}
 
 

@@ -6,8 +6,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.evaluation.story import (MON_9, POLICY, Story, events, hours, kinds, load,
-                                    open_exceptions, order, reevaluate)
+from tests.evaluation.story import MON_9, POLICY, Story, events, hours, kinds, load, open_exceptions, order, reevaluate
 from tower import clock
 from tower.evaluation.sweep import run_sweep
 from tower.evaluation.worker import drain

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from tests.kpis import fixtures
 from tower.data import kpis as data
 from tower.kpis import facts
-from tower.store.ingest import ingest
 from tower.rules.policy import cached
+from tower.store.ingest import ingest
 
 BUILTIN_POLICY = cached()  # the policy shipped in tower/rules/policy.yaml
 

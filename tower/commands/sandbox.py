@@ -18,9 +18,9 @@ from typing import Any
 
 import httpx
 
+from tower.errors import UserError
 from tower.sandbox import faults as F
 from tower.sandbox.generate import DEFAULT_LIVE_ORDERS_PER_DAY, DEFAULT_ORDERS_PER_DAY
-from tower.errors import UserError
 
 
 def register(subparsers: Any) -> None:
@@ -126,7 +126,7 @@ def _control(args: argparse.Namespace, method: str, path: str, body: Any = None)
         response = httpx.request(method, info["admin_url"] + path, json=body, timeout=30,
                                  headers={"Authorization": f"Bearer {info['admin_token']}"})
     except httpx.HTTPError as exc:
-        raise _user_error(f"the sandbox at {info['admin_url']} does not answer ({exc}); is it running?")
+        raise _user_error(f"the sandbox at {info['admin_url']} does not answer ({exc}); is it running?") from None
     if response.status_code != 200:
         raise _user_error(f"sandbox refused: {response.text}")
     return response.json()

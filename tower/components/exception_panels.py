@@ -3,9 +3,9 @@ columns and rows, the actions panel and the history panel."""
 
 from __future__ import annotations
 
-import dash_mantine_components as dmc
 from typing import Mapping
 
+import dash_mantine_components as dmc
 import pandas as pd
 from dash import dcc, html
 

@@ -18,10 +18,10 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from tower import clock
 from tower.auth import current
 from tower.components.banner import stale_banner
-from tower.components.url_sync import follow_url
 from tower.components.kpi_card import definition, kpi_card
 from tower.components.shell import empty_state, loading
 from tower.components.timefmt import fmt
+from tower.components.url_sync import follow_url
 from tower.data import access, freshness
 from tower.data import kpis as data
 from tower.figures.kpis import trend as trend_figure

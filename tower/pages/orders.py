@@ -17,8 +17,8 @@ from tower.components.banner import stale_banner
 from tower.components.tables import simple_table
 from tower.components.timefmt import fmt, warehouse_zone
 from tower.data import freshness, orders
-from tower.pages import _running
 from tower.data.access import reading
+from tower.pages import _running
 
 dash.register_page(__name__, path="/orders", title="Orders · tower")
 

@@ -18,14 +18,14 @@ from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, 
 from tower import clock
 from tower.auth import current
 from tower.components.banner import stale_banner
-from tower.components.url_sync import follow_url
 from tower.components.shell import empty_state, loading
 from tower.components.tables import simple_table
 from tower.components.timefmt import ago, fmt
+from tower.components.url_sync import follow_url
 from tower.data import access, freshness, queues
 from tower.data import kpis as kpi_data
-from tower.pages import _running
 from tower.figures.queues import depth_trend
+from tower.pages import _running
 
 dash.register_page(__name__, path="/queues", title="Queues · tower")
 

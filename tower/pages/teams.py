@@ -16,13 +16,13 @@ from dash import Input, Output, callback, dcc, html
 from tower import clock
 from tower.auth import current
 from tower.components.banner import stale_banner
-from tower.components.url_sync import follow_url
 from tower.components.shell import empty_state, loading
 from tower.components.tables import simple_table
 from tower.components.timefmt import ago
+from tower.components.url_sync import follow_url
 from tower.data import access, freshness, teams
-from tower.pages import _running
 from tower.figures.teams import workload as workload_figure
+from tower.pages import _running
 
 dash.register_page(__name__, path="/teams", title="Teams · tower")
 

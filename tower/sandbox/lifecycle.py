@@ -12,8 +12,7 @@ import random
 from typing import Any
 
 from tower.sandbox.records import Invoice, Rma, Static, Task, money
-from tower.sandbox.world import (CARRIERS, DAY, HOUR, HUBS, MINUTE, PICKERS, Customer,
-                                      World, date_of, iso, iso_local)
+from tower.sandbox.world import CARRIERS, DAY, HOUR, HUBS, MINUTE, PICKERS, Customer, World, date_of, iso, iso_local
 
 _CARRIER_WEIGHTS = (50, 35, 15)
 _SIGNERS = ("M. RUIZ", "J. PATEL", "FRONT DESK", "DOCK 3", "K. NGUYEN", "S. OBRIEN", "RECEIVING")

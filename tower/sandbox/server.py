@@ -23,8 +23,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from tower.sandbox import faults as F
 from tower.sandbox.api import SystemApp
 from tower.sandbox.control import ControlApp
-from tower.sandbox.generate import (DEFAULT_ORDERS_PER_DAY, Generator, generate,
-                                         open_generator)
+from tower.sandbox.generate import DEFAULT_ORDERS_PER_DAY, Generator, generate, open_generator
 from tower.sandbox.ledger import ledger_rows, truth_rows
 from tower.sandbox.storage import Storage
 from tower.sandbox.world import HOUR, from_ms, to_ms

@@ -14,8 +14,7 @@ from typing import Any
 
 from tower.sandbox import lifecycle
 from tower.sandbox.records import Rec, SalesOrder, Task, money
-from tower.sandbox.world import (CREDIT_OFFICERS, DAY, HOUR, MINUTE, PICKERS, World,
-                                      date_of, iso, next_work_time)
+from tower.sandbox.world import CREDIT_OFFICERS, DAY, HOUR, MINUTE, PICKERS, World, date_of, iso, next_work_time
 
 CHANNELS = ("web", "edi", "sales_rep")
 
