@@ -203,6 +203,7 @@ def _commit_page(engine: Engine, stream: Stream, mapped: _Mapped, records: list[
 
 
 def _finish(engine: Engine, result: RunResult, finished_at: datetime) -> None:
+    assert result.run_id is not None, "a run is started before it is finished"
     with engine.begin() as conn:
         collector_runs.finish(conn=conn, run_id=result.run_id, status=result.status,
                               counts=result.counts, finished_at=finished_at, error=result.error)

@@ -72,13 +72,13 @@ def create_app(settings: Settings, *, db_url: str) -> dash.Dash:
     init_auth(server)
     app = dash.Dash(
         "tower",
-        server=server,
+        server=server,  # type: ignore[arg-type]  # dash's hints omit a Flask instance
         use_pages=True,
         pages_folder=str(PAGES_DIR),
         assets_folder=str(ASSETS_DIR),
         suppress_callback_exceptions=True,  # page components exist only while their page is shown
         title="tower",
-        update_title=None,
+        update_title=None,  # type: ignore[arg-type]  # None (no "Updating..." title) is documented
         serve_locally=True,
     )
     for module, page in dash.page_registry.items():

@@ -164,10 +164,10 @@ def _generate(args: argparse.Namespace) -> int:
             last[0] = time.perf_counter()
             print(f"... {made} orders", file=sys.stderr, flush=True)
 
-    counts = generate(args.data_dir or settings.data_dir,
+    counts: dict[str, Any] = dict(generate(args.data_dir or settings.data_dir,
                       seed=settings.sandbox_seed if args.seed is None else args.seed,
                       days=settings.sandbox_days if args.days is None else args.days,
-                      orders=args.orders, progress=progress, workers=max(1, args.workers))
+                      orders=args.orders, progress=progress, workers=max(1, args.workers)))
     seconds = time.perf_counter() - started
     counts["seconds"] = round(seconds, 1)
     counts["orders_per_second"] = round(counts["orders"] / seconds)

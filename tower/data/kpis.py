@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 from sqlalchemy.engine import Connection
@@ -178,14 +179,14 @@ def kpi_orders(*, conn: Connection, filters: KpiFilters, kpi_id: str, limit: int
     params = {"measure": k.measure, "start": filters.start, "end": filters.end, **dims,
               "customer": filters.customer if k.filterable else None, "limit": limit}
     if k.stat == "ratio":
-        rows = list(conn.execute(_Q["drill_newest"], {**params, "missed": True}).mappings().all())
+        rows: list[Any] = list(conn.execute(_Q["drill_newest"], {**params, "missed": True}).mappings().all())
         if len(rows) < limit:
             rows += conn.execute(_Q["drill_newest"], {**params, "missed": False,
                                                       "limit": limit - len(rows)}).mappings().all()
     elif k.stat == "per_week":
-        rows = conn.execute(_Q["drill_newest"], {**params, "missed": False}).mappings().all()
+        rows = list(conn.execute(_Q["drill_newest"], {**params, "missed": False}).mappings().all())
     else:
-        rows = conn.execute(_Q["drill_largest"], params).mappings().all()
+        rows = list(conn.execute(_Q["drill_largest"], params).mappings().all())
     df = pd.DataFrame(rows, columns=[c for c in DRILL_COLUMNS if c != "result"] + ["subject"])
     df["result"] = [_result(k, n, d) for n, d in zip(df["num"], df["den"])]
     return df[DRILL_COLUMNS]

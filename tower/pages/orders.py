@@ -45,7 +45,7 @@ def _results(text: str) -> html.Div:
     with reading() as conn:
         found = orders.search(text, conn=conn)
         suggestions = orders.suggest(text, conn=conn) if found.empty else None
-    if found.empty:
+    if suggestions is not None:
         keys, customers = suggestions
         tips = [dmc.Text(f"No order matches “{text}”. Check the number, or try part of the customer's name.")]
         if not keys.empty:

@@ -96,7 +96,7 @@ def _scans(rng: random.Random, life: Any, wh: Any, seq: int, wave_no: int, carri
             estimate = eta if code == "DELAYED" else at + DAY
         recorded = at + rng.randint(1, 10) * MINUTE
         visible_last = recorded
-        body = {"event_id": f"EV{seq * 64 + wave_no * 16 + n:011d}", "tracking_number": tracking,
+        body: dict[str, Any] = {"event_id": f"EV{seq * 64 + wave_no * 16 + n:011d}", "tracking_number": tracking,
                 "carrier": carrier, "shipper_reference": shipment_no, "code": code,
                 "description": code.replace("_", " ").capitalize(),
                 "occurred_at": iso_local(at, place[3]),

@@ -161,7 +161,7 @@ class Sandbox:
             server = make_server(self.host, port, self._apps[name], threaded=True)
         except SystemExit:  # werkzeug reports a busy port on stderr and exits; we must not
             raise OSError(f"port {port} is in use") from None
-        server.daemon_threads = True
+        server.daemon_threads = True  # type: ignore[attr-defined]  # ThreadedWSGIServer has it
         self.ports[name] = server.server_port
         self._servers[name] = server
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
