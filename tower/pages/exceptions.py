@@ -6,12 +6,14 @@ CSV export of exactly the filtered rows."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 import dash
 import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash.development.base_component import Component
 
 from tower import clock
 from tower.auth import current
@@ -117,7 +119,7 @@ def layout(**query: str):
           [State(f"exceptions-f-{name}", "value") for name in _FILTER_INPUTS],
           State("exceptions-f-min-age", "value"), State("exceptions-f-max-age", "value"),
           State(Ids.FILTERS, "data"), prevent_initial_call=True)
-def apply_filters(_, *values):
+def apply_filters(_: int | None, *values: Any) -> str:
     *multi, min_age, max_age, current_query = values
     query = {name: ",".join(v) for name, v in zip(_FILTER_INPUTS, multi) if v}
     for key in ("order", "id"):  # deep-link filters without a control stay until cleared
@@ -134,7 +136,7 @@ def _selected_ids(selected) -> list[int]:
     return [int(r["exception_id"]) for r in (selected or []) if "exception_id" in r]
 
 
-def _history(ids: list[int]):
+def _history(ids: list[int]) -> Component:
     """The history panel for these exceptions (at most 10), whatever their status now."""
     ids = ids[:10]
     if not ids:
@@ -146,7 +148,7 @@ def _history(ids: list[int]):
 
 
 @callback(Output(Ids.HISTORY, "children"), Input(Ids.GRID, "selectedRows"), prevent_initial_call=True)
-def show_history(selected):
+def show_history(selected: list[dict[str, Any]] | None) -> Component:
     return _history(_selected_ids(selected))
 
 
@@ -163,7 +165,7 @@ DONE_WORDS = {"acknowledge": "Acknowledged", "assign": "Assigned", "comment": "C
           State(Ids.GRID, "selectedRows"), State("exceptions-assignee", "value"), State("exceptions-comment", "value"),
           State("exceptions-snooze-for", "value"), State("exceptions-reason", "value"), State(Ids.FILTERS, "data"),
           prevent_initial_call=True)
-def act(*args):
+def act(*args: Any) -> tuple[Any, ...]:
     selected, assignee, comment, snooze_for, reason, query = args[len(ACTION_OF):]
     action = ACTION_OF[ctx.triggered_id]
     ids = _selected_ids(selected)
@@ -197,7 +199,7 @@ def act(*args):
 
 @callback(Output(Ids.DOWNLOAD, "data"), Input(Ids.EXPORT, "n_clicks"), State(Ids.FILTERS, "data"),
           prevent_initial_call=True)
-def export_csv(_, query):
+def export_csv(_: int | None, query: dict[str, str] | None) -> dict[str, Any]:
     filters = data.Filters.from_query(query or {})
     now = clock.now()
     with reading() as conn:

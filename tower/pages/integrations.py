@@ -7,11 +7,13 @@ Refreshes every 30 s.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import dash
 import dash_ag_grid as dag
 import dash_mantine_components as dmc
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, NoUpdate, Output, State, callback, ctx, dcc, html, no_update
+from dash.development.base_component import Component
 
 from tower import clock
 from tower.auth import current
@@ -98,7 +100,7 @@ def _num(v, spec: str, none: str = "—") -> str:
           Output(Ids.LETTERS, "rowData"), Output(Ids.LETTERS_COUNT, "children"),
           Output(Ids.BANNER, "children"), Output(Ids.UPDATED, "children"),
           Input(Ids.INTERVAL, "n_intervals"), Input(Ids.REPLAY_RESULT, "children"))
-def refresh(_n, _replayed):
+def refresh(_n: int | None, _replayed: str | None) -> tuple[Any, ...]:
     """The main callback: streams, errors, incidents and dead letters from one read."""
     now = clock.now()
     user = current.user()
@@ -150,7 +152,7 @@ def refresh(_n, _replayed):
 
 @callback(Output(Ids.INCIDENT_ORDERS, "children"),
           Input({"type": Ids.INCIDENT_BUTTON, "index": ALL}, "n_clicks"), prevent_initial_call=True)
-def incident_orders(clicks):
+def incident_orders(clicks: list[int | None]) -> Component | list[Component] | NoUpdate:
     if not ctx.triggered_id or not any(clicks or []):
         return no_update
     exception_id = int(ctx.triggered_id["index"])
@@ -168,7 +170,7 @@ def incident_orders(clicks):
 
 @callback(Output(Ids.LETTER_DETAIL, "children"), Input(Ids.LETTERS, "cellClicked"),
           State(Ids.LETTERS, "rowData"), prevent_initial_call=True)
-def show_letter(cell, rows):
+def show_letter(cell: dict[str, Any] | None, rows: list[dict[str, Any]] | None) -> str | NoUpdate:
     if not cell:
         return no_update
     row = next((r for r in rows or [] if str(r["dead_letter_id"]) == str(cell.get("rowId"))), None) \
@@ -184,7 +186,7 @@ def show_letter(cell, rows):
 
 @callback(Output(Ids.REPLAY_RESULT, "children"), Input(Ids.REPLAY, "n_clicks"),
           State(Ids.LETTERS, "selectedRows"), prevent_initial_call=True)
-def replay(_n, selected):
+def replay(_n: int | None, selected: list[dict[str, Any]] | None) -> str:
     if current.role() != "admin":  # the button is disabled too; the server decides
         return "Only an administrator can replay dead letters."
     ids = [int(r["dead_letter_id"]) for r in selected or []]

@@ -7,13 +7,15 @@ id) &kpi=<kpi id> (the trend and drill-down shown) &grain=week|month.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 import dash
 import dash_ag_grid as dag
 import dash_mantine_components as dmc
 import pandas as pd
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, NoUpdate, Output, State, callback, ctx, dcc, html, no_update
+from dash.development.base_component import Component
 
 from tower import clock
 from tower.auth import current
@@ -115,7 +117,8 @@ _FILTER_INPUTS = [Input(Ids.PERIOD, "value"), Input(Ids.REGION, "value"), Input(
 
 @callback(Output(Ids.CARDS, "children"), Output(Ids.BANNER, "children"), Output(Ids.PERIOD_TEXT, "children"),
           *_FILTER_INPUTS, Input(Ids.KPI, "value"))
-def cards(days, region, warehouse, channel, customer, selected):
+def cards(days: str | None, region: str | None, warehouse: str | None, channel: str | None,
+          customer: str | None, selected: str | None) -> tuple[Any, Component, str]:
     """The main callback: every KPI of the registry for the filters, grouped as cards."""
     f = _filters(days, region, warehouse, channel, customer)
     now = clock.now()
@@ -149,7 +152,7 @@ def cards(days, region, warehouse, channel, customer, selected):
 
 @callback(Output(Ids.KPI, "value"), Input({"type": Ids.CARD_DRILL, "index": ALL}, "n_clicks"),
           prevent_initial_call=True)
-def pick_from_card(clicks):
+def pick_from_card(clicks: list[int | None]) -> str | NoUpdate:
     if not ctx.triggered_id or not any(clicks or []):
         return no_update
     return ctx.triggered_id["index"]
@@ -157,7 +160,8 @@ def pick_from_card(clicks):
 
 @callback(Output(Ids.TREND, "figure"), Output(Ids.DRILL, "children"), Output(Ids.DEFINITION, "children"),
           Output(Ids.SEARCH, "data"), *_FILTER_INPUTS, Input(Ids.KPI, "value"), Input(Ids.GRAIN, "value"))
-def trend_and_drill(days, region, warehouse, channel, customer, kpi_id, grain):
+def trend_and_drill(days: str | None, region: str | None, warehouse: str | None, channel: str | None,
+                    customer: str | None, kpi_id: str, grain: str) -> tuple[Any, ...]:
     """The selected KPI's trend and the orders behind it (worst first)."""
     kpi = BY_ID.get(kpi_id) or BY_ID["otif"]
     f = _filters(days, region, warehouse, channel, customer)
@@ -206,7 +210,8 @@ def _drill_table(kpi, orders: pd.DataFrame):
           State(Ids.PERIOD, "value"), State(Ids.REGION, "value"), State(Ids.WAREHOUSE, "value"),
           State(Ids.CHANNEL, "value"), State(Ids.CUSTOMER, "value"), State(Ids.KPI, "value"),
           prevent_initial_call=True)
-def download(_a, _b, days, region, warehouse, channel, customer, kpi_id):
+def download(_a: int | None, _b: int | None, days: str | None, region: str | None, warehouse: str | None,
+             channel: str | None, customer: str | None, kpi_id: str) -> dict[str, Any]:
     f = _filters(days, region, warehouse, channel, customer)
     stamp = f"{f.start:%Y%m%d}-{f.end:%Y%m%d}"
     with access.reading() as conn:

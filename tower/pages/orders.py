@@ -8,7 +8,8 @@ from urllib.parse import quote
 
 import dash
 import dash_mantine_components as dmc
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, NoUpdate, Output, State, callback, dcc, html, no_update
+from dash.development.base_component import Component
 
 from tower import clock
 from tower.auth import current
@@ -97,13 +98,13 @@ def layout(q: str | None = None, **_: str) -> dmc.Container:
 
 
 @callback(Output(Ids.RESULTS, "children"), Input(Ids.SEARCH, "value"), prevent_initial_call=True)
-def show_results(text: str | None):
+def show_results(text: str | None) -> Component:
     return _results(text or "")
 
 
 @callback(Output(Ids.GO, "href"), Input(Ids.SEARCH, "n_submit"), State(Ids.SEARCH, "value"),
           prevent_initial_call=True)
-def open_unique(_: int | None, text: str | None):
+def open_unique(_: int | None, text: str | None) -> str | NoUpdate:
     text = (text or "").strip()
     if len(text) < 2:
         return no_update

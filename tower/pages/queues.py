@@ -9,11 +9,12 @@ A supervisor scoped to warehouses sees only those (checked again in every callba
 from __future__ import annotations
 
 import time
+from typing import Any
 from urllib.parse import urlencode
 
 import dash
 import dash_mantine_components as dmc
-from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash import ALL, Input, NoUpdate, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
 from tower import clock
 from tower.auth import current
@@ -163,7 +164,8 @@ def _matrix(df, stage_list: list[str], big: bool, selected: str | None) -> dmc.T
     Input(Ids.INTERVAL, "n_intervals"), Input(Ids.STAGES, "value"), Input(Ids.SELECTED, "data"),
     State(Ids.WALLBOARD, "data"),
 )
-def refresh(_n, stage_choice, selected, view):
+def refresh(_n: int | None, stage_choice: str | None, selected: str | None,
+            view: dict[str, Any]) -> tuple[Any, ...]:
     """The main callback: the matrix, the trend and the stale banner, from one read."""
     stage_list = list(queues.OPEN_STAGES if stage_choice == "all" else queues.WAREHOUSE_STAGES)
     scope = current.warehouses()
@@ -213,7 +215,7 @@ clientside_callback(
 
 @callback(Output(Ids.SELECTED, "data"), Input({"type": Ids.CELL, "key": ALL}, "n_clicks"),
           prevent_initial_call=True)
-def select_cell(clicks):
+def select_cell(clicks: list[int | None]) -> str | NoUpdate:
     if not ctx.triggered_id or not any(clicks or []):
         return no_update
     return ctx.triggered_id["key"]
@@ -222,7 +224,8 @@ def select_cell(clicks):
 @callback(Output(Ids.CELL_ORDERS, "children"), Output(Ids.SEARCH, "data"),
           Input(Ids.SELECTED, "data"), Input(Ids.INTERVAL, "n_intervals"), Input(Ids.STAGES, "value"),
           State(Ids.WALLBOARD, "data"))
-def cell_orders(selected, _n, stage_choice, view):
+def cell_orders(selected: str | None, _n: int | None, stage_choice: str | None,
+                view: dict[str, Any]) -> tuple[Any, str]:
     params = {"stages": "all"} if stage_choice == "all" else {}
     if view["big"]:
         params["wallboard"] = "1"

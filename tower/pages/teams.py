@@ -6,12 +6,14 @@ URL: ?days=7|30|90 (the period of the rates), ?team=<team id> (the workload show
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import dash
 import dash_mantine_components as dmc
 import pandas as pd
 from dash import Input, Output, callback, dcc, html
+from dash.development.base_component import Component
 
 from tower import clock
 from tower.auth import current
@@ -91,7 +93,7 @@ def _summary_table(df: pd.DataFrame):
 @callback(Output(Ids.SUMMARY, "children"), Output(Ids.BANNER, "children"),
           Output(Ids.TEAM, "data"), Output(Ids.TEAM, "value"),
           Input(Ids.PERIOD, "value"), dash.State(Ids.TEAM, "value"))
-def summary(days, team):
+def summary(days: str | None, team: str | None) -> tuple[Any, Component, list[dict[str, str]], str | None]:
     """The main callback: one row per team for the period."""
     now = clock.now()
     user = current.user()
@@ -117,7 +119,7 @@ def summary(days, team):
 
 @callback(Output(Ids.WORKLOAD, "children"), Output(Ids.SEARCH, "data"),
           Input(Ids.TEAM, "value"), Input(Ids.PERIOD, "value"), dash.State(Ids.TEAM, "data"))
-def workload(team, days, options):
+def workload(team: str | None, days: str | None, options: list[dict[str, str]] | None) -> tuple[Any, str]:
     search = "?" + urlencode({k: v for k, v in (("days", days), ("team", team)) if v})
     if not team:
         return empty_state("No team picked", "Pick a team to see who carries its open work."), search
