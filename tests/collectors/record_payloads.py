@@ -257,6 +257,7 @@ def pick_drifted(streams: list[Stream], clean: World, drifted: World,
         record = drifted[stream.key][clean[stream.key].index(first["record"])]
         chosen[stream.key]["drift_schema_v2"] = {
             "about": f"case {name!r} as served with the `drift` fault on (schema version 2)",
+            "of_case": name,
             "changes": _changes(first["record"], record), "record": record}
     return chosen
 
