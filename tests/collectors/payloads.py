@@ -59,6 +59,13 @@ def end_of_day_utc(text: str) -> datetime:
     return datetime.combine(date.fromisoformat(text), time(23, 59, 59), tzinfo=timezone.utc)
 
 
+def bad_time_reason(name: str, field: str, value: str) -> str:
+    """The reason for a spoilt time in the recorded case `name` (`..._no_zone`: a time with no
+    offset, which no SLA clock can place; otherwise text that is not ISO-8601 at all)."""
+    problem = "has no time zone" if name.endswith("_no_zone") else "is not a valid ISO-8601 time"
+    return f"{field} {problem}: {value!r}"
+
+
 def fields_present(record: dict[str, Any], missing: str) -> str:
     """The list a missing-field reason shows, so a person sees what came instead."""
     return ", ".join(sorted(set(record) - {missing}))
