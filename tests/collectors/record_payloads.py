@@ -9,7 +9,7 @@ same world: a second sandbox with the `malformed` fault on for every version (th
 which defect each version got; the file records exactly what was changed), and the clean sandbox
 again with `drift` on (schema version 2: one field renamed, one added).
 
-Re-record when the wire contract (collectors/sandbox/API.md) or the simulation changes, then run
+Re-record when the wire contract (tower/sandbox/API.md) or the simulation changes, then run
 the mapping tests (`tests/collectors/*/test_*_mapping.py`) and read the diff of the payloads.
 A case that no record shows any more stops the recorder with its name, so a test never silently
 loses its payload.
@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from collectors import registry
-from collectors.sandbox.faults import DEFECTS, KEYS, SYSTEMS
 from collectors.stream import Stream
+from tower.sandbox.faults import DEFECTS, KEYS, SYSTEMS
 
 SEED = 7
 DAYS = 30
@@ -97,6 +97,10 @@ def _scan_before_confirm(event: Record, world: World) -> bool:
 
 # stream -> [(case name, what it shows, which record shows it)]; the first match in page order.
 # The first case of each stream is also recorded under schema drift, so it should state milestones.
+def _scan_code_is(code: str) -> Pick:
+    return lambda event, world: event["code"] == code
+
+
 CASES: dict[str, list[tuple[str, str, Pick]]] = {
     "erp/sales_orders": [
         ("released_in_full", "several lines, all confirmed, released to the warehouse",
@@ -158,7 +162,7 @@ CASES: dict[str, list[tuple[str, str, Pick]]] = {
         ("ltl_freight", "a less-than-truckload freight shipment", lambda r, w: r["service"] == "LTL"),
     ],
     "carrier/tracking_events": [
-        *[(f"{code.lower()}", f"a {code} scan", (lambda code: lambda r, w: r["code"] == code)(code))
+        *[(f"{code.lower()}", f"a {code} scan", _scan_code_is(code))
           for code in ("PICKED_UP", "IN_TRANSIT", "DELAYED", "OUT_FOR_DELIVERY", "DELIVERY_FAILED",
                        "DELIVERED")],
         ("pacific_time_scan", "a scan reported in a Pacific local offset",
@@ -289,7 +293,7 @@ def write(stream: Stream, cases: dict[str, dict[str, Any]], out: Path) -> Path:
 
 def _with_sandbox(data_dir: Path, faults: dict[str, dict[str, Any]] | None,
                   then: Callable[[Any, list[Stream]], Any]) -> Any:
-    from collectors.sandbox.server import start_sandbox
+    from tower.sandbox.server import start_sandbox
 
     sb = start_sandbox(data_dir, seed=SEED, days=DAYS, orders_per_day=ORDERS_PER_DAY, base_port=0,
                        now=NOW, live=False, rate_limit=100_000, faults=faults, fresh=True)

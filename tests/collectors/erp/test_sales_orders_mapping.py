@@ -10,8 +10,7 @@ import pytest
 
 from collectors.erp.streams import SalesOrders
 from collectors.stream import SkipRecord
-from tests.collectors.payloads import (case, cases, change, end_of_day_utc, fields_present, record,
-                                       same_time)
+from tests.collectors.payloads import case, cases, change, end_of_day_utc, fields_present, record, same_time
 from tower.store.milestone import normalise
 
 SYSTEM, STREAM = "erp", "sales_orders"

@@ -10,8 +10,16 @@ import pytest
 
 from collectors.finance.streams import Invoices
 from collectors.stream import SkipRecord
-from tests.collectors.payloads import (bad_time_reason, case, cases, change, end_of_day_utc,
-                                       fields_present, record, same_time)
+from tests.collectors.payloads import (
+    bad_time_reason,
+    case,
+    cases,
+    change,
+    end_of_day_utc,
+    fields_present,
+    record,
+    same_time,
+)
 from tower.store.milestone import normalise
 
 SYSTEM, STREAM = "finance", "invoices"

@@ -11,8 +11,7 @@ import pytest
 
 from collectors.finance.streams import Payments
 from collectors.stream import SkipRecord
-from tests.collectors.payloads import (bad_time_reason, case, cases, change, fields_present, record,
-                                       same_time)
+from tests.collectors.payloads import bad_time_reason, case, cases, change, fields_present, record, same_time
 from tower.store.milestone import Ref, normalise
 
 SYSTEM, STREAM = "finance", "payments"

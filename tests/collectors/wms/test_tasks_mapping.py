@@ -10,8 +10,7 @@ import pytest
 
 from collectors.stream import SkipRecord
 from collectors.wms.streams import Tasks
-from tests.collectors.payloads import (bad_time_reason, case, cases, change, fields_present, record,
-                                       same_time)
+from tests.collectors.payloads import bad_time_reason, case, cases, change, fields_present, record, same_time
 from tower.store.milestone import normalise
 
 SYSTEM, STREAM = "wms", "tasks"
