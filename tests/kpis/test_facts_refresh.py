@@ -12,13 +12,16 @@ from tests.kpis import fixtures
 from tower.data import kpis as data
 from tower.kpis import facts
 from tower.store.ingest import ingest
+from tower.data.scope import Scope
+
+EVERYTHING = Scope.everything()
 
 NOVEMBER = data.KpiFilters(start=date(2026, 11, 1), end=date(2026, 12, 1))
 
 
 def _otif(engine) -> float | None:
     with engine.begin() as conn:
-        df = data.kpi_values(conn=conn, filters=NOVEMBER, kpi_ids=["otif"])
+        df = data.kpi_values(conn=conn, filters=NOVEMBER, kpi_ids=["otif"], scope=EVERYTHING)
     return df.loc[0, "value"]
 
 
@@ -73,5 +76,5 @@ def test_resolving_an_exception_adds_its_resolution_time(engine):
                      {"at": fixtures.at(44), "id": open_id})
     with engine.begin() as conn:
         facts.refresh_all(conn, now=fixtures.NOW)
-        df = data.kpi_values(conn=conn, filters=NOVEMBER, kpi_ids=["exception_resolution"])
+        df = data.kpi_values(conn=conn, filters=NOVEMBER, kpi_ids=["exception_resolution"], scope=EVERYTHING)
     assert df.loc[0, "value"] == pytest.approx(16.0)

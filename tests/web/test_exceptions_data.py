@@ -14,6 +14,9 @@ from tower import clock
 from tower.data import exceptions as data
 from tower.evaluation.worker import run_once
 from tower.store import exceptions as store
+from tower.data.scope import Scope
+
+EVERYTHING = Scope.everything()
 
 
 @pytest.fixture
@@ -22,7 +25,7 @@ def raised(engine):
     while run_once(engine):
         pass
     with engine.connect() as conn:
-        every = data.open_list(data.Filters(), conn=conn, now=clock.now(), limit=None)
+        every = data.open_list(data.Filters(), conn=conn, now=clock.now(), limit=None, scope=EVERYTHING)
     assert len(every) >= 10 and every["kind"].nunique() >= 2, "the factory should raise several kinds"
     return every
 
@@ -48,11 +51,11 @@ def test_each_filter_keeps_only_matching_rows(engine, raised):
     kind = raised["kind"].iloc[0]
     warehouse = raised["warehouse"].dropna().iloc[0]
     with engine.connect() as conn:
-        by_kind = data.open_list(data.Filters(kinds=(kind,)), conn=conn, now=clock.now())
-        by_both = data.open_list(data.Filters(kinds=(kind,), warehouses=(warehouse,)), conn=conn, now=clock.now())
-        scoped = data.open_list(data.Filters(), conn=conn, now=clock.now(), scope=(warehouse,))
-        old = data.open_list(data.Filters(min_age_hours=1000), conn=conn, now=clock.now())
-        unassigned = data.open_list(data.Filters(assignees=("(unassigned)",)), conn=conn, now=clock.now())
+        by_kind = data.open_list(data.Filters(kinds=(kind,)), conn=conn, now=clock.now(), scope=EVERYTHING)
+        by_both = data.open_list(data.Filters(kinds=(kind,), warehouses=(warehouse,)), conn=conn, now=clock.now(), scope=EVERYTHING)
+        scoped = data.open_list(data.Filters(), conn=conn, now=clock.now(), scope=Scope.of("supervisor", (warehouse,)))
+        old = data.open_list(data.Filters(min_age_hours=1000), conn=conn, now=clock.now(), scope=EVERYTHING)
+        unassigned = data.open_list(data.Filters(assignees=("(unassigned)",)), conn=conn, now=clock.now(), scope=EVERYTHING)
     assert by_kind["exception_id"].tolist() == raised[raised["kind"] == kind]["exception_id"].tolist()
     assert by_both["exception_id"].tolist() == raised[(raised["kind"] == kind)
                                                       & (raised["warehouse"] == warehouse)]["exception_id"].tolist()
@@ -63,7 +66,7 @@ def test_each_filter_keeps_only_matching_rows(engine, raised):
 
 def test_the_summary_counts_the_same_rows_as_the_list(engine, raised):
     with engine.connect() as conn:
-        s = data.summary(data.Filters(), conn=conn, now=clock.now())
+        s = data.summary(data.Filters(), conn=conn, now=clock.now(), scope=EVERYTHING)
     assert s.total == len(raised)
     assert dict(zip(s.by_kind["kind"], s.by_kind["n"])) == raised["kind"].value_counts().to_dict()
     assert s.by_team["n"].sum() == s.aging["n"].sum() == len(raised)
@@ -75,13 +78,13 @@ def test_actions_show_in_the_history_newest_first_and_respect_a_warehouse_scope(
     mine = raised[raised["warehouse"] == "DAL-1"]["exception_id"].iloc[0]
     other = raised[raised["warehouse"] == "ATL-1"]["exception_id"].iloc[0]
     with engine.begin() as conn:
-        allowed = data.permitted([int(mine), int(other)], conn=conn, scope=("DAL-1",))
+        allowed = data.permitted([int(mine), int(other)], conn=conn, scope=Scope.of("supervisor", ("DAL-1",)))
         assert allowed == [int(mine)]
         assert store.act(conn, exception_ids=allowed, action="acknowledge", actor="dana", now=now) == 1
         store.act(conn, exception_ids=allowed, action="comment", actor="dana", now=now, comment="on it")
     with engine.connect() as conn:
         history = data.history([int(mine)], conn=conn)
-        again = data.by_ids([int(mine), int(other)], conn=conn, scope=("DAL-1",))
+        again = data.by_ids([int(mine), int(other)], conn=conn, scope=Scope.of("supervisor", ("DAL-1",)))
     assert list(history.columns) == data.HISTORY_COLUMNS
     assert history["action"].tolist()[:2] == ["commented", "acknowledged"]
     assert set(history["actor"]) >= {"dana"}
@@ -98,7 +101,7 @@ def test_the_csv_holds_the_rows_given_in_order(engine, raised):
 def test_an_orders_exceptions_come_unresolved_first(engine, raised):
     order_id = raised["order_id"].dropna().iloc[0]
     with engine.connect() as conn:
-        frame = data.for_order(order_id, conn=conn)
+        frame = data.for_order(order_id, conn=conn, scope=EVERYTHING)
     assert set(frame["exception_id"]) == set(raised[raised["order_id"] == order_id]["exception_id"])
     assert not frame["is_incident"].any()
 
@@ -112,7 +115,7 @@ def test_an_order_lists_the_integration_incident_it_is_caught_in(engine, raised)
             "RETURNING exception_id")).scalar_one()
         conn.execute(sa.text("INSERT INTO incident_orders VALUES (:e, :o)"), {"e": incident, "o": order_id})
     with engine.connect() as conn:
-        frame = data.for_order(order_id, conn=conn)
+        frame = data.for_order(order_id, conn=conn, scope=EVERYTHING)
     own = set(raised[raised["order_id"] == order_id]["exception_id"])
     assert set(frame["exception_id"]) == own | {incident}
     assert frame.set_index("exception_id").loc[incident, "is_incident"]
@@ -120,7 +123,7 @@ def test_an_order_lists_the_integration_incident_it_is_caught_in(engine, raised)
 
 def test_filter_menus_offer_the_values_present(engine, raised):
     with engine.connect() as conn:
-        facets = data.facets(conn=conn)
+        facets = data.facets(conn=conn, scope=EVERYTHING)
     assert facets["kind"] == sorted(raised["kind"].unique())
     assert facets["warehouse"] == ["ATL-1", "DAL-1", "RNO-1"]
     assert facets["region"] == ["East", "South", "West"]

@@ -14,6 +14,9 @@ from tests.kpis import fixtures
 from tower.data import queues
 from tower.kpis import facts
 from tower.store.snapshots import take_snapshot
+from tower.data.scope import Scope
+
+EVERYTHING = Scope.everything()
 
 
 @pytest.fixture
@@ -28,7 +31,7 @@ def loaded(engine):
 
 def test_the_matrix_counts_open_orders_per_warehouse_and_stage_with_their_age(loaded):
     with loaded.begin() as conn:
-        df = queues.matrix(conn=conn, now=fixtures.NOW, stages=queues.OPEN_STAGES)
+        df = queues.matrix(conn=conn, now=fixtures.NOW, stages=queues.OPEN_STAGES, scope=EVERYTHING)
     cells = {(r.warehouse, r.stage): r for r in df.itertuples()}
     assert set(cells) == {("ATL-1", "released"), ("DAL-1", "invoiced")}
     pick = cells[("ATL-1", "released")]
@@ -47,7 +50,7 @@ def test_the_matrix_counts_open_orders_per_warehouse_and_stage_with_their_age(lo
 
 def test_the_matrix_is_the_latest_snapshot_with_ages_carried_to_now(loaded):
     with loaded.begin() as conn:
-        df = queues.matrix(conn=conn, now=fixtures.NOW + timedelta(minutes=10), stages=queues.OPEN_STAGES)
+        df = queues.matrix(conn=conn, now=fixtures.NOW + timedelta(minutes=10), stages=queues.OPEN_STAGES, scope=EVERYTHING)
         assert queues.as_of(conn=conn) == fixtures.NOW
     pick = df[df["stage"] == "released"].iloc[0]
     assert pick["oldest_age_seconds"] == pytest.approx(498 * 3600 + 600)
@@ -59,19 +62,19 @@ def test_before_the_first_snapshot_the_matrix_is_empty(engine):
         fixtures.load(conn)
     with engine.begin() as conn:
         facts.refresh_all(conn, now=fixtures.NOW)
-        assert queues.matrix(conn=conn, now=fixtures.NOW).empty
+        assert queues.matrix(conn=conn, now=fixtures.NOW, scope=EVERYTHING).empty
         assert queues.as_of(conn=conn) is None
 
 
 def test_the_default_view_shows_only_the_warehouse_stages(loaded):
     with loaded.begin() as conn:
-        df = queues.matrix(conn=conn, now=fixtures.NOW)
+        df = queues.matrix(conn=conn, now=fixtures.NOW, scope=EVERYTHING)
     assert list(zip(df["warehouse"], df["stage"])) == [("ATL-1", "released")]
 
 
 def test_a_supervisor_scope_hides_other_warehouses(loaded):
     with loaded.begin() as conn:
-        df = queues.matrix(conn=conn, now=fixtures.NOW, stages=queues.OPEN_STAGES, warehouses=["DAL-1"])
+        df = queues.matrix(conn=conn, now=fixtures.NOW, stages=queues.OPEN_STAGES, scope=Scope.of("supervisor", ["DAL-1"]))
     assert set(df["warehouse"]) == {"DAL-1"}
 
 
@@ -79,12 +82,12 @@ def test_throughput_counts_orders_leaving_a_stage_in_the_last_hour(loaded):
     # B was invoiced at 46 h: at 46.5 h the DAL-1 "to invoice" (delivered) queue moved 1 order/h
     now = fixtures.at(46.5)
     with loaded.begin() as conn:
-        assert queues.throughput(conn=conn, now=now) == {("DAL-1", "invoiced"): 1}
+        assert queues.throughput(conn=conn, now=now, scope=EVERYTHING) == {("DAL-1", "invoiced"): 1}
 
 
 def test_clicking_a_cell_lists_its_orders_oldest_first(loaded):
     with loaded.begin() as conn:
-        df = queues.cell_orders(conn=conn, now=fixtures.NOW, warehouse="DAL-1", stage="invoiced")
+        df = queues.cell_orders(conn=conn, now=fixtures.NOW, warehouse="DAL-1", stage="invoiced", scope=EVERYTHING)
     assert list(df["order_id"]) == ["F", "B"]
     assert list(df["age_seconds"]) == pytest.approx([480 * 3600, 454 * 3600])
 
@@ -95,14 +98,14 @@ def test_the_snapshot_job_writes_one_row_per_queue_and_the_trend_reads_it(loaded
         assert take_snapshot(conn, now=later) == 2
         assert take_snapshot(conn, now=later) == 0  # same instant: nothing twice
     with loaded.begin() as conn:
-        df = queues.trend(conn=conn, now=later, stages=queues.OPEN_STAGES)
+        df = queues.trend(conn=conn, now=later, stages=queues.OPEN_STAGES, scope=EVERYTHING)
     # summed over the warehouses in scope, per stage
     assert set(zip(df["stage"], df["depth"])) == {("invoiced", 2), ("released", 1)}
     with loaded.begin() as conn:
-        dal = queues.trend(conn=conn, now=later, stages=queues.OPEN_STAGES, warehouses=["DAL-1"])
+        dal = queues.trend(conn=conn, now=later, stages=queues.OPEN_STAGES, scope=Scope.of("supervisor", ["DAL-1"]))
     assert set(zip(dal["stage"], dal["depth"])) == {("invoiced", 2)}
     with loaded.begin() as conn:
-        later = queues.trend(conn=conn, now=fixtures.NOW + timedelta(hours=25), stages=queues.OPEN_STAGES)
+        later = queues.trend(conn=conn, now=fixtures.NOW + timedelta(hours=25), stages=queues.OPEN_STAGES, scope=EVERYTHING)
     assert later.empty  # older than 24 h
 
 
@@ -111,6 +114,6 @@ def test_the_snapshot_job_refreshes_stage_times_for_new_orders(engine):
     with engine.begin() as conn:
         fixtures.load(conn)
     with engine.begin() as conn:
-        assert queues.throughput(conn=conn, now=fixtures.at(46.5)) == {}
+        assert queues.throughput(conn=conn, now=fixtures.at(46.5), scope=EVERYTHING) == {}
         take_snapshot(conn, now=fixtures.NOW)
-        assert queues.throughput(conn=conn, now=fixtures.at(46.5)) == {("DAL-1", "invoiced"): 1}
+        assert queues.throughput(conn=conn, now=fixtures.at(46.5), scope=EVERYTHING) == {("DAL-1", "invoiced"): 1}

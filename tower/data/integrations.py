@@ -16,6 +16,8 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from tower.data import freshness
+from tower.data.frames import missing_as_none
+from tower.data.scope import Scope
 from tower.kpis import sla
 from tower.sqlfiles import load
 from tower.store import dead_letters
@@ -99,18 +101,20 @@ def open_dead_letters(*, conn: Connection, source: str | None = None, limit: int
     return dead_letters.list_letters(conn=conn, source=source, status="open", limit=limit)
 
 
-def incidents(*, conn: Connection) -> pd.DataFrame:
+def incidents(*, conn: Connection, scope: Scope) -> pd.DataFrame:
     """Open integration incidents, newest first. Columns INCIDENT_COLUMNS: source is the stale
-    source; orders int and value float are the orders it holds (incident_orders) and their
-    total order value."""
-    return pd.DataFrame(conn.execute(_Q["incidents"]).mappings().all(), columns=INCIDENT_COLUMNS)
+    source; orders int and value float are the orders it holds (incident_orders) inside
+    `scope` and their total order value."""
+    return missing_as_none(pd.DataFrame(conn.execute(_Q["incidents"], {"warehouses": scope.param()}).mappings().all(),
+                                        columns=INCIDENT_COLUMNS))
 
 
-def incident_orders(*, conn: Connection, exception_id: int, limit: int = 200) -> pd.DataFrame:
-    """The orders an incident holds, largest value first. Columns INCIDENT_ORDER_COLUMNS."""
-    return pd.DataFrame(conn.execute(_Q["incident_orders"], {"exception_id": exception_id,
-                                                             "limit": limit}).mappings().all(),
-                        columns=INCIDENT_ORDER_COLUMNS)
+def incident_orders(*, conn: Connection, exception_id: int, scope: Scope, limit: int = 200) -> pd.DataFrame:
+    """The orders inside `scope` an incident holds, largest value first. Columns
+    INCIDENT_ORDER_COLUMNS."""
+    return missing_as_none(pd.DataFrame(conn.execute(_Q["incident_orders"], {
+        "exception_id": exception_id, "limit": limit, "warehouses": scope.param()}).mappings().all(),
+        columns=INCIDENT_ORDER_COLUMNS))
 
 
 def replay(*, url: str, ids: list[int]) -> tuple[int, int, list[str]]:

@@ -118,3 +118,7 @@ JOIN per p ON p.exception_id = e.exception_id
 WHERE e.status <> 'resolved' OR p.opened_at >= %(since)s
 GROUP BY e.team_id, e.kind
 ORDER BY e.team_id, e.kind;
+
+-- name: known_user
+-- An assignee must be someone who can sign in and see the exception's page.
+SELECT 1 FROM users WHERE username = %(username)s AND active;
