@@ -13,6 +13,7 @@ import pytest
 
 from tests.security.conftest import ATL_ONLY, ROLE_USERS, SCOPED
 from tests.security.dash_calls import call, render_page, server_callbacks
+from tests.security.values import pattern_key, plausible
 from tower.auth import roles
 
 
@@ -32,37 +33,6 @@ def _page_paths(world) -> list[str]:
 
 def _every_order_key(world) -> set[str]:
     return world.own | world.foreign
-
-
-def _plausible(world, warehouse: str = "ATL-1") -> dict:
-    """Input values a curious user would try to reach `warehouse`'s data, per (id, property)."""
-    order = world.orders_of(warehouse)[0]
-    eid = world.exceptions[warehouse][0]
-    return {
-        ("orders-search", "value"): order.order_id, ("orders-search", "n_submit"): 1,
-        ("queues-selected", "data"): f"{warehouse}|released", ("queues-stages", "value"): "all",
-        ("queues-interval", "n_intervals"): 1, ("queues-wallboard", "data"): {"big": False, "refresh": None},
-        ("teams-team", "value"): f"warehouse-{warehouse}", ("teams-period", "value"): "30",
-        ("teams-team", "data"): [{"value": f"warehouse-{warehouse}", "label": f"Warehouse {warehouse}"}],
-        ("kpis-warehouse", "value"): warehouse, ("kpis-period", "value"): "365", ("kpis-kpi", "value"): "otif",
-        ("kpis-grain", "value"): "week", ("kpis-csv-orders", "n_clicks"): 1, ("kpis-csv-kpis", "n_clicks"): 1,
-        ("exceptions-grid", "selectedRows"): [{"exception_id": eid}],
-        ("exceptions-filters", "data"): {"order": order.order_id, "id": str(eid)},
-        ("exceptions-export", "n_clicks"): 1, ("exceptions-apply", "n_clicks"): 1,
-        ("integrations-interval", "n_intervals"): 1, ("integrations-letters", "cellClicked"): None,
-        ('{"index":["ALL"],"type":"integrations-incident"}', "n_clicks"): 1,
-        ('{"index":["ALL"],"type":"kpis-card-drill"}', "n_clicks"): 1,
-        ('{"key":["ALL"],"type":"queues-cell"}', "n_clicks"): 1,
-    }
-
-
-def _pattern_key(world, cb) -> object:
-    prefix = cb.inputs[0][0]
-    if "integrations-incident" in prefix:
-        return world.incident_id
-    if "queues-cell" in prefix:
-        return "ATL-1|released"
-    return "otif"
 
 
 def _leaks(text: str, secrets: set[str], typed: str = "") -> set[str]:
@@ -86,7 +56,7 @@ def test_a_stranger_is_sent_to_sign_in_from_every_page_and_refused_every_callbac
     callbacks = server_callbacks(client)
     assert len(callbacks) >= 15, "the crawl should find every server callback"
     for cb in callbacks:
-        response = call(client, cb, _plausible(world), pattern_key=_pattern_key(world, cb))
+        response = call(client, cb, plausible(world), pattern_key=pattern_key(world, cb))
         text = response.get_data(as_text=True)
         if cb.is_router:  # the router: every guarded layout refuses a stranger
             for path in _page_paths(world):
@@ -104,7 +74,7 @@ def test_a_role_is_refused_every_callback_and_page_it_may_not_open(world, role):
     for cb in server_callbacks(client):
         if cb.is_router or roles.may_open(role, cb.page_prefix):
             continue
-        response = call(client, cb, _plausible(world), pattern_key=_pattern_key(world, cb))
+        response = call(client, cb, plausible(world), pattern_key=pattern_key(world, cb))
         assert response.status_code == 403, (role, cb.name, response.status_code)
         assert not _leaks(response.get_data(as_text=True), _every_order_key(world)), (role, cb.name)
         refused += 1
@@ -143,12 +113,12 @@ def test_a_supervisor_scoped_to_dal_1_never_sees_another_warehouse(world):
         shown_own |= _leaks(text, world.own)
     callbacks = server_callbacks(client)
     for warehouse in ("ATL-1", "RNO-1"):
-        values = _plausible(world, warehouse)
+        values = plausible(world, warehouse)
         for cb in callbacks:
             if cb.is_router or not roles.may_open("supervisor", cb.page_prefix):
                 continue
             for trigger in cb.inputs:
-                response = call(client, cb, values, trigger=trigger, pattern_key=_pattern_key(world, cb))
+                response = call(client, cb, values, trigger=trigger, pattern_key=pattern_key(world, cb))
                 text = response.get_data(as_text=True)
                 assert response.status_code in (200, 204), (cb.name, trigger, response.status_code)
                 typed = json.dumps(list(values.values()))
