@@ -228,6 +228,7 @@ def to_csv(frame: pd.DataFrame) -> str:
         out[col] = out[col].map(lambda t: t.isoformat() if pd.notna(t) else "")
     out["age_hours"] = out["age_hours"].round(2)
     buffer = io.StringIO()
-    out.to_csv(buffer, index=False)
+    # RFC 4180 line ends: the writer then quotes a cell holding a carriage return as well.
+    out.to_csv(buffer, index=False, lineterminator="\r\n")
     return buffer.getvalue()
 

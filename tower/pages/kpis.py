@@ -231,7 +231,8 @@ def download(_a, _b, days, region, warehouse, channel, customer, kpi_id):
     with access.reading() as conn:
         if ctx.triggered_id == Ids.CSV_ORDERS:
             frame = data.kpi_orders(conn=conn, filters=f, kpi_id=kpi_id, limit=1_000_000, scope=scope)
-            return dcc.send_data_frame(neutralise(frame).to_csv, f"kpi-{kpi_id}-orders-{stamp}.csv", index=False)
+            return dcc.send_data_frame(neutralise(frame).to_csv, f"kpi-{kpi_id}-orders-{stamp}.csv", index=False,
+                                       lineterminator="\r\n")
         frame = data.kpi_values(conn=conn, filters=f, scope=scope)
     regs = pd.DataFrame([{"kpi_id": k.id, "definition": k.definition, "formula": k.formula,
                           "denominator": k.denominator, "exclusions": k.exclusions} for k in KPIS])
@@ -239,7 +240,7 @@ def download(_a, _b, days, region, warehouse, channel, customer, kpi_id):
     for dim in (*DIMS, "customer"):
         frame[f"filter_{dim}"] = getattr(f, dim) or "all"
     frame["period_start"], frame["period_end_exclusive"] = f.start, f.end
-    return dcc.send_data_frame(neutralise(frame).to_csv, f"kpis-{stamp}.csv", index=False)
+    return dcc.send_data_frame(neutralise(frame).to_csv, f"kpis-{stamp}.csv", index=False, lineterminator="\r\n")
 
 
 clientside_callback(
