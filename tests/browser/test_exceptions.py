@@ -10,11 +10,14 @@ from playwright.sync_api import expect
 
 from tower import clock
 from tower.data import exceptions as data
+from tower.data.scope import Scope
+
+EVERYTHING = Scope.everything()
 
 
 def _open_rows(engine, **query) -> list[int]:
     with engine.connect() as conn:
-        frame = data.open_list(data.Filters.from_query(query), conn=conn, now=clock.now(), limit=None)
+        frame = data.open_list(data.Filters.from_query(query), conn=conn, now=clock.now(), limit=None, scope=EVERYTHING)
     return frame["exception_id"].tolist()
 
 

@@ -92,13 +92,13 @@ def streams(*, conn: Connection, now: datetime) -> pd.DataFrame:
 
 def recent_errors(*, conn: Connection, limit: int = 20) -> pd.DataFrame:
     """The latest failed runs, newest first. Columns ERROR_COLUMNS; times tz-aware UTC."""
-    return pd.DataFrame(conn.execute(_Q["recent_errors"], {"limit": limit}).mappings().all(),
-                        columns=ERROR_COLUMNS)
+    return missing_as_none(pd.DataFrame(conn.execute(_Q["recent_errors"], {"limit": limit}).mappings().all(),
+                                        columns=ERROR_COLUMNS))
 
 
 def open_dead_letters(*, conn: Connection, source: str | None = None, limit: int = 200) -> pd.DataFrame:
     """Open dead letters, oldest first (tower.store.dead_letters.LIST_COLUMNS)."""
-    return dead_letters.list_letters(conn=conn, source=source, status="open", limit=limit)
+    return missing_as_none(dead_letters.list_letters(conn=conn, source=source, status="open", limit=limit))
 
 
 def incidents(*, conn: Connection, scope: Scope) -> pd.DataFrame:
