@@ -9,6 +9,7 @@ POs, tracking and invoice numbers, their teams and their assignee."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -92,6 +93,11 @@ def world(server_url: str, template_url: str, tmp_path_factory) -> World:
             "RETURNING exception_id"), {"at": now - timedelta(minutes=30)}).scalar_one()
         for order in seeded.orders:
             conn.execute(sa.text("INSERT INTO incident_orders VALUES (:e, :o)"), {"e": incident, "o": order.order_id})
+        foreign = next(o for o in seeded.orders if o.warehouse == "ATL-1")
+        conn.execute(sa.text(  # a record the WMS sent that could not be read, about an ATL-1 order
+            "INSERT INTO dead_letters (source, stream, record_key, payload, reason) "
+            "VALUES ('wms', 'tasks', 'k-1', CAST(:p AS jsonb), 'qty must be a number')"),
+            {"p": json.dumps({"order_id": foreign.order_id, "customer_po": foreign.customer_po, "qty": "many"})})
     settings = config.load({"TOWER_DATA_DIR": str(tmp_path_factory.mktemp("security")),
                             "TOWER_SECRET_KEY": "security-tests"})
     app = create_app(settings, db_url=url)

@@ -96,9 +96,16 @@ def recent_errors(*, conn: Connection, limit: int = 20) -> pd.DataFrame:
                                         columns=ERROR_COLUMNS))
 
 
-def open_dead_letters(*, conn: Connection, source: str | None = None, limit: int = 200) -> pd.DataFrame:
-    """Open dead letters, oldest first (tower.store.dead_letters.LIST_COLUMNS)."""
-    return missing_as_none(dead_letters.list_letters(conn=conn, source=source, status="open", limit=limit))
+PAYLOAD_OUT_OF_SCOPE = {"hidden": "a record as the source sent it may be about any warehouse"}
+
+
+def open_dead_letters(*, conn: Connection, scope: Scope, source: str | None = None, limit: int = 200) -> pd.DataFrame:
+    """Open dead letters, oldest first (tower.store.dead_letters.LIST_COLUMNS). A dead letter
+    belongs to no warehouse, so a limited `scope` sees its reason but not its payload."""
+    frame = missing_as_none(dead_letters.list_letters(conn=conn, source=source, status="open", limit=limit))
+    if scope.limited:
+        frame["payload"] = [PAYLOAD_OUT_OF_SCOPE] * len(frame)
+    return frame
 
 
 def incidents(*, conn: Connection, scope: Scope) -> pd.DataFrame:

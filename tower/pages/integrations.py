@@ -107,7 +107,7 @@ def refresh(_n, _replayed):
         streams = integrations.streams(conn=conn, now=now)
         errors = integrations.recent_errors(conn=conn)
         incidents = integrations.incidents(conn=conn, scope=current.scope())
-        letters = integrations.open_dead_letters(conn=conn)
+        letters = integrations.open_dead_letters(conn=conn, scope=current.scope())
         fresh = freshness.by_source(conn=conn, now=now)
     if streams.empty:
         streams_view = empty_state("No collector has run yet", "Start the collector process (`tower run` "
