@@ -21,6 +21,7 @@ from tower.components.timefmt import fmt, warehouse_zone, zone_name
 from tower.data import exceptions, freshness, order_status, orders
 from tower.data.access import ReadTooSlow, reading
 from tower.data.frames import is_missing
+from tower.data.scope import Scope
 from tower.figures.timeline import order_timeline
 from tower.store.kinds import KINDS
 
@@ -71,7 +72,7 @@ def _not_found(order_id: str) -> dmc.Container:
     ], title="Order not found", color="gray", id=Ids.MISSING), size="md", pt="xl")
 
 
-def _similar(order_id: str, scope) -> list:
+def _similar(order_id: str, scope: Scope) -> list:
     with reading(timeout_ms=SUGGEST_TIMEOUT_MS) as conn:
         found = orders.search(order_id, conn=conn, scope=scope)
         keys, customers = orders.suggest(order_id, conn=conn, scope=scope)
