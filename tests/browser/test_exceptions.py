@@ -11,13 +11,18 @@ from playwright.sync_api import expect
 from tower import clock
 from tower.data import exceptions as data
 from tower.data.scope import Scope
+from tower.kpis import sla
+from tower.rules.policy import cached
+
+BUILTIN_POLICY = cached()  # the policy shipped in tower/rules/policy.yaml
+AT_RISK = sla.at_risk_share(BUILTIN_POLICY)
 
 EVERYTHING = Scope.everything()
 
 
 def _open_rows(engine, **query) -> list[int]:
     with engine.connect() as conn:
-        frame = data.open_list(data.Filters.from_query(query), conn=conn, now=clock.now(), limit=None, scope=EVERYTHING)
+        frame = data.open_list(data.Filters.from_query(query), conn=conn, scope=EVERYTHING, now=clock.now(), at_risk=AT_RISK, limit=None)
     return frame["exception_id"].tolist()
 
 

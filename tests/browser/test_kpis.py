@@ -8,11 +8,11 @@ import io
 
 import pytest
 
-from tests.browser._c2_helpers import run_analytics
+from tests.browser.snapshot_helpers import run_analytics
 from tower import clock
 from tower.data import kpis as data
-from tower.kpis.registry import KPIS
 from tower.data.scope import Scope
+from tower.kpis.registry import KPIS
 
 EVERYTHING = Scope.everything()
 

@@ -12,9 +12,12 @@ import pytest
 
 from tests.kpis import fixtures
 from tower.data import kpis as data
+from tower.data.scope import Scope
 from tower.kpis import facts
 from tower.kpis.registry import KPIS
-from tower.data.scope import Scope
+from tower.rules.policy import cached
+
+BUILTIN_POLICY = cached()  # the policy shipped in tower/rules/policy.yaml
 
 EVERYTHING = Scope.everything()
 
@@ -66,7 +69,7 @@ def loaded(engine):
     with engine.begin() as conn:
         fixtures.load(conn)
     with engine.begin() as conn:
-        facts.refresh_all(conn, now=fixtures.NOW)
+        facts.refresh_all(conn=conn, policy=BUILTIN_POLICY, now=fixtures.NOW)
     return engine
 
 
@@ -149,9 +152,9 @@ def test_a_late_event_moves_the_kpi_after_the_next_refresh(loaded):
     from tower.store.ingest import ingest
 
     with loaded.begin() as conn:
-        ingest(conn, d.events)
+        ingest(conn=conn, milestones=d.events)
     with loaded.begin() as conn:
-        assert facts.refresh_all(conn, now=fixtures.NOW) >= 1
+        assert facts.refresh_all(conn=conn, policy=BUILTIN_POLICY, now=fixtures.NOW) >= 1
     got = _values(loaded, NOVEMBER)
     assert got["cycle_time_p50"] == 60.0
     assert got["otif"] == pytest.approx(3 / 5)

@@ -10,8 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from tower.auth import users
-from tower.store.exceptions import (MAX_COMMENT_CHARS, REASON_CODES, InvalidAction, act,
-                                    snooze_until)
+from tower.store.exceptions import MAX_COMMENT_CHARS, REASON_CODES, InvalidAction, act, snooze_until
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 

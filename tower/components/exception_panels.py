@@ -3,15 +3,17 @@ columns and rows, the actions panel and the history panel."""
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import dash_mantine_components as dmc
 import pandas as pd
 from dash import dcc, html
 
 from tower.components import shell, status
 from tower.components.text import markdown_link
-from tower.data.frames import is_missing, text_or_none
-from tower.components.timefmt import fmt, warehouse_zones
+from tower.components.timefmt import fmt
 from tower.data.exceptions import SLA_STATES, Filters
+from tower.data.frames import is_missing, text_or_none
 
 SEVERITIES = ["critical", "high", "medium", "low"]
 STATUSES = ["open", "acknowledged", "in_progress", "on_hold", "snoozed"]
@@ -82,10 +84,9 @@ COLUMNS = [
 ]
 
 
-def grid_rows(frame: pd.DataFrame, viewer_tz: str) -> list[dict]:
+def grid_rows(frame: pd.DataFrame, viewer_tz: str, zones: Mapping[str, str]) -> list[dict]:
     """Rows for the grid: words for statuses (colour only repeats them), times in the
     warehouse's zone (or the viewer's) with the zone's abbreviation in every cell."""
-    zones = warehouse_zones()
     rows = []
     for r in frame.itertuples():
         tz = zones.get(text_or_none(r.warehouse) or "", viewer_tz)
@@ -100,7 +101,8 @@ def grid_rows(frame: pd.DataFrame, viewer_tz: str) -> list[dict]:
             "assignee_text": r.assignee if isinstance(r.assignee, str) else "(unassigned)",
             "warehouse": r.warehouse if isinstance(r.warehouse, str) else "—",
             "region": r.region if isinstance(r.region, str) else "—",
-            "age_hours": None if is_missing(r.age_hours) else round(float(r.age_hours), 2), "opened": fmt(r.opened_at, tz), "due": fmt(r.due_at, tz),
+            "age_hours": None if is_missing(r.age_hours) else round(float(r.age_hours), 2),
+            "opened": fmt(r.opened_at, tz), "due": fmt(r.due_at, tz),
             "value_at_risk": 0.0 if is_missing(r.value_at_risk) else float(r.value_at_risk),
         })
     return rows
@@ -127,13 +129,13 @@ def actions_panel(reason_codes) -> dmc.Paper:
     ], gap=8), withBorder=True, p="sm")
 
 
-def history_panel(rows: pd.DataFrame | None, history: pd.DataFrame | None, viewer_tz: str) -> html.Div:
+def history_panel(rows: pd.DataFrame | None, history: pd.DataFrame | None, viewer_tz: str,
+                  zones: Mapping[str, str]) -> html.Div:
     """The audit of each selected exception, newest first (`rows`: exception_id, order_id,
     title, status, warehouse; `history`: tower.data.exceptions.history)."""
     if rows is None or rows.empty or history is None:
         return shell.empty_state("History", "Select a row to see who did what to it, and when.",
                                  id="exceptions-history-empty")
-    zones = warehouse_zones()
     blocks = []
     for r in rows.itertuples():
         tz = zones.get(r.warehouse or "", viewer_tz) if isinstance(r.warehouse, str) else viewer_tz

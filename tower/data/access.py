@@ -7,7 +7,7 @@ per process and URL (tower.db.engine_for) is shared by every request.
     with reading() as conn:                  # a read-only transaction (replica if configured)
         frame = orders.search(text, conn=conn, scope=current.scope())
     with writing() as conn:                  # one transaction, committed when the block ends
-        act(conn, exception_ids=[...], ...)
+        act(conn=conn, exception_ids=[...], ...)
 """
 
 from __future__ import annotations

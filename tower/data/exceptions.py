@@ -16,11 +16,13 @@ from typing import Mapping
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from tower import params
 from tower.data.csv_safe import neutralise
 from tower.data.frames import missing_as_none
 from tower.data.scope import Scope
-from tower import params
 from tower.sqlfiles import load
+from tower.store import exceptions as store
+from tower.store.exceptions import REASON_CODES, InvalidAction, snooze_until
 
 Q = load(__file__, "exceptions.sql")
 AGE_BUCKETS = {1: "< 4 h", 2: "4–24 h", 3: "1–3 d", 4: "3–7 d", 5: "> 7 d"}
@@ -73,17 +75,18 @@ class Filters:
             out["max_age"] = f"{self.max_age_hours:g}"
         return out
 
-    def params(self, *, now: datetime, scope: Scope) -> dict[str, object]:
+    def params(self, *, now: datetime, at_risk: float, scope: Scope) -> dict[str, object]:
         values = {f.name: (list(getattr(self, f.name)) or None) if f.name not in ("min_age_hours", "max_age_hours")
                   else getattr(self, f.name) for f in fields(self)}
         if self.ids:  # ids that are not numbers match nothing rather than lifting the filter
             values["ids"] = exception_ids(self.ids) or [-1]
         values["now"] = now
+        values["at_risk"] = at_risk
         values["scope"] = scope.param()
         return values
 
 
-def open_list(filters: Filters, *, conn: Connection, now: datetime, scope: Scope,
+def open_list(filters: Filters, *, conn: Connection, now: datetime, at_risk: float, scope: Scope,
               limit: int | None = GRID_LIMIT) -> pd.DataFrame:
     """Unresolved exceptions under `filters`, highest priority first (`scope`: the warehouses
     a supervisor is limited to). One row per exception; columns LIST_COLUMNS: exception_id
@@ -91,8 +94,9 @@ def open_list(filters: Filters, *, conn: Connection, now: datetime, scope: Scope
     team_id, team_name, assignee, title, rule, warehouse, region, customer_name, order_stage
     (str); value_at_risk, priority, age_hours (float); opened_at, due_at, snoozed_until,
     acknowledged_at (UTC); escalation_tier (int); sla_state ('on_track' | 'at_risk' |
-    'breached' | None). `limit=None` returns every row (the CSV export)."""
-    params = filters.params(now=now, scope=scope)
+    'breached' | None; at risk once `at_risk` of the time to due_at has passed: the policy's
+    escalation.at_risk). `limit=None` returns every row (the CSV export)."""
+    params = filters.params(now=now, at_risk=at_risk, scope=scope)
     params["limit"] = limit
     rows = conn.execute(Q["open_list"], params).mappings().all()
     frame = pd.DataFrame(rows, columns=LIST_COLUMNS)
@@ -111,10 +115,11 @@ class Summary:
     total: int
 
 
-def summary(filters: Filters, *, conn: Connection, now: datetime, scope: Scope) -> Summary:
+def summary(filters: Filters, *, conn: Connection, now: datetime, at_risk: float,
+            scope: Scope) -> Summary:
     """Counts of the same unresolved exceptions `open_list` returns (without its row limit):
     by kind, by team, and by age bucket (AGE_BUCKETS) and severity."""
-    rows = conn.execute(Q["open_summary"], filters.params(now=now, scope=scope)).mappings().all()
+    rows = conn.execute(Q["open_summary"], filters.params(now=now, at_risk=at_risk, scope=scope)).mappings().all()
     frame = pd.DataFrame(rows, columns=["dimension", "kind", "team_id", "team_name", "age_bucket", "severity", "n"])
     frame["n"] = frame["n"].astype("int64")
     by_kind = frame[frame["dimension"] == "kind"][["kind", "n"]].reset_index(drop=True)
@@ -232,3 +237,14 @@ def to_csv(frame: pd.DataFrame) -> str:
     out.to_csv(buffer, index=False, lineterminator="\r\n")
     return buffer.getvalue()
 
+
+def act(*, conn: Connection, exception_ids: list[int], action: str, actor: str, now: datetime,
+        **details: object) -> int:
+    """Apply one lifecycle action to the given exceptions and write its audit rows, in the
+    caller's transaction (tower.store.exceptions.act; `details`: assignee, comment, reason,
+    snoozed_until). Returns how many changed; raises InvalidAction with a plain message."""
+    return store.act(conn=conn, exception_ids=exception_ids, action=action, actor=actor, now=now,
+                     **details)  # type: ignore[arg-type]
+
+
+__all__ = ["REASON_CODES", "InvalidAction", "act", "snooze_until"]

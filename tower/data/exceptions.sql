@@ -24,7 +24,7 @@ WITH picked AS (
       AND (CAST(:slas AS text[]) IS NULL OR
            CASE WHEN e.due_at IS NULL THEN 'none'
                 WHEN e.due_at <= :now THEN 'breached'
-                WHEN e.opened_at + (e.due_at - e.opened_at) * 0.75 <= :now THEN 'at_risk'
+                WHEN e.opened_at + (e.due_at - e.opened_at) * :at_risk <= :now THEN 'at_risk'
                 ELSE 'on_track' END = ANY(:slas))
     ORDER BY e.priority DESC, e.opened_at, e.exception_id
     LIMIT :limit
@@ -36,7 +36,7 @@ SELECT e.exception_id, e.order_id, e.kind, e.subject, e.severity, e.status, e.te
        extract(epoch FROM (:now - e.opened_at)) / 3600.0 AS age_hours,
        CASE WHEN e.due_at IS NULL THEN NULL
             WHEN e.due_at <= :now THEN 'breached'
-            WHEN e.opened_at + (e.due_at - e.opened_at) * 0.75 <= :now THEN 'at_risk'
+            WHEN e.opened_at + (e.due_at - e.opened_at) * :at_risk <= :now THEN 'at_risk'
             ELSE 'on_track' END AS sla_state
 FROM picked e
 LEFT JOIN orders o ON o.order_id = e.order_id
@@ -70,7 +70,7 @@ WITH f AS (
       AND (CAST(:slas AS text[]) IS NULL OR
            CASE WHEN e.due_at IS NULL THEN 'none'
                 WHEN e.due_at <= :now THEN 'breached'
-                WHEN e.opened_at + (e.due_at - e.opened_at) * 0.75 <= :now THEN 'at_risk'
+                WHEN e.opened_at + (e.due_at - e.opened_at) * :at_risk <= :now THEN 'at_risk'
                 ELSE 'on_track' END = ANY(:slas))
 )
 SELECT CASE WHEN GROUPING(kind) = 0 THEN 'kind'

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 from sqlalchemy.engine import Connection
@@ -77,7 +78,7 @@ def _frame(rows) -> pd.DataFrame:
     return df
 
 
-def _cells(conn: Connection, f: KpiFilters, measures: list[str], scope: Scope) -> pd.DataFrame:
+def _cells(*, conn: Connection, f: KpiFilters, measures: list[str], scope: Scope) -> pd.DataFrame:
     filterable = sorted({k.measure for k in KPIS if k.filterable and k.measure in measures})
     # KPIs the filters do not apply to count every warehouse: not for a limited scope.
     global_ = [] if scope.limited else sorted({k.measure for k in KPIS if not k.filterable and k.measure in measures})
@@ -104,7 +105,7 @@ def kpi_values(*, conn: Connection, filters: KpiFilters, scope: Scope,
     limited scope."""
     kpis = [get(k) for k in kpi_ids] if kpi_ids else list(KPIS)
     filters = within(filters, scope)
-    cells = _cells(conn, filters, sorted({k.measure for k in kpis}), scope)
+    cells = _cells(conn=conn, f=filters, measures=sorted({k.measure for k in kpis}), scope=scope)
     rows = []
     for k in kpis:
         v = compute.value(k, cells, days=filters.days)
@@ -203,16 +204,18 @@ def kpi_orders(*, conn: Connection, filters: KpiFilters, kpi_id: str, scope: Sco
     dims = filters.dims() if k.filterable else {"region": ALL, "warehouse": ALL, "channel": ALL}
     params = {"measure": k.measure, "start": filters.start, "end": filters.end, **dims,
               "customer": filters.customer if k.filterable else None, "limit": limit}
+    rows: list[Any]
     if scope.limited and not k.filterable:
         rows = []
     elif k.stat == "ratio":
-        rows = list(conn.execute(_Q["drill_misses"], params).mappings().all())
+        rows = list(conn.execute(_Q["drill_newest"], {**params, "missed": True}).mappings().all())
         if len(rows) < limit:
-            rows += conn.execute(_Q["drill_rest"], {**params, "limit": limit - len(rows)}).mappings().all()
+            rows += conn.execute(_Q["drill_newest"], {**params, "missed": False,
+                                                      "limit": limit - len(rows)}).mappings().all()
     elif k.stat == "per_week":
-        rows = conn.execute(_Q["drill_rest"], params).mappings().all()
+        rows = list(conn.execute(_Q["drill_newest"], {**params, "missed": False}).mappings().all())
     else:
-        rows = conn.execute(_Q["drill_largest"], params).mappings().all()
+        rows = list(conn.execute(_Q["drill_largest"], params).mappings().all())
     df = pd.DataFrame(rows, columns=[c for c in DRILL_COLUMNS if c != "result"] + ["subject"])
     df["result"] = [_result(k, n, d) for n, d in zip(df["num"], df["den"])]
     return missing_as_none(df[DRILL_COLUMNS].copy())

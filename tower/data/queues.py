@@ -15,12 +15,11 @@ from the SLA policy on the wall clock.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import pandas as pd
 from sqlalchemy.engine import Connection
 
-from tower.kpis import sla
 from tower.data.frames import missing_as_none
 from tower.data.scope import Scope
 from tower.sqlfiles import load
@@ -56,16 +55,16 @@ def cell_state(row: pd.Series | dict) -> str:
     return "ok"
 
 
-def matrix(*, conn: Connection, now: datetime, stages: Sequence[str] = WAREHOUSE_STAGES,
-           scope: Scope, throughput_hours: float = 1.0) -> pd.DataFrame:
+def matrix(*, conn: Connection, now: datetime, critical_hours: Mapping[str, float], scope: Scope,
+           stages: Sequence[str] = WAREHOUSE_STAGES, throughput_hours: float = 1.0) -> pd.DataFrame:
     """One row per (warehouse, stage) holding at least one open order in the latest queue
     snapshot at or before `now`, ordered by warehouse then flow. Columns MATRIX_COLUMNS: depth
     int; oldest_age_seconds float (carried forward to `now`); b_fresh, b_watch, b_at_risk,
     b_late int (orders by share of their time used, at the snapshot); throughput_per_hour
     float (orders that left the stage per hour over the last `throughput_hours`);
-    critical_hours float (the policy's, default overrides); state str (cell_state); taken_at
-    tz-aware UTC (the snapshot). Only warehouses inside `scope`. Empty before the first snapshot."""
-    critical = sla.critical_hours()
+    critical_hours float (from `critical_hours`, the policy's: tower.kpis.sla.critical_hours);
+    state str (cell_state); taken_at tz-aware UTC (the snapshot). Only warehouses inside `scope`.
+    Empty before the first snapshot."""
     stages = [s for s in OPEN_STAGES if s in set(stages)]
     params = {"now": now, "stages": stages, "warehouses": scope.param()}
     rows = conn.execute(_Q["matrix"], params).mappings().all()
@@ -74,7 +73,7 @@ def matrix(*, conn: Connection, now: datetime, stages: Sequence[str] = WAREHOUSE
     df["throughput_per_hour"] = [out.get((w, NEXT[s]), 0) / throughput_hours
                                  for w, s in zip(df["warehouse"], df["stage"])]
     df["stage_label"] = df["stage"].map(STAGE_LABELS)
-    df["critical_hours"] = df["stage"].map(critical).astype("float64")
+    df["critical_hours"] = df["stage"].map(dict(critical_hours)).astype("float64")
     df["state"] = [cell_state(r) for r in df.to_dict("records")]
     df["_order"] = df["stage"].map({s: i for i, s in enumerate(OPEN_STAGES)})
     df = df.sort_values(["warehouse", "_order"]).drop(columns="_order").reset_index(drop=True)
@@ -115,13 +114,3 @@ def trend(*, conn: Connection, now: datetime, hours: float = 24, stages: Sequenc
 def as_of(*, conn: Connection) -> datetime | None:
     """When the analytics job last brought the queue figures up to date (None: never)."""
     return conn.execute(_Q["as_of"]).scalar_one()
-
-
-def critical_hours() -> dict[str, float]:
-    """{stage: critical hours} of the SLA policy (default overrides), for column headers."""
-    return sla.critical_hours()
-
-
-def open_warehouses(*, conn: Connection, scope: Scope) -> list[str]:
-    """Warehouses inside `scope` with at least one open order, sorted."""
-    return [r[0] for r in conn.execute(_Q["warehouses"]) if scope.sees(r[0])]

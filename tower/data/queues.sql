@@ -48,8 +48,5 @@ FROM per
 GROUP BY 1, 2
 ORDER BY 1, 2
 
--- name: warehouses
-SELECT DISTINCT warehouse FROM queue_items ORDER BY 1
-
 -- name: as_of
 SELECT max(taken_at) FROM queue_snapshots

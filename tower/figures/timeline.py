@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from tower.components.text import label
-from tower.store.kinds import KINDS
+from tower.milestones import KINDS
 
 LANES = ["ERP", "WMS", "Carrier", "Finance", "Import"]
 LANE_OF = {"erp": "ERP", "wms": "WMS", "carrier": "Carrier", "finance": "Finance", "import": "Import"}

@@ -7,11 +7,13 @@ Refreshes every 30 s.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import dash
 import dash_ag_grid as dag
 import dash_mantine_components as dmc
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, NoUpdate, Output, State, callback, ctx, dcc, html, no_update
+from dash.development.base_component import Component
 
 from tower import clock, params
 from tower.auth import current
@@ -21,6 +23,7 @@ from tower.components.tables import simple_table
 from tower.components.text import money, words
 from tower.components.timefmt import ago, fmt
 from tower.data import access, freshness, integrations
+from tower.pages import _running
 
 dash.register_page(__name__, path="/integrations", title="Integrations · tower")
 
@@ -98,13 +101,13 @@ def _num(v, spec: str, none: str = "—") -> str:
           Output(Ids.LETTERS, "rowData"), Output(Ids.LETTERS_COUNT, "children"),
           Output(Ids.BANNER, "children"), Output(Ids.UPDATED, "children"),
           Input(Ids.INTERVAL, "n_intervals"), Input(Ids.REPLAY_RESULT, "children"))
-def refresh(_n, _replayed):
+def refresh(_n: int | None, _replayed: str | None) -> tuple[Any, ...]:
     """The main callback: streams, errors, incidents and dead letters from one read."""
     now = clock.now()
     user = current.user()
     tz = user.time_zone if user else "UTC"
     with access.reading() as conn:
-        streams = integrations.streams(conn=conn, now=now)
+        streams = integrations.streams(conn=conn, now=now, default_limits=_running.freshness_limits())
         errors = integrations.recent_errors(conn=conn)
         incidents = integrations.incidents(conn=conn, scope=current.scope())
         letters = integrations.open_dead_letters(conn=conn, scope=current.scope())
@@ -150,7 +153,7 @@ def refresh(_n, _replayed):
 
 @callback(Output(Ids.INCIDENT_ORDERS, "children"),
           Input({"type": Ids.INCIDENT_BUTTON, "index": ALL}, "n_clicks"), prevent_initial_call=True)
-def incident_orders(clicks):
+def incident_orders(clicks: list[int | None]) -> Component | list[Component] | NoUpdate:
     if not isinstance(ctx.triggered_id, dict) or not isinstance(clicks, list) or not any(clicks):
         return no_update
     exception_id = params.integer(ctx.triggered_id.get("index"), low=0, high=2**63 - 1)
@@ -170,7 +173,7 @@ def incident_orders(clicks):
 
 @callback(Output(Ids.LETTER_DETAIL, "children"), Input(Ids.LETTERS, "cellClicked"),
           State(Ids.LETTERS, "rowData"), prevent_initial_call=True)
-def show_letter(cell, rows):
+def show_letter(cell: dict[str, Any] | None, rows: list[dict[str, Any]] | None) -> str | NoUpdate:
     cell, rows = params.mapping(cell), params.records(rows)
     if not cell:
         return no_update
@@ -190,13 +193,17 @@ def show_letter(cell, rows):
 
 @callback(Output(Ids.REPLAY_RESULT, "children"), Input(Ids.REPLAY, "n_clicks"),
           State(Ids.LETTERS, "selectedRows"), prevent_initial_call=True)
-def replay(_n, selected):
+def replay(_n: int | None, selected: list[dict[str, Any]] | None) -> str:
     if current.role() != "admin":  # the button is disabled too; the server decides
         return "Only an administrator can replay dead letters."
     ids = [i for i in (params.integer(r.get("dead_letter_id"), low=0, high=2**63 - 1)
                        for r in params.records(selected)) if i is not None]
     if not ids:
         return "Select the dead letters to replay first."
-    replayed, failed, reasons = integrations.replay(url=access.database_url(), ids=ids)
-    text = f"Replayed {replayed}; still failing {failed}."
-    return text + (" First reason: " + reasons[0] if reasons else "")
+    # The collector process owns the mappings: the page only marks the letters, and the
+    # collector's dead-letter job replays them within seconds (their rows then update here).
+    with access.writing() as conn:
+        marked = integrations.request_replay(conn=conn, ids=ids, by=current.actor(), now=clock.now())
+    skipped = len(ids) - marked
+    return (f"Queued {marked} for replay; the collector process replays them within a few seconds."
+            + (f" {skipped} were no longer open." if skipped else ""))

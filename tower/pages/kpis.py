@@ -7,13 +7,15 @@ id) &kpi=<kpi id> (the trend and drill-down shown) &grain=week|month.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 import dash
 import dash_ag_grid as dag
 import dash_mantine_components as dmc
 import pandas as pd
-from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash import ALL, Input, NoUpdate, Output, State, callback, ctx, dcc, html, no_update
+from dash.development.base_component import Component
 
 from tower import clock, params
 from tower.auth import current
@@ -22,6 +24,7 @@ from tower.components.kpi_card import definition, kpi_card
 from tower.components.shell import empty_state, loading
 from tower.components.text import markdown_link
 from tower.components.timefmt import fmt
+from tower.components.url_sync import follow_url
 from tower.data import access, freshness
 from tower.data import kpis as data
 from tower.data.csv_safe import neutralise
@@ -127,7 +130,8 @@ _FILTER_INPUTS = [Input(Ids.PERIOD, "value"), Input(Ids.REGION, "value"), Input(
 
 @callback(Output(Ids.CARDS, "children"), Output(Ids.BANNER, "children"), Output(Ids.PERIOD_TEXT, "children"),
           *_FILTER_INPUTS, Input(Ids.KPI, "value"))
-def cards(days, region, warehouse, channel, customer, selected):
+def cards(days: str | None, region: str | None, warehouse: str | None, channel: str | None,
+          customer: str | None, selected: str | None) -> tuple[Any, Component, str]:
     """The main callback: every KPI of the registry for the filters, grouped as cards."""
     f = _filters(days, region, warehouse, channel, customer)
     selected = _kpi(selected).id
@@ -162,7 +166,7 @@ def cards(days, region, warehouse, channel, customer, selected):
 
 @callback(Output(Ids.KPI, "value"), Input({"type": Ids.CARD_DRILL, "index": ALL}, "n_clicks"),
           prevent_initial_call=True)
-def pick_from_card(clicks):
+def pick_from_card(clicks: list[int | None]) -> str | NoUpdate:
     if not isinstance(ctx.triggered_id, dict) or not isinstance(clicks, list) or not any(clicks):
         return no_update
     index = ctx.triggered_id.get("index")
@@ -171,7 +175,8 @@ def pick_from_card(clicks):
 
 @callback(Output(Ids.TREND, "figure"), Output(Ids.DRILL, "children"), Output(Ids.DEFINITION, "children"),
           Output(Ids.SEARCH, "data"), *_FILTER_INPUTS, Input(Ids.KPI, "value"), Input(Ids.GRAIN, "value"))
-def trend_and_drill(days, region, warehouse, channel, customer, kpi_id, grain):
+def trend_and_drill(days: str | None, region: str | None, warehouse: str | None, channel: str | None,
+                    customer: str | None, kpi_id: str, grain: str) -> tuple[Any, ...]:
     """The selected KPI's trend and the orders behind it (worst first)."""
     kpi, grain = _kpi(kpi_id), _grain(grain)
     f = _filters(days, region, warehouse, channel, customer)
@@ -222,7 +227,8 @@ def _drill_table(kpi, orders: pd.DataFrame):
           State(Ids.PERIOD, "value"), State(Ids.REGION, "value"), State(Ids.WAREHOUSE, "value"),
           State(Ids.CHANNEL, "value"), State(Ids.CUSTOMER, "value"), State(Ids.KPI, "value"),
           prevent_initial_call=True)
-def download(_a, _b, days, region, warehouse, channel, customer, kpi_id):
+def download(_a: int | None, _b: int | None, days: str | None, region: str | None, warehouse: str | None,
+             channel: str | None, customer: str | None, kpi_id: str) -> dict[str, Any]:
     f = _filters(days, region, warehouse, channel, customer)
     kpi_id = _kpi(kpi_id).id
     scope = current.scope()
@@ -243,12 +249,4 @@ def download(_a, _b, days, region, warehouse, channel, customer, kpi_id):
     return dcc.send_data_frame(neutralise(frame).to_csv, f"kpis-{stamp}.csv", index=False, lineterminator="\r\n")
 
 
-clientside_callback(
-    """function(search) {
-        if (typeof search === "string" && search !== window.location.search) {
-            window.history.replaceState(null, "", window.location.pathname + search);
-        }
-        return window.dash_clientside.no_update;
-    }""",
-    Output(Ids.SEARCH_SET, "data"), Input(Ids.SEARCH, "data"),
-)
+follow_url(Ids.SEARCH, Ids.SEARCH_SET)

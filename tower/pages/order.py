@@ -23,7 +23,8 @@ from tower.data.access import ReadTooSlow, reading
 from tower.data.frames import is_missing
 from tower.data.scope import Scope
 from tower.figures.timeline import order_timeline
-from tower.store.kinds import KINDS
+from tower.milestones import KINDS
+from tower.pages import _running
 
 dash.register_page(__name__, path_template="/orders/<order_id>", title="Order · tower")
 
@@ -266,7 +267,7 @@ def layout(order_id: str | None = None, **_: str):
         exc = exceptions.for_order(order_id, conn=conn, scope=scope)
         hist = exceptions.history(exc["exception_id"].tolist(), conn=conn) if not exc.empty else None
         fresh = freshness.by_source(conn=conn, now=now)
-    tz = warehouse_zone(h.get("warehouse"), user.time_zone if user else "UTC")
+    tz = warehouse_zone(_running.warehouse_zones(), h.get("warehouse"), user.time_zone if user else "UTC")
     zone_label = zone_name(tz, now)
     plan = order_status.plan_vs_actual(h, tl, ships, inv, now=now)
     gaps = order_status.silences(tl, now=now, open_order=h["status"] == "open")

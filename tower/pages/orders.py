@@ -8,7 +8,8 @@ from urllib.parse import quote
 
 import dash
 import dash_mantine_components as dmc
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, NoUpdate, Output, State, callback, dcc, html, no_update
+from dash.development.base_component import Component
 
 from tower import clock, params
 from tower.auth import current
@@ -19,6 +20,7 @@ from tower.components.text import money
 from tower.components.timefmt import fmt, warehouse_zone
 from tower.data import freshness, orders
 from tower.data.access import ReadTooSlow, reading
+from tower.pages import _running
 
 dash.register_page(__name__, path="/orders", title="Orders · tower")
 
@@ -60,7 +62,7 @@ def _results(text: object) -> html.Div:
     except ReadTooSlow:
         return _too_much("That search took too long and was stopped. Try a longer part of the number "
                          "or of the customer's name.")
-    if found.empty:
+    if suggestions is not None:
         keys, customers = suggestions
         tips = [dmc.Text(f"No order matches “{text}”. Check the number, or try part of the customer's name.")]
         if not keys.empty:
@@ -76,9 +78,10 @@ def _results(text: object) -> html.Div:
                                   for r in customers.itertuples()]))
         return dmc.Alert(tips, title="Nothing found", color="gray", id="orders-none")
     viewer = _viewer_tz()
+    zones = _running.warehouse_zones()
     rows = []
     for r in found.itertuples():
-        tz = warehouse_zone(r.warehouse, viewer)
+        tz = warehouse_zone(zones, r.warehouse, viewer)
         rows.append([
             dcc.Link(r.order_id, href=f"/orders/{r.order_id}", className="orders-result-link"),
             r.customer_name or "—", r.customer_po or "—", r.matched_on,
@@ -112,13 +115,13 @@ def layout(q: str | None = None, **_: str) -> dmc.Container:
 
 
 @callback(Output(Ids.RESULTS, "children"), Input(Ids.SEARCH, "value"), prevent_initial_call=True)
-def show_results(text: object):
+def show_results(text: object) -> Component:
     return _results(text)
 
 
 @callback(Output(Ids.GO, "href"), Input(Ids.SEARCH, "n_submit"), State(Ids.SEARCH, "value"),
           prevent_initial_call=True)
-def open_unique(_: int | None, text: object):
+def open_unique(_: int | None, text: object) -> str | NoUpdate:
     text = params.text(text, max_chars=orders.MAX_SEARCH_CHARS)
     if not text or len(text) < 2:
         return no_update

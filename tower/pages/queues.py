@@ -9,11 +9,12 @@ A supervisor scoped to warehouses sees only those (checked again in every callba
 from __future__ import annotations
 
 import time
+from typing import Any
 from urllib.parse import urlencode
 
 import dash
 import dash_mantine_components as dmc
-from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash import ALL, Input, NoUpdate, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
 from tower import clock, params
 from tower.auth import current
@@ -22,9 +23,11 @@ from tower.components.shell import empty_state, loading
 from tower.components.tables import simple_table
 from tower.components.text import money
 from tower.components.timefmt import ago, fmt
+from tower.components.url_sync import follow_url
 from tower.data import access, freshness, queues
 from tower.data import kpis as kpi_data
 from tower.figures.queues import depth_trend
+from tower.pages import _running
 
 dash.register_page(__name__, path="/queues", title="Queues · tower")
 
@@ -161,7 +164,7 @@ def _matrix(df, stage_list: list[str], big: bool, selected: str | None) -> dmc.T
             tds.append(dmc.TableTd(_cell(row, big, selected == f"{wh}|{stage}") if row else
                                    dmc.Text("empty", c="dimmed", ta="center", size="lg" if big else "sm")))
         rows.append(dmc.TableTr(tds))
-    critical = queues.critical_hours()
+    critical = _running.critical_hours()
     head = [dmc.TableTh("Warehouse", style={"width": 150 if big else 110})] + [
         dmc.TableTh(dmc.Stack([dmc.Text(queues.STAGE_LABELS[s], fw=700, size="xl" if big else "sm"),
                                dmc.Text(f"critical {critical[s]:.0f} h" if s in critical else "",
@@ -178,7 +181,8 @@ def _matrix(df, stage_list: list[str], big: bool, selected: str | None) -> dmc.T
     Input(Ids.INTERVAL, "n_intervals"), Input(Ids.STAGES, "value"), Input(Ids.SELECTED, "data"),
     State(Ids.WALLBOARD, "data"),
 )
-def refresh(_n, stage_choice, selected, view):
+def refresh(_n: int | None, stage_choice: str | None, selected: str | None,
+            view: dict[str, Any]) -> tuple[Any, ...]:
     """The main callback: the matrix, the trend and the stale banner, from one read."""
     view, selected = _view(view), _selected(selected)
     stage_list = list(queues.OPEN_STAGES if _stage_choice(stage_choice) == "all" else queues.WAREHOUSE_STAGES)
@@ -187,7 +191,8 @@ def refresh(_n, stage_choice, selected, view):
     user = current.user()
     tz = user.time_zone if user else "UTC"
     with access.reading() as conn:
-        df = queues.matrix(conn=conn, now=now, stages=stage_list, scope=scope)
+        df = queues.matrix(conn=conn, now=now, critical_hours=_running.critical_hours(), stages=stage_list,
+                           scope=scope)
         trend = queues.trend(conn=conn, now=now, stages=stage_list, scope=scope)
         fresh = freshness.by_source(conn=conn, now=now)
         as_of = queues.as_of(conn=conn)
@@ -228,7 +233,7 @@ clientside_callback(
 
 @callback(Output(Ids.SELECTED, "data"), Input({"type": Ids.CELL, "key": ALL}, "n_clicks"),
           prevent_initial_call=True)
-def select_cell(clicks):
+def select_cell(clicks: list[int | None]) -> str | NoUpdate:
     if not isinstance(ctx.triggered_id, dict) or not isinstance(clicks, list) or not any(clicks):
         return no_update
     return _selected(ctx.triggered_id.get("key")) or no_update
@@ -237,7 +242,8 @@ def select_cell(clicks):
 @callback(Output(Ids.CELL_ORDERS, "children"), Output(Ids.SEARCH, "data"),
           Input(Ids.SELECTED, "data"), Input(Ids.INTERVAL, "n_intervals"), Input(Ids.STAGES, "value"),
           State(Ids.WALLBOARD, "data"))
-def cell_orders(selected, _n, stage_choice, view):
+def cell_orders(selected: str | None, _n: int | None, stage_choice: str | None,
+                view: dict[str, Any]) -> tuple[Any, str]:
     view, selected = _view(view), _selected(selected)
     query = {"stages": "all"} if _stage_choice(stage_choice) == "all" else {}
     if view["big"]:
@@ -273,14 +279,4 @@ def _search(query: dict) -> str:
     return "?" + urlencode(query) if query else ""
 
 
-# The URL follows the view (a shareable link) without a navigation: replaceState, not a
-# Location change, which would make the page router render the page again.
-clientside_callback(
-    """function(search) {
-        if (typeof search === "string" && search !== window.location.search) {
-            window.history.replaceState(null, "", window.location.pathname + search);
-        }
-        return window.dash_clientside.no_update;
-    }""",
-    Output(Ids.SEARCH_SET, "data"), Input(Ids.SEARCH, "data"),
-)
+follow_url(Ids.SEARCH, Ids.SEARCH_SET)

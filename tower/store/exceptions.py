@@ -1,6 +1,6 @@
-"""What people do to exceptions, and the team figures read from the audit.
+"""What people do to exceptions: the lifecycle actions and their audit rows.
 
-`act(conn, exception_ids=, action=, actor=, now=, ...)` applies one lifecycle action to several
+`act(conn=, exception_ids=, action=, actor=, now=, ...)` applies one lifecycle action to several
 exceptions and returns how many changed. Lifecycle:
 
     open -> acknowledged -> in_progress -> on_hold / snoozed (until) -> resolved -> (reopened) open
@@ -28,14 +28,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import pandas as pd
-from psycopg.rows import dict_row
 from sqlalchemy.engine import Connection
 
 from tower import params, sqlfiles
-from tower.db import raw
 
-_SQL = sqlfiles.load_raw(__file__, "exceptions.sql")
+_SQL = sqlfiles.load(__file__, "exceptions.sql")
 ACTIONS = ("acknowledge", "start", "assign", "comment", "snooze", "hold", "resolve", "reopen")
 STATUSES = ("open", "acknowledged", "in_progress", "on_hold", "snoozed", "resolved")
 REASON_CODES = ("fixed_at_source", "customer_contacted", "data_corrected", "duplicate",
@@ -77,15 +74,13 @@ def _check_assignee(conn: Connection, assignee: object) -> str:
     name = (name or "").strip().lower()
     if not name:
         raise InvalidAction("assign needs an assignee")
-    with raw(conn).cursor() as cur:
-        cur.execute(_SQL["known_user"], {"username": name})
-        if cur.fetchone() is None:
-            raise InvalidAction(f"There is no active user called “{name[:40]}”: assign to a user name "
-                                "as they sign in.")
+    if conn.execute(_SQL["known_user"], {"username": name}).first() is None:
+        raise InvalidAction(f"There is no active user called “{name[:40]}”: assign to a user name "
+                            "as they sign in.")
     return name
 
 
-def act(conn: Connection, *, exception_ids: list[int], action: str, actor: str, now: datetime,
+def act(*, conn: Connection, exception_ids: list[int], action: str, actor: str, now: datetime,
         assignee: str | None = None, comment: str | None = None, reason: str | None = None,
         snoozed_until: datetime | None = None) -> int:
     if action not in ACTIONS:
@@ -116,29 +111,4 @@ def act(conn: Connection, *, exception_ids: list[int], action: str, actor: str, 
         return 0
     values = {"ids": ids, "actor": actor.strip(), "now": now, "assignee": assignee,
               "comment": comment, "reason": reason, "snoozed_until": snoozed_until}
-    with raw(conn).cursor() as cur:
-        cur.execute(_SQL[action], values)
-        return max(cur.rowcount, 0)
-
-
-def team_figures(*, conn: Connection, now: datetime, since: datetime | None = None) -> pd.DataFrame:
-    """Team figures from the audit: one row per (team_id, kind).
-
-    Columns: team_id (str), kind (str), open (int: unresolved now), overdue (int: unresolved
-    and past due_at at `now`), opened (int: opened since `since`), mtta_minutes (float: mean
-    minutes from opened to first acknowledge/start, exceptions opened since `since`; NaN if
-    none), mttr_minutes (float: mean minutes from opened to last resolution, resolved ones
-    opened since `since`), reopen_rate (float 0..1: share of those opened since `since` that
-    were reopened at least once). `since` defaults to 30 days before `now`. Times are UTC.
-    """
-    since = since or now - timedelta(days=30)
-    with raw(conn).cursor(row_factory=dict_row) as cur:
-        cur.execute(_SQL["team_figures"], {"now": now, "since": since})
-        rows = cur.fetchall()
-    frame = pd.DataFrame(rows, columns=["team_id", "kind", "open", "overdue", "opened",
-                                        "mtta_minutes", "mttr_minutes", "reopen_rate"])
-    for col in ("open", "overdue", "opened"):
-        frame[col] = frame[col].astype("int64")
-    for col in ("mtta_minutes", "mttr_minutes", "reopen_rate"):
-        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
-    return frame
+    return max(conn.execute(_SQL[action], values).rowcount, 0)
