@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.web import factory
+from tests.data import factory
 from tower.components.exception_panels import grid_rows
 from tower.components.order_text import summary, where_is_it
 from tower.components.text import label, markdown_link

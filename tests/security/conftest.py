@@ -19,14 +19,14 @@ import sqlalchemy as sa
 from psycopg import sql
 
 from tests.conftest import _clone
-from tests.web import factory
+from tests.data import factory
 from tower import clock, config
 from tower.app import create_app
 from tower.auth import users
 from tower.db import make_engine
 from tower.evaluation.worker import run_once
 from tower.kpis import facts
-from tower.store.snapshots import take_snapshot
+from tower.kpis.snapshots import take_snapshot
 
 PASSWORD = "correct horse battery staple"
 ROLE_USERS = {"cs": "cs1", "supervisor": "supervisor1", "finance": "finance1", "executive": "executive1",

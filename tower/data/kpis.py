@@ -149,13 +149,14 @@ def kpi_trend(*, conn: Connection, filters: KpiFilters, kpi_id: str, scope: Scop
     filters = within(filters, scope)
     dims = filters.dims() if k.filterable else {"region": ALL, "warehouse": ALL, "channel": ALL}
     params = {"grain": grain, "measure": k.measure, "start": filters.start, "end": filters.end, **dims}
+    rows: list[Any]
     if scope.limited and not k.filterable:
         rows = []
     elif filters.customer and k.filterable:
-        rows = conn.execute(_Q["trend_customer"], {**params, "customer": filters.customer,
-                                                   "bucketed": list(BUCKETED)}).mappings().all()
+        rows = list(conn.execute(_Q["trend_customer"], {**params, "customer": filters.customer,
+                                                        "bucketed": list(BUCKETED)}).mappings().all())
     else:
-        rows = conn.execute(_Q["trend"], params).mappings().all()
+        rows = list(conn.execute(_Q["trend"], params).mappings().all())
     cells = _frame(list(rows)) if rows else pd.DataFrame(columns=["period", *compute.CELL_COLUMNS])
     out = []
     for start, end in _periods(filters.start, filters.end, grain):

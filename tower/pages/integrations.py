@@ -184,7 +184,7 @@ def show_letter(cell: dict[str, Any] | None, rows: list[dict[str, Any]] | None) 
         return no_update
     payload = row.get("payload")
     try:
-        body = json.dumps(json.loads(payload), indent=2)
+        body = json.dumps(json.loads(str(payload)), indent=2)
     except (TypeError, ValueError):
         body = str(payload)
     return (f"Dead letter #{row.get('dead_letter_id')} ({row.get('source')}/{row.get('stream')}): "
