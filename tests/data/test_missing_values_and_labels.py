@@ -44,7 +44,7 @@ def test_an_order_with_two_shipments_one_not_yet_scanned_reads_and_summarises(en
                                 occurred_at=NOW - timedelta(minutes=30), order_id=shipped.order_id,
                                 shipment_id=f"SH-{shipped.order_id}-2", attrs={"carrier": "UPS"}))
     with engine.begin() as conn:
-        ingest(conn, milestones)
+        ingest(conn=conn, milestones=milestones)
     everything = Scope.everything()
     with engine.connect() as conn:
         header = orders.header(shipped.order_id, conn=conn, scope=everything)
