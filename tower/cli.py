@@ -32,6 +32,7 @@ _PLUGINS = (
     "collectors.sandbox.cli",
     "tower.rules.cli",
     "tower.importers.cli",
+    "collectors.edi.cli",
 )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Callable
 
 from collectors.edi.evaluate import TransactionResult, Verdict
 from collectors.edi.model import EdiError, Group, Interchange
@@ -77,13 +78,14 @@ def x12_997(verdict: Verdict, index: int, control: int, now: datetime) -> Ack | 
                 f"*{control % 10**9:09d}*0*{'T' if ic.test else 'P'}*{sub}"]
     rejected = 0
     for n, group in enumerate(ic.groups, start=1):
+        # Group and transaction control numbers need only be unique inside this acknowledgement.
         results = [r for r in verdict.results if r.interchange_index == index and r.group is group]
-        body, bad = _x12_group(ic, group, results, control + n - 1, when)
+        body, bad = _x12_group(ic, group, results, n, when)
         rejected += bad
-        segments.append(f"GS*FA*{group.receiver}*{group.sender}*{when:%Y%m%d}*{when:%H%M}*{control + n - 1}*X*"
+        segments.append(f"GS*FA*{group.receiver}*{group.sender}*{when:%Y%m%d}*{when:%H%M}*{n}*X*"
                         f"{group.version or '004010'}")
         segments.extend(body)
-        segments.append(f"GE*1*{control + n - 1}")
+        segments.append(f"GE*1*{n}")
     segments.append(f"IEA*{len(ic.groups)}*{control % 10**9:09d}")
     return Ack(partner.id, "X12", f"997_{ic.control}_{control:09d}.x12", "~\n".join(segments) + "~\n", rejected)
 
@@ -133,19 +135,19 @@ def edifact_contrl(verdict: Verdict, index: int, control: int, now: datetime) ->
                "'\n".join(segments) + "'\n", rejected)
 
 
-def acknowledgements(verdict: Verdict, first_control: int, now: datetime) -> list[Ack]:
-    """One acknowledgement per interchange of a known partner; control numbers from
-    `first_control` upwards (X12 uses one per functional group as well)."""
+def acknowledgements(verdict: Verdict, next_control: Callable[[], int], now: datetime) -> list[Ack]:
+    """One acknowledgement per interchange of a known partner; `next_control()` gives each its
+    interchange control number (ISA13 / UNB 0020)."""
     out: list[Ack] = []
-    control = first_control
     for index, ic in enumerate(verdict.parsed.interchanges):
         # Never acknowledge an acknowledgement: that loops between two systems forever.
         sets = {t.set_id for g in ic.groups for t in g.transactions}
         if sets and sets <= {"997", "999", "CONTRL"}:
             continue
+        if index not in verdict.partners:
+            continue
         build = x12_997 if verdict.parsed.standard == "X12" else edifact_contrl
-        ack = build(verdict, index, control, now)
+        ack = build(verdict, index, next_control(), now)
         if ack is not None:
             out.append(ack)
-        control += max(1, len(ic.groups))
     return out

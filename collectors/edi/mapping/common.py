@@ -53,6 +53,11 @@ class Context:
             return {"ref": Ref("erp", "customer_po", value)}
         return {"order_id": value}
 
+    def shipment_for(self, shipment: str, order: str, orders: int) -> str:
+        """tower's shipment belongs to one order: a despatch that serves several orders becomes
+        one shipment per order, "<despatch id>/<order>" (attrs keep the despatch id)."""
+        return shipment if orders <= 1 else f"{shipment}/{order}"
+
     def base_attrs(self) -> dict[str, Any]:
         return {"channel": "edi", "partner": self.partner.id,
                 "edi": f"{self.transaction.standard} {self.transaction.set_id} "

@@ -153,11 +153,14 @@ def map_desadv(ctx: Context) -> list[Milestone]:
     header = [s for s in tx.body[: next((n for n, s in enumerate(tx.body) if s.tag in ("CPS", "LIN")), len(tx.body))]]
     tracking = _rff(header, "CN") or _rff(header, "BM") or _rff(header, "AAS")
     out = []
-    for order, lines in _by_order(_lines(tx, ("12",)), _rff(header, "ON"), bgm).items():
-        attrs = {**ctx.base_attrs(), "shipment_id": shipment, "tracking_no": tracking,
+    orders = _by_order(_lines(tx, ("12",)), _rff(header, "ON"), bgm)
+    for order, lines in orders.items():
+        shipment_id = ctx.shipment_for(shipment, order, len(orders))
+        attrs = {**ctx.base_attrs(), "shipment_id": shipment_id, "despatch_id": shipment, "tracking_no": tracking,
                  "packages": len(tx.all("CPS")) or None, "lines": lines}
         out.append(Milestone(source=ctx.source, source_event_id=ctx.event_id(shipment, order, "shipped"), kind="shipped",
-                             occurred_at=utc(shipped_at), shipment_id=shipment, attrs=_clean(attrs), **ctx.order(order)))
+                             occurred_at=utc(shipped_at), shipment_id=shipment_id, attrs=_clean(attrs),
+                             **ctx.order(order)))
     return out
 
 

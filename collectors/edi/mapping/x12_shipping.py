@@ -82,11 +82,12 @@ def map_856(ctx: Context) -> list[Milestone]:
     tracking = refs.get("CN") or refs.get("BM")
     out = []
     for order, lines in orders.items():
-        attrs = {**ctx.base_attrs(), "shipment_id": shipment, "carrier": carrier, "tracking_no": tracking,
+        shipment_id = ctx.shipment_for(shipment, order, len(orders))
+        attrs = {**ctx.base_attrs(), "shipment_id": shipment_id, "despatch_id": shipment, "carrier": carrier, "tracking_no": tracking,
                  "bill_of_lading": refs.get("BM"), "hl_counts": dict(sorted(levels.items())),
                  "packages": levels.get("P") or None, "lines": [{k: v for k, v in l.items() if v is not None} for l in lines]}
         out.append(Milestone(source=ctx.source, source_event_id=ctx.event_id(shipment, order, "shipped"),
-                             kind="shipped", occurred_at=utc(shipped_at), shipment_id=shipment,
+                             kind="shipped", occurred_at=utc(shipped_at), shipment_id=shipment_id,
                              attrs={k: v for k, v in attrs.items() if v is not None}, **ctx.order(order)))
     return out
 

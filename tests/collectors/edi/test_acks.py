@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -16,7 +17,7 @@ NOW = datetime(2026, 1, 5, 9, 30, tzinfo=timezone.utc)
 def _ack(shared_data: Path, rel: str, **registry):
     path = shared_data / "edi" / rel
     verdict = judge(parse_bytes(path.read_bytes(), rel), registry_for(path, **registry))
-    return verdict, acks.acknowledgements(verdict, 1000, NOW)
+    return verdict, acks.acknowledgements(verdict, itertools.count(1000).__next__, NOW)
 
 
 def test_the_997_for_a_rejected_transaction_names_the_transaction_and_segment(shared_data: Path) -> None:
@@ -67,4 +68,4 @@ def test_an_unknown_partner_gets_no_acknowledgement(shared_data: Path) -> None:
     path = shared_data / "edi" / "x12/850/X12-Examples__PurchaseOrderInvalid.txt"
     verdict = judge(parse_bytes(path.read_bytes(), path.name),
                     registry_for(shared_data / "edi" / "x12/850/X12-Examples__PurchaseOrder.txt"))
-    assert verdict.rejected == 1 and acks.acknowledgements(verdict, 1, NOW) == []
+    assert verdict.rejected == 1 and acks.acknowledgements(verdict, itertools.count(1).__next__, NOW) == []

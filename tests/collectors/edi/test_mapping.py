@@ -71,7 +71,7 @@ def test_an_856_ships_each_order_with_its_shipment_id_and_hierarchy_counts(share
             levels[seg[3]] = levels.get(seg[3], 0) + 1
     orders = [seg[1] for seg in segments if seg[0] == "PRF"]
     assert verdict.rejected == 0, [r.reason for r in verdict.results]
-    assert {m.shipment_id for m in verdict.milestones} == {shipment}
+    assert {m.attrs["despatch_id"] for m in verdict.milestones} == {shipment}
     assert [m.order_id for m in verdict.milestones] == list(dict.fromkeys(orders))
     assert all(m.attrs["hl_counts"] == levels for m in verdict.milestones)
     items = sum(len(m.attrs["lines"]) for m in verdict.milestones)
