@@ -127,6 +127,9 @@ def housekeeping_jobs(engine: Engine) -> list[tuple[str, float, Callable[[], Any
             with engine.begin() as conn:
                 return take_snapshot(conn, now=clock.now())
         jobs.append(("queue-snapshot", SNAPSHOT_SECONDS, _locked(engine, "jobs/snapshot", snapshot)))
+    intake_jobs = _optional("collectors.edi.inbox", "scheduled_jobs")   # EDI drop folders, webhooks
+    if intake_jobs is not None:
+        jobs.extend(intake_jobs(engine))
     return jobs
 
 

@@ -63,5 +63,7 @@ def test_housekeeping_jobs_are_scheduled_when_their_parts_exist(engine):
                and importlib.util.find_spec("tower.evaluation.worker") is not None,
                "rules-sweep": importlib.util.find_spec("tower.evaluation") is not None
                and importlib.util.find_spec("tower.evaluation.sweep") is not None,
-               "queue-snapshot": importlib.util.find_spec("tower.store.snapshots") is not None}
+               "queue-snapshot": importlib.util.find_spec("tower.store.snapshots") is not None,
+               "edi-inbox": importlib.util.find_spec("collectors.edi.inbox") is not None,
+               "webhook-inbox": importlib.util.find_spec("collectors.carrier_webhooks") is not None}
     assert names == {name for name, there in present.items() if there}
