@@ -27,9 +27,9 @@ def stream_classes() -> dict[str, type[Stream]]:
 
 def resolve_stream(source: str, name: str, *, aliases: Mapping[str, str] | None = None) -> Stream | None:
     """A stream instance without a client (enough to map stored payloads, e.g. for replay)."""
-    if source == "edi":  # EDI dead letters replay through the EDI mapping (collectors/edi)
+    if source in ("edi", "webhooks"):  # B2B intake dead letters (collectors/edi, carrier_webhooks)
         from collectors.edi.replay import resolve
-        return resolve(name)
+        return resolve(source, name)
     cls = stream_classes().get(f"{source}/{name}")
     return cls(None, aliases=aliases) if cls else None
 

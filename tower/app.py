@@ -21,6 +21,7 @@ import psycopg
 import sqlalchemy as sa
 from flask import Flask
 
+from tower import hooks
 from tower.auth import current, roles
 from tower.auth.secret import secret_key
 from tower.auth.server import init_auth
@@ -67,6 +68,7 @@ def create_app(settings: Settings, *, db_url: str) -> dash.Dash:
         SESSION_COOKIE_SAMESITE="Lax",
     )
     init_auth(server)
+    hooks.register(server, settings)   # carrier webhooks: signed, so outside the sign-in guard
     app = dash.Dash(
         "tower",
         server=server,
