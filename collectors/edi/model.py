@@ -72,7 +72,7 @@ class EdiSyntaxError(ValueError):
         self.error = error
 
 
-@dataclass
+@dataclass(slots=True)
 class Segment:
     tag: str
     elements: list            # element values: str, or list[str] for an EDIFACT composite
