@@ -137,3 +137,24 @@ def test_an_event_the_mapping_cannot_read_is_a_dead_letter_and_replays_after_a_f
     assert _count(engine, "SELECT count(*) FROM webhook_inbox WHERE status = 'dead'") == 1
     still = replay_dead_letters(engine, registry.resolve_stream)
     assert (still.replayed, still.failed) == (0, 1)
+
+
+def test_the_sandbox_carrier_pushed_and_polled_is_one_fact_per_event(client, engine, start_sandbox) -> None:
+    from collectors.sandbox.webhook_push import push
+    from tests.collectors.conftest import collect_until_quiet, streams_for
+    from tests.collectors.ledger_check import stored_facts
+
+    sb = start_sandbox(days=2, orders_per_day=20)
+    events = [row["record"] for row in sb.ledger("carrier") if row["current"] and not row["defect"]]
+    half = events[: len(events) // 2]
+
+    def post(url, content, headers):   # the Flask test client in place of HTTP
+        return client.post(url, data=content, headers=headers)
+
+    assert push(half, "", "generic", "s3cret-generic", post=post) == {200: len(half)}
+    worker.process(engine)
+    collect_until_quiet(engine, streams_for(sb, ["carrier", "wms"]), sb.now)
+    stored = stored_facts(engine)
+    carrier = {k: n for k, n in stored.items() if k[0] == "carrier"}
+    assert set(carrier.values()) == {1}
+    assert {("carrier", e["event_id"]) for e in events} <= set(carrier)
