@@ -67,9 +67,16 @@ def parse(text: str, name: str = "") -> ParsedFile:
     walker = _Envelopes(out, segments, characters(text))
     walker.run()
     if error is not None:
-        # The rest of the file cannot be read: reject the interchange it fell in.
+        # The rest of the file cannot be read: reject the interchange it fell in, for that
+        # reason (not for the trailers that could not be reached).
         if out.interchanges:
-            out.interchanges[-1].errors.append(error)
+            last = out.interchanges[-1]
+            last.errors[:] = [e for e in last.errors if e.code not in ("missing_unz", "missing_une", "missing_unt")]
+            for group in last.groups:
+                group.errors[:] = [e for e in group.errors if e.code != "missing_une"]
+                for tx in group.transactions:
+                    tx.errors[:] = [e for e in tx.errors if e.code != "missing_unt"]
+            last.errors.append(error)
         else:
             out.errors.append(EdiError("file", error.code, error.message, error.location, error.ack_code))
     return out

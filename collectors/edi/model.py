@@ -8,7 +8,7 @@ Nothing here reads files or the database: the parsers take text and return these
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
+from typing import Iterator
 
 LEVELS = ("file", "interchange", "group", "transaction")
 
@@ -126,10 +126,6 @@ class Transaction:
     def body(self) -> list[Segment]:
         return self.segments[1:-1] if len(self.segments) >= 2 else self.segments
 
-    @property
-    def rejected(self) -> bool:
-        return any(e.level != "warning" for e in self.errors)
-
     def position(self, segment: Segment) -> int:
         """The segment's position counted from the header (ST/UNH = 1)."""
         return segment.file_index - self.segments[0].file_index + 1
@@ -195,14 +191,3 @@ class ParsedFile:
                 for transaction in group.transactions:
                     out.extend(transaction.errors)
         return out
-
-
-def accepted(parsed: ParsedFile) -> list[tuple[Interchange, Group, Transaction]]:
-    """Transactions no envelope error rejects: an interchange error rejects its interchange, a
-    group error its group, a transaction error its transaction; the rest still go in."""
-    return [(i, g, t) for i, g, t in parsed.transactions()
-            if not parsed.errors and not i.errors and not g.errors and not t.errors]
-
-
-def same(values: Sequence[str]) -> bool:
-    return len(set(values)) <= 1

@@ -111,3 +111,10 @@ def test_every_shared_file_parses_without_a_crash_into_the_transactions_it_holds
             # A negative file may lose transactions, but never silently.
             assert parsed.all_errors(), row["file"]
     assert wrong == []
+
+
+def test_an_unreadable_edifact_segment_rejects_its_interchange_for_that_reason() -> None:
+    parsed = edifact.parse(EDIFACT.replace("STS+1+21'", "NH+1+21'"), "bad.edi")
+    (error,) = parsed.all_errors()          # not also "missing UNT/UNZ": those were never reached
+    assert (error.level, error.code, error.location.segment_position) == ("interchange", "syntax", 4)
+    assert "'NH'" in error.message and "file bad.edi" in str(error)

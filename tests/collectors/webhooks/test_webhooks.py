@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from collectors.carrier_webhooks import signature, worker
 from tower import config
 from tower.app import create_app
+from tower.data import edi as edi_data
 
 SECRETS = "generic=s3cret-generic,easypost=s3cret-easypost"
 
@@ -123,6 +124,9 @@ def test_a_burst_of_1000_events_is_answered_and_every_event_lands_once(client, e
     stored = _count(engine, "SELECT count(*) FROM milestones") + _count(engine, "SELECT count(*) FROM parked_milestones")
     assert stored == 1000
     assert _count(engine, "SELECT count(*) FROM webhook_inbox WHERE status = 'done'") == 1000
+    with engine.connect() as conn:       # what /integrations shows for the provider
+        (row,) = edi_data.webhook_providers(conn=conn).itertuples()
+    assert (row.provider, row.events, row.waiting, row.dead) == ("generic", 1000, 0, 0)
 
 
 def test_an_event_the_mapping_cannot_read_is_a_dead_letter_and_replays_after_a_fix(client, engine) -> None:
