@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -79,10 +80,17 @@ class Supervisor:
                                        logs / "sandbox.log"))
         self.children.append(Child("collector", ["collect"], logs / "collector.log"))
         self.children.append(Child("web", ["web"], logs / "web.log"))
+        if with_sandbox:  # the sandbox's trading partners: EDI files in the inbox, carrier webhooks
+            self.children.append(Child("edi-feed", ["edi", "sandbox-feed", "--push", f"http://{settings.web_host}:"
+                                       f"{settings.web_port}"], logs / "edi-feed.log"))
         self.stopping = False
+        # The demo carrier signs its webhooks with a secret made for this run (web and feed share it).
+        self.demo_webhook_secret = secrets.token_urlsafe(24) if with_sandbox else None
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
+        if self.demo_webhook_secret and not env.get("TOWER_WEBHOOK_SECRETS"):
+            env["TOWER_WEBHOOK_SECRETS"] = f"sandbox={self.demo_webhook_secret}"
         env["TOWER_DATABASE_URL"] = self.db_url  # children never manage the embedded cluster
         env["TOWER_DATA_DIR"] = str(self.settings.data_dir)
         env.setdefault("PYTHONUNBUFFERED", "1")

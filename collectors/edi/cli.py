@@ -7,6 +7,10 @@
         (same content) is reported and not stored again.
     tower edi partners
         List the trading partners of TOWER_EDI_PARTNERS (or the shipped sandbox partners).
+    tower edi sandbox-feed [--every 30] [--once] [--push URL]
+        The demo's trading partners: drop what the running sandbox published as partner files
+        in the inbox, and push the carrier's events to URL/hooks/carrier/sandbox when
+        TOWER_WEBHOOK_SECRETS has a `sandbox` secret.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any, Iterator
 def register(subparsers: Any) -> None:
     edi = subparsers.add_parser("edi", help="load EDI files by hand, list trading partners",
                                 description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = edi.add_subparsers(dest="edi_command", metavar="<load|partners>", required=True)
+    sub = edi.add_subparsers(dest="edi_command", metavar="<load|partners|sandbox-feed>", required=True)
     load = sub.add_parser("load", help="load X12 / EDIFACT files and print a summary per file")
     load.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     load.add_argument("--partner", metavar="ID", help="the files must come from this trading partner")
@@ -27,6 +31,11 @@ def register(subparsers: Any) -> None:
     load.set_defaults(handler=_load)
     listing = sub.add_parser("partners", help="list the trading partners")
     listing.set_defaults(handler=_partners)
+    feed = sub.add_parser("sandbox-feed", help="the sandbox's partners drop EDI files and push webhooks")
+    feed.add_argument("--every", type=float, default=30.0, metavar="SECONDS")
+    feed.add_argument("--once", action="store_true", help="one round, then exit")
+    feed.add_argument("--push", metavar="URL", help="the tower web app to push carrier webhooks to")
+    feed.set_defaults(handler=_feed)
 
 
 def files(paths: list[Path]) -> Iterator[Path]:
@@ -93,3 +102,27 @@ def _load(args: argparse.Namespace) -> int:
     print("files {files}: accepted {accepted}, partial {partial}, rejected {rejected}, "
           "already loaded {duplicate}, unreadable {unreadable}".format(**counts))
     return 1 if counts["partial"] or counts["rejected"] or counts["unreadable"] else 0
+
+
+def _feed(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from tower.cli import UserError
+    from collectors.sandbox.edi_feed import PROVIDER, Feed
+    from collectors.sandbox.server import sandbox_root
+    from collectors.sandbox.storage import Storage
+
+    intake, _ = _registry(args.settings)
+    if not Storage(sandbox_root(args.settings.data_dir)).exists():
+        raise UserError(f"no sandbox in {sandbox_root(args.settings.data_dir)}: start it first (`tower sandbox serve`)")
+    feed = Feed(args.settings.data_dir, intake.inbox, push_url=args.push,
+                secret=intake.webhook_secrets.get(PROVIDER))
+    if args.once:
+        print(feed.once())
+        return 0
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    feed.run(args.every, stop)
+    return 0

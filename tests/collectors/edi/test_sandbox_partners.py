@@ -63,3 +63,21 @@ def test_every_edi_transaction_the_sandbox_partners_sent_is_stored_once_or_dead_
     with engine.connect() as conn:
         repeats = conn.execute(sa.text("SELECT count(*) FROM edi_files WHERE times_seen = 2")).scalar_one()
     assert repeats == sum(1 for f in files if f.copy_of)
+
+
+def test_the_live_feed_drops_only_what_is_new_each_round(engine, start_sandbox, tmp_path: Path) -> None:
+    from collectors.sandbox.edi_feed import Feed
+
+    sb = start_sandbox(days=2, orders_per_day=20)
+    settings = intake_config.load({"TOWER_DATA_DIR": str(tmp_path / "tower")})
+    feed = Feed(sb.data_dir, settings.inbox)
+    first = feed.once()
+    assert first["files"] > 0
+    inbox.poll(engine, settings, partners.load())
+    assert feed.once()["files"] == 0               # nothing new published: nothing dropped
+    sb.advance(minutes=24 * 60)
+    assert feed.once()["files"] > 0
+    inbox.poll(engine, settings, partners.load())
+    stored = stored_facts(engine)
+    assert stored and set(stored.values()) == {1}
+    assert Feed(sb.data_dir, settings.inbox).state == feed.state   # it remembers how far it got
