@@ -70,7 +70,7 @@ def _easypost(body: Any) -> list[Milestone]:
         at = need_time(detail, "datetime")
         where = detail.get("tracking_location") if isinstance(detail.get("tracking_location"), dict) else {}
         location = {k: where.get(k) for k in ("city", "state", "country", "zip") if where.get(k)}
-        attrs = {"channel": "webhook", "provider": "easypost", "tracking_no": code,
+        attrs = {"via": "webhook", "provider": "easypost", "tracking_no": code,
                  "carrier": opt_text(tracker, "carrier"), "code": status, "detail": sub,
                  "description": opt_text(detail, "message"), "location": location or None}
         out.append(Milestone(source=SOURCE, source_event_id=f"easypost:{code}:{at.isoformat()}:{status}:{sub or ''}",

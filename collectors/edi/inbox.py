@@ -24,18 +24,18 @@ from tower import clock, intake_config
 
 log = logging.getLogger(__name__)
 IN_PROGRESS = (".tmp", ".part", ".filepart")
+PER_POLL = 50
 
 
 def pending(inbox: Path) -> list[tuple[str, Path]]:
-    """(partner folder, file) for every finished upload, oldest first per folder."""
+    """(partner folder, file) for every finished upload, oldest first across partners."""
     out = []
     if not inbox.is_dir():
         return out
     for folder in sorted(p for p in inbox.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        files = [f for f in folder.iterdir() if f.is_file() and not f.name.startswith(".")
-                 and not f.name.endswith(IN_PROGRESS)]
-        out.extend((folder.name, f) for f in sorted(files, key=lambda f: (f.stat().st_mtime, f.name)))
-    return out
+        out.extend((folder.name, f) for f in folder.iterdir() if f.is_file() and not f.name.startswith(".")
+                   and not f.name.endswith(IN_PROGRESS))
+    return sorted(out, key=lambda item: (item[1].stat().st_mtime, item[0], item[1].name))
 
 
 def _archive(path: Path, archive: Path, partner: str, now: datetime) -> Path:
@@ -51,10 +51,11 @@ def _archive(path: Path, archive: Path, partner: str, now: datetime) -> Path:
 
 
 def poll(engine: Engine, settings: intake_config.IntakeSettings, registry: partners.Registry, *,
-         now: Callable[[], datetime] = clock.now) -> list[FileSummary]:
-    """Read every pending file once; returns their summaries (duplicates included)."""
+         now: Callable[[], datetime] = clock.now, limit: int | None = None) -> list[FileSummary]:
+    """Read pending files once (at most `limit`, oldest first: a job returns between batches,
+    so a stop request is heard); returns their summaries (duplicates included)."""
     summaries = []
-    for partner_id, path in pending(settings.inbox):
+    for partner_id, path in pending(settings.inbox)[:limit]:
         try:
             data = path.read_bytes()
         except OSError as exc:   # vanished or unreadable: the next poll tries again
@@ -79,7 +80,7 @@ def scheduled_jobs(engine: Engine) -> list[tuple[str, float, Callable[[], Any]]]
 
     def inbox_job() -> int:
         with try_lock(engine, "jobs/edi-inbox") as held:
-            return len(poll(engine, settings, registry)) if held else 0
+            return len(poll(engine, settings, registry, limit=PER_POLL)) if held else 0
 
     jobs: list[tuple[str, float, Callable[[], Any]]] = [("edi-inbox", settings.poll_seconds, inbox_job)]
     try:

@@ -10,6 +10,7 @@ serve`, and remembers how far it got per system in `<TOWER_DATA_DIR>/edi/sandbox
 from __future__ import annotations
 
 import json
+import sqlite3
 import logging
 import threading
 from pathlib import Path
@@ -29,12 +30,22 @@ SYSTEMS = ("wms", "carrier", "finance")
 
 
 class Feed:
-    def __init__(self, data_dir: Path, inbox: Path, *, push_url: str | None = None, secret: str | None = None) -> None:
+    def __init__(self, data_dir: Path, inbox: Path, *, push_url: str | None = None, secret: str | None = None,
+                 history: bool = False) -> None:
         self.storage = Storage(sandbox_root(data_dir))
         self.state_file = Path(data_dir) / "edi" / "sandbox-feed.json"
         self.inbox, self.push_url, self.secret = inbox, push_url, secret
         self.state: dict[str, int] = self._load()
         self.round = 0
+        if not self.state and not history:
+            # The partners start trading when the feed first starts: the sandbox's backfilled
+            # history reached tower by polling, not as thousands of EDI files at once.
+            for system in SYSTEMS:
+                last = None
+                for last in self.storage.ledger(system, after=0):
+                    pass
+                self.state[system] = last[0] if last else 0
+            self._save()
 
     def _load(self) -> dict[str, int]:
         try:
@@ -72,11 +83,12 @@ class Feed:
         return {"files": len(files), "webhooks": pushed}
 
     def run(self, every: float, stop: threading.Event) -> None:
+        logging.getLogger("httpx").setLevel(logging.WARNING)   # not a line per pushed event
         while not stop.is_set():
             try:
                 result = self.once()
                 if result["files"] or result["webhooks"]:
                     log.info("sandbox partners: %d files dropped, webhooks %s", result["files"], result["webhooks"])
-            except OSError as exc:  # the sandbox is (re)starting, or the web app is not up yet
+            except (OSError, sqlite3.Error) as exc:  # the sandbox is (re)starting
                 log.warning("sandbox partner feed: %s; trying again in %.0f s", exc, every)
             stop.wait(every)

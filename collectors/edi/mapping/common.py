@@ -59,7 +59,7 @@ class Context:
         return shipment if orders <= 1 else f"{shipment}/{order}"
 
     def base_attrs(self) -> dict[str, Any]:
-        return {"channel": "edi", "partner": self.partner.id,
+        return {"via": "edi", "partner": self.partner.id,
                 "edi": f"{self.transaction.standard} {self.transaction.set_id} "
                        f"{self.interchange.control}/{self.group.control or '-'}/{self.transaction.control}"}
 

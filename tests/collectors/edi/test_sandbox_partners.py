@@ -70,7 +70,7 @@ def test_the_live_feed_drops_only_what_is_new_each_round(engine, start_sandbox, 
 
     sb = start_sandbox(days=2, orders_per_day=20)
     settings = intake_config.load({"TOWER_DATA_DIR": str(tmp_path / "tower")})
-    feed = Feed(sb.data_dir, settings.inbox)
+    feed = Feed(sb.data_dir, settings.inbox, history=True)
     first = feed.once()
     assert first["files"] > 0
     inbox.poll(engine, settings, partners.load())
@@ -81,3 +81,13 @@ def test_the_live_feed_drops_only_what_is_new_each_round(engine, start_sandbox, 
     stored = stored_facts(engine)
     assert stored and set(stored.values()) == {1}
     assert Feed(sb.data_dir, settings.inbox).state == feed.state   # it remembers how far it got
+
+
+def test_a_new_feed_starts_trading_from_now_not_from_the_backfilled_history(start_sandbox, tmp_path: Path) -> None:
+    from collectors.sandbox.edi_feed import Feed
+
+    sb = start_sandbox(days=2, orders_per_day=20)
+    feed = Feed(sb.data_dir, tmp_path / "inbox")
+    assert feed.once()["files"] == 0      # the history is already in tower by polling
+    sb.advance(minutes=24 * 60)
+    assert feed.once()["files"] > 0
