@@ -8,12 +8,17 @@ in, `ParsedFile` out, every fault an `EdiError` at the level it rejects.
 
 from __future__ import annotations
 
+import logging
+
 from pydifact.control import Characters
 from pydifact.exceptions import EDISyntaxError as PydifactSyntaxError
 from pydifact.parser import Parser
 from pydifact.segments import Segment as PydifactSegment
 
 from collectors.edi.model import EdiError, Group, Interchange, Location, ParsedFile, Segment, Transaction
+
+# pydifact logs the syntax identifier of every interchange at INFO: not news for an operator.
+logging.getLogger("pydifact.parser").setLevel(logging.WARNING)
 
 # CONTRL (0085) syntax error codes used below.
 UNSUPPORTED_SEGMENT, MISSING, COUNT_MISMATCH, REF_MISMATCH, DUPLICATE = "14", "13", "26", "28", "26"
