@@ -12,11 +12,18 @@ a web worker: mapping and ingest happen in the collector process (collectors/car
     503  the database cannot be reached: the sender should retry (Retry-After)
     200  {"status": "accepted"} (stored) or {"status": "duplicate"} (this event id was already
          received: a retry or a replay, stored once)
+
+`POST /hooks/edi/<partner>`: a trading partner that pushes EDI files instead of dropping them.
+Authenticated by the partner's token (`Authorization: Bearer <token>`, TOWER_EDI_UPLOAD_TOKENS;
+401 and a log line otherwise), body the raw file (up to 10 MiB). The payload is kept in the same
+inbox (provider "edi:<partner>", keyed by its SHA-256, so a repeated upload is stored once) and
+the collector process loads it like a dropped file: 202 {"status": "queued"}.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 
@@ -25,6 +32,7 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 
 from collectors.carrier_webhooks import signature
 from collectors.carrier_webhooks.mapping import event_id
+from collectors.edi.parse import decode
 from collectors.stream import SkipRecord
 from tower import clock, intake_config
 from tower.config import Settings
@@ -35,6 +43,7 @@ from tower.store.dead_letters import DeadLetter
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1 << 20
+MAX_FILE = 10 << 20
 PREFIX = "/hooks/"
 
 blueprint = Blueprint("tower_hooks", __name__)
@@ -90,3 +99,30 @@ def carrier(provider: str):
         response.headers["Retry-After"] = "30"
         return response
     return _answer(200, status="accepted" if new else "duplicate", event_id=key)
+
+
+@blueprint.post("/hooks/edi/<partner>")
+def edi_upload(partner: str):
+    intake: intake_config.IntakeSettings = current_app.config["TOWER_INTAKE"]
+    token = intake.upload_tokens.get(partner)
+    given = request.headers.get("Authorization", "")
+    if token is None or not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        log.warning("edi upload for %r refused from %s: %s", partner, request.remote_addr,
+                    "no upload token for this partner" if token is None else "wrong token")
+        return _answer(401, error="not authorised")
+    if (request.content_length or 0) > MAX_FILE:
+        return _answer(413, error="file too large")
+    body = request.get_data(cache=False)
+    if not body or len(body) > MAX_FILE:
+        return _answer(400 if not body else 413, error="empty file" if not body else "file too large")
+    digest = hashlib.sha256(body).hexdigest()
+    try:
+        with access.writing() as conn:
+            new = webhook_inbox.insert(conn=conn, provider=f"edi:{partner}", event_id=digest,
+                                       body=decode(body), now=clock.now())
+    except (sa.exc.OperationalError, sa.exc.InterfaceError, DatabaseUnavailable) as exc:
+        log.warning("edi upload %s: database unavailable, asked the sender to retry: %s", partner, exc)
+        response = _answer(503, error="temporarily unavailable, retry later")
+        response.headers["Retry-After"] = "30"
+        return response
+    return _answer(202, status="queued" if new else "duplicate", sha256=digest)

@@ -8,6 +8,7 @@ same way tower/config.py reads the rest: typed, validated, plain errors, secrets
     TOWER_EDI_POLL_SECONDS      how often the collector process looks at the inbox (default 5)
     TOWER_WEBHOOK_SECRETS       provider=secret pairs, comma separated (easypost=..., generic=...)
     TOWER_WEBHOOK_TOLERANCE     seconds a signed timestamp may differ from now (default 300)
+    TOWER_EDI_UPLOAD_TOKENS     partner=token pairs: partners that push EDI over HTTP
 """
 
 from __future__ import annotations
@@ -29,22 +30,24 @@ class IntakeSettings:
     poll_seconds: float
     webhook_secrets: dict[str, str] = field(default_factory=dict, repr=False)
     webhook_tolerance: int = 300
+    upload_tokens: dict[str, str] = field(default_factory=dict, repr=False)
 
     def describe(self) -> dict[str, str]:
         return {"TOWER_EDI_PARTNERS": str(self.partners_file or "(the sandbox partners)"),
                 "TOWER_EDI_INBOX": str(self.inbox), "TOWER_EDI_ARCHIVE": str(self.archive),
                 "TOWER_EDI_OUTBOX": str(self.outbox), "TOWER_EDI_POLL_SECONDS": str(self.poll_seconds),
                 "TOWER_WEBHOOK_SECRETS": ", ".join(f"{k}=(set)" for k in sorted(self.webhook_secrets)) or "(none)",
-                "TOWER_WEBHOOK_TOLERANCE": str(self.webhook_tolerance)}
+                "TOWER_WEBHOOK_TOLERANCE": str(self.webhook_tolerance),
+                "TOWER_EDI_UPLOAD_TOKENS": ", ".join(f"{k}=(set)" for k in sorted(self.upload_tokens)) or "(none)"}
 
 
-def _secrets(raw: str) -> dict[str, str]:
+def _secrets(raw: str, name: str = "TOWER_WEBHOOK_SECRETS", what: str = "provider") -> dict[str, str]:
     out: dict[str, str] = {}
     for item in filter(None, (p.strip() for p in raw.split(","))):
         provider, sep, secret = item.partition("=")
         if not sep or not provider.strip() or not secret:
-            raise ConfigError("TOWER_WEBHOOK_SECRETS must be provider=secret pairs separated by commas, "
-                              f"got an item without '=' for provider {provider.strip()!r}")
+            raise ConfigError(f"{name} must be {what}=secret pairs separated by commas, "
+                              f"got an item without '=' for {what} {provider.strip()!r}")
         out[provider.strip()] = secret
     return out
 
@@ -68,4 +71,5 @@ def load(env: Mapping[str, str] | None = None, data_dir: Path | None = None) -> 
         archive=Path(env.get("TOWER_EDI_ARCHIVE") or base / "archive").expanduser().absolute(),
         outbox=Path(env.get("TOWER_EDI_OUTBOX") or base / "outbox").expanduser().absolute(),
         poll_seconds=poll, webhook_secrets=_secrets(env.get("TOWER_WEBHOOK_SECRETS") or ""),
-        webhook_tolerance=tolerance)
+        webhook_tolerance=tolerance,
+        upload_tokens=_secrets(env.get("TOWER_EDI_UPLOAD_TOKENS") or "", "TOWER_EDI_UPLOAD_TOKENS", "partner"))

@@ -23,10 +23,14 @@ BATCH = 500
 SECONDS = 1.0
 
 
-def process(engine: Engine, *, now: Callable[[], datetime] = clock.now, batch: int = BATCH) -> int:
-    """Map every waiting event, a batch per transaction; returns how many were taken."""
+def process(engine: Engine, *, now: Callable[[], datetime] = clock.now, batch: int = BATCH,
+            intake: Any = None, registry: Any = None) -> int:
+    """Map every waiting event, a batch per transaction; returns how many were taken. Uploaded
+    EDI files (provider "edi:<partner>") are loaded like dropped files, with `registry` (default:
+    the one `intake` names) and their acknowledgements written to `intake`'s outbox."""
     taken = 0
     while True:
+        summaries = []
         with engine.begin() as conn:
             rows = webhook_inbox.take_new(conn=conn, limit=batch)
             if not rows:
@@ -34,6 +38,20 @@ def process(engine: Engine, *, now: Callable[[], datetime] = clock.now, batch: i
             taken += len(rows)
             stamp = now()
             milestones, origin, letters, dead_ids = [], {}, [], []
+            files = [r for r in rows if r["provider"].startswith("edi:")]
+            if files:
+                from collectors.edi import partners
+                from collectors.edi.intake import load_bytes
+
+                if registry is None:
+                    registry = partners.load(intake.partners_file if intake is not None else None)
+                for row in files:
+                    partner = row["provider"].split(":", 1)[1]
+                    summaries.append(load_bytes(conn, data=row["body"].encode("utf-8"), name=f"upload/{partner}/"
+                                                f"{row['event_id'][:16]}", registry=registry, now=stamp,
+                                                via="upload", partner_id=partner))
+                webhook_inbox.mark(conn=conn, ids=[r["inbox_id"] for r in files], status="done", now=stamp)
+                rows = [r for r in rows if not r["provider"].startswith("edi:")]
             for row in rows:
                 try:
                     body = json.loads(row["body"])
@@ -61,6 +79,10 @@ def process(engine: Engine, *, now: Callable[[], datetime] = clock.now, batch: i
             webhook_inbox.mark(conn=conn, ids=dead_ids, status="dead", now=stamp, error="see dead letters")
             webhook_inbox.mark(conn=conn, ids=[r["inbox_id"] for r in rows if r["inbox_id"] not in dead_ids],
                                status="done", now=stamp)
+        if intake is not None:
+            from collectors.edi.intake import write_acks
+            for summary in summaries:   # after the commit, as for dropped files
+                write_acks(summary, intake.outbox)
 
 
 def _payload(row: dict[str, Any]) -> Any:
@@ -85,4 +107,7 @@ class WebhookReplay:
 
 
 def scheduled_job(engine: Engine, settings: Any) -> tuple[str, float, Callable[[], Any]]:
-    return ("webhook-inbox", SECONDS, lambda: process(engine))
+    from collectors.edi import partners
+
+    registry = partners.load(settings.partners_file)
+    return ("webhook-inbox", SECONDS, lambda: process(engine, intake=settings, registry=registry))

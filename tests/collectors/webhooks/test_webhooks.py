@@ -162,3 +162,28 @@ def test_the_sandbox_carrier_pushed_and_polled_is_one_fact_per_event(client, eng
     carrier = {k: n for k, n in stored.items() if k[0] == "carrier"}
     assert set(carrier.values()) == {1}
     assert {("carrier", e["event_id"]) for e in events} <= set(carrier)
+
+
+def test_a_partner_may_push_an_edi_file_with_its_token_and_it_is_loaded_once(engine, db_url, tmp_path,
+                                                                            monkeypatch) -> None:
+    from collectors.edi import partners
+    from tests.collectors.edi.test_inbox import ship_notice
+    from tower import intake_config
+
+    monkeypatch.setenv("TOWER_EDI_UPLOAD_TOKENS", "sandbox-3pl=t0ken-3pl")
+    settings = config.load({"TOWER_DATA_DIR": str(tmp_path), "TOWER_SECRET_KEY": "test-key"})
+    client = create_app(settings, db_url=db_url).server.test_client()
+    body = ship_notice("S7", "SO-7").encode()
+    assert client.post("/hooks/edi/sandbox-3pl", data=body).status_code == 401
+    assert client.post("/hooks/edi/sandbox-3pl", data=body, headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert client.post("/hooks/edi/sandbox-eu", data=body, headers={"Authorization": "Bearer t0ken-3pl"}).status_code == 401
+    good = {"Authorization": "Bearer t0ken-3pl"}
+    first, again = (client.post("/hooks/edi/sandbox-3pl", data=body, headers=good) for _ in range(2))
+    assert (first.status_code, first.get_json()["status"], again.get_json()["status"]) == (202, "queued", "duplicate")
+    intake = intake_config.load({"TOWER_DATA_DIR": str(tmp_path)})
+    assert worker.process(engine, intake=intake, registry=partners.load()) == 1
+    with engine.connect() as conn:
+        (outcome, via) = conn.execute(sa.text("SELECT outcome, via FROM edi_files")).one()
+    assert (outcome, via) == ("accepted", "upload")
+    assert _count(engine, "SELECT count(*) FROM milestones WHERE kind = 'shipped'") == 1
+    assert list((intake.outbox / "sandbox-3pl").iterdir())          # its 997
