@@ -21,6 +21,7 @@ from collectors.edi import partners
 from collectors.edi.intake import FileSummary, load_bytes, write_acks
 from collectors.locks import try_lock
 from tower import clock, intake_config
+from tower.config import ConfigError
 
 log = logging.getLogger(__name__)
 IN_PROGRESS = (".tmp", ".part", ".filepart")
@@ -76,7 +77,10 @@ def scheduled_jobs(engine: Engine) -> list[tuple[str, float, Callable[[], Any]]]
     """(name, seconds, callable) for the collector process: the EDI inbox, and the webhook
     inbox when its module is present."""
     settings = intake_config.load()
-    registry = partners.load(settings.partners_file)
+    try:
+        registry = partners.load(settings.partners_file)
+    except partners.PartnerError as exc:   # a malformed setting: one plain line, not a traceback
+        raise ConfigError(f"TOWER_EDI_PARTNERS: {exc}") from None
 
     def inbox_job() -> int:
         with try_lock(engine, "jobs/edi-inbox") as held:

@@ -63,3 +63,15 @@ def test_the_collector_process_schedules_the_inbox(engine, monkeypatch, tmp_path
     monkeypatch.setenv("TOWER_DATA_DIR", str(tmp_path))
     names = [name for name, _, _ in scheduler.housekeeping_jobs(engine)]
     assert "edi-inbox" in names
+
+
+def test_a_malformed_partner_file_stops_the_collector_with_a_plain_error(engine, monkeypatch, tmp_path: Path) -> None:
+    import pytest
+
+    from tower.config import ConfigError
+
+    bad = tmp_path / "partners.yaml"
+    bad.write_text("partners:\n  - id: acme\n    standard: X12\n    source: nowhere\n")
+    monkeypatch.setenv("TOWER_EDI_PARTNERS", str(bad))
+    with pytest.raises(ConfigError, match="source must be one of"):
+        inbox.scheduled_jobs(engine)
