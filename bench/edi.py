@@ -96,7 +96,7 @@ def main() -> None:
         engine = make_engine(url)
         start = time.perf_counter()
         with engine.begin() as conn:
-            summary = load_bytes(conn, data=text.encode(), name="bench.x12", registry=registry, now=NOW)
+            summary = load_bytes(conn=conn, data=text.encode(), name="bench.x12", registry=registry, now=NOW)
         ingest = time.perf_counter() - start
         engine.dispose()
     assert summary.rejected == 0 and summary.milestones == verdict.transactions

@@ -32,9 +32,10 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import bench_database  # noqa: E402
-from collectors.carrier_webhooks import signature, worker  # noqa: E402
+from collectors.carrier_webhooks import worker  # noqa: E402
 from tower import config  # noqa: E402
 from tower.db import make_engine  # noqa: E402
+from tower.intake import signatures as signature  # noqa: E402
 
 SECRET = "bench-secret-1"
 NOOP = "/hooks/bench-noop"

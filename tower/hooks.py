@@ -26,18 +26,17 @@ import hashlib
 import hmac
 import json
 import logging
+from functools import partial
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Flask, Response, jsonify, request
 
-from collectors.carrier_webhooks import signature
-from collectors.carrier_webhooks.mapping import event_id
-from collectors.edi.parse import decode
-from collectors.stream import SkipRecord
-from tower import clock, intake_config
-from tower.config import Settings
+from tower import clock
+from tower.config import IntakeSettings, Settings
 from tower.data import access
 from tower.db import DatabaseUnavailable
+from tower.intake import signatures
+from tower.intake.events import InvalidEvent, decode, event_id
 from tower.store import dead_letters, webhook_inbox
 from tower.store.dead_letters import DeadLetter
 
@@ -46,24 +45,24 @@ MAX_BODY = 1 << 20
 MAX_FILE = 10 << 20
 PREFIX = "/hooks/"
 
-blueprint = Blueprint("tower_hooks", __name__)
-
 
 def register(server: Flask, settings: Settings) -> None:
-    """Attach the webhook routes; the intake settings (secrets) are read once, here."""
-    server.config["TOWER_INTAKE"] = intake_config.load(data_dir=settings.data_dir)
-    server.register_blueprint(blueprint)
+    """Attach the webhook routes, bound to the intake settings (secrets, tokens) the app
+    started with: nothing here reads the environment or the app's config later."""
+    server.add_url_rule(f"{PREFIX}carrier/<provider>", endpoint="hooks_carrier", methods=["POST"],
+                        view_func=partial(carrier, settings.intake))
+    server.add_url_rule(f"{PREFIX}edi/<partner>", endpoint="hooks_edi", methods=["POST"],
+                        view_func=partial(edi_upload, settings.intake))
 
 
-def _answer(code: int, **body: str):
+def _answer(code: int, **body: str) -> Response:
     response = jsonify(body)
     response.status_code = code
     return response
 
 
-@blueprint.post("/hooks/carrier/<provider>")
-def carrier(provider: str):
-    intake: intake_config.IntakeSettings = current_app.config["TOWER_INTAKE"]
+def carrier(intake: IntakeSettings, provider: str) -> Response:
+    """POST /hooks/carrier/<provider> (see the module docstring)."""
     secret = intake.webhook_secrets.get(provider)
     if secret is None:
         return _answer(404, error="unknown provider")
@@ -73,16 +72,20 @@ def carrier(provider: str):
     if len(body) > MAX_BODY:
         return _answer(413, error="body too large")
     now = clock.now()
-    why = signature.refusal(provider, secret, request.headers, body, now, intake.webhook_tolerance)
+    why = signatures.refusal(provider, secret, dict(request.headers), body, now, intake.webhook_tolerance)
     if why is not None:
         log.warning("webhook %s refused from %s: %s", provider, request.remote_addr, why)
         return _answer(401, error="signature refused")
     text = body.decode("utf-8", errors="replace")
+    reason: str | None = None
     try:
         event = json.loads(text)
         key = event_id(provider, event)
-    except (ValueError, SkipRecord) as exc:
-        reason = f"body is not valid JSON: {exc}" if isinstance(exc, ValueError) else exc.reason
+    except InvalidEvent as exc:
+        reason = exc.reason
+    except ValueError as exc:
+        reason = f"body is not valid JSON: {exc}"
+    if reason is not None:
         digest = hashlib.sha256(body).hexdigest()
         with access.writing() as conn:
             dead_letters.record(conn=conn, letters=[DeadLetter("webhooks", provider, f"sha256:{digest}",
@@ -101,9 +104,8 @@ def carrier(provider: str):
     return _answer(200, status="accepted" if new else "duplicate", event_id=key)
 
 
-@blueprint.post("/hooks/edi/<partner>")
-def edi_upload(partner: str):
-    intake: intake_config.IntakeSettings = current_app.config["TOWER_INTAKE"]
+def edi_upload(intake: IntakeSettings, partner: str) -> Response:
+    """POST /hooks/edi/<partner> (see the module docstring)."""
     token = intake.upload_tokens.get(partner)
     given = request.headers.get("Authorization", "")
     if token is None or not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):

@@ -19,8 +19,9 @@ import yaml
 
 from collectors.carrier.streams import TrackingEvents
 from collectors.stream import SkipRecord, need_text, need_time, opt_text, opt_time
-from collectors.carrier_webhooks.signature import kind
-from tower.store.kinds import rank
+from tower.intake import events
+from tower.intake.signatures import kind
+from tower.milestones import rank
 from tower.store.milestone import Milestone, Ref
 
 SOURCE = "carrier"
@@ -33,9 +34,10 @@ def _codes() -> dict[str, Any]:
 
 def event_id(provider: str, body: Any) -> str:
     """The provider's id for the event (the dedupe key); SkipRecord if there is none."""
-    if not isinstance(body, dict):
-        raise SkipRecord(f"the event is not a JSON object but {type(body).__name__}")
-    return need_text(body, "id" if kind(provider) == "easypost" else "event_id")
+    try:
+        return events.event_id(provider, body)
+    except events.InvalidEvent as exc:
+        raise SkipRecord(exc.reason) from None
 
 
 def map_event(provider: str, body: Any) -> list[Milestone]:
@@ -68,7 +70,8 @@ def _easypost(body: Any) -> list[Milestone]:
         if kind_name is None:
             continue
         at = need_time(detail, "datetime")
-        where = detail.get("tracking_location") if isinstance(detail.get("tracking_location"), dict) else {}
+        found = detail.get("tracking_location")
+        where: dict[str, Any] = found if isinstance(found, dict) else {}
         location = {k: where.get(k) for k in ("city", "state", "country", "zip") if where.get(k)}
         attrs = {"via": "webhook", "provider": "easypost", "tracking_no": code,
                  "carrier": opt_text(tracker, "carrier"), "code": status, "detail": sub,

@@ -12,8 +12,11 @@ from typing import Any, Callable
 from sqlalchemy.engine import Engine
 
 from collectors.carrier_webhooks.mapping import map_event
+from collectors.edi import partners
+from collectors.edi.intake import load_bytes, write_acks
 from collectors.stream import SkipRecord
 from tower import clock
+from tower.config import IntakeSettings
 from tower.store import dead_letters, webhook_inbox
 from tower.store.dead_letters import DeadLetter
 from tower.store.ingest import ingest
@@ -24,7 +27,7 @@ SECONDS = 1.0
 
 
 def process(engine: Engine, *, now: Callable[[], datetime] = clock.now, batch: int = BATCH,
-            intake: Any = None, registry: Any = None) -> int:
+            intake: IntakeSettings | None = None, registry: partners.Registry | None = None) -> int:
     """Map every waiting event, a batch per transaction; returns how many were taken. Uploaded
     EDI files (provider "edi:<partner>") are loaded like dropped files, with `registry` (default:
     the one `intake` names) and their acknowledgements written to `intake`'s outbox."""
@@ -40,14 +43,11 @@ def process(engine: Engine, *, now: Callable[[], datetime] = clock.now, batch: i
             milestones, origin, letters, dead_ids = [], {}, [], []
             files = [r for r in rows if r["provider"].startswith("edi:")]
             if files:
-                from collectors.edi import partners
-                from collectors.edi.intake import load_bytes
-
                 if registry is None:
                     registry = partners.load(intake.partners_file if intake is not None else None)
                 for row in files:
                     partner = row["provider"].split(":", 1)[1]
-                    summaries.append(load_bytes(conn, data=row["body"].encode("utf-8"), name=f"upload/{partner}/"
+                    summaries.append(load_bytes(conn=conn, data=row["body"].encode("utf-8"), name=f"upload/{partner}/"
                                                 f"{row['event_id'][:16]}", registry=registry, now=stamp,
                                                 via="upload", partner_id=partner))
                 webhook_inbox.mark(conn=conn, ids=[r["inbox_id"] for r in files], status="done", now=stamp)
@@ -68,19 +68,18 @@ def process(engine: Engine, *, now: Callable[[], datetime] = clock.now, batch: i
                 for milestone in mapped:
                     milestones.append(milestone)
                     origin[id(milestone)] = row
-            result = ingest(conn, milestones)
+            result = ingest(conn=conn, milestones=milestones)
             for rejected in result.rejected:
-                row = origin.get(id(rejected.record))
-                if row is not None and row["inbox_id"] not in dead_ids:
-                    letters.append(DeadLetter(SOURCE, row["provider"], row["event_id"], _payload(row),
+                refused = origin.get(id(rejected.record))
+                if refused is not None and refused["inbox_id"] not in dead_ids:
+                    letters.append(DeadLetter(SOURCE, refused["provider"], refused["event_id"], _payload(refused),
                                               f"rejected by the store: {rejected.reason}"))
-                    dead_ids.append(row["inbox_id"])
+                    dead_ids.append(refused["inbox_id"])
             dead_letters.record(conn=conn, letters=letters, now=stamp)
             webhook_inbox.mark(conn=conn, ids=dead_ids, status="dead", now=stamp, error="see dead letters")
             webhook_inbox.mark(conn=conn, ids=[r["inbox_id"] for r in rows if r["inbox_id"] not in dead_ids],
                                status="done", now=stamp)
         if intake is not None:
-            from collectors.edi.intake import write_acks
             for summary in summaries:   # after the commit, as for dropped files
                 write_acks(summary, intake.outbox)
 
@@ -106,8 +105,7 @@ class WebhookReplay:
         return None, map_event(self.provider, payload["event"])
 
 
-def scheduled_job(engine: Engine, settings: Any) -> tuple[str, float, Callable[[], Any]]:
-    from collectors.edi import partners
-
-    registry = partners.load(settings.partners_file)
+def scheduled_job(engine: Engine, settings: IntakeSettings,
+                  registry: partners.Registry) -> tuple[str, float, Callable[[], Any]]:
+    """The webhook inbox job (uploaded EDI files are loaded with `registry`)."""
     return ("webhook-inbox", SECONDS, lambda: process(engine, intake=settings, registry=registry))

@@ -7,4 +7,7 @@
     acks.py         997 / CONTRL acknowledgements
     intake.py       one file end to end: hash, partner, parse, map, ingest, dead letters, ack
     inbox.py        the watched drop folders polled by the collector process
+    replay.py       dead letters of edi / webhooks mapped again
+
+The command line is tower/commands/edi.py (`tower edi ...`).
 """

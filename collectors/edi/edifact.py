@@ -9,11 +9,13 @@ in, `ParsedFile` out, every fault an `EdiError` at the level it rejects.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from pydifact.control import Characters
 from pydifact.exceptions import EDISyntaxError as PydifactSyntaxError
 from pydifact.parser import Parser
 from pydifact.segments import Segment as PydifactSegment
+from pydifact.segments import SegmentFactory
 
 from collectors.edi.model import EdiError, Group, Interchange, Location, ParsedFile, Segment, Transaction
 
@@ -24,12 +26,13 @@ logging.getLogger("pydifact.parser").setLevel(logging.WARNING)
 UNSUPPORTED_SEGMENT, MISSING, COUNT_MISMATCH, REF_MISMATCH, DUPLICATE = "14", "13", "26", "28", "26"
 
 
-class _PlainFactory:
+class _PlainFactory(SegmentFactory):
     """Segments without pydifact's per-directory XML validation (it warns on every segment for
     the directories it lacks, and tower checks what it needs itself)."""
 
     @staticmethod
-    def create_segment(name: str, *elements, version: str = "", directory: str = "", validate: bool = False):
+    def create_segment(name: str, *elements: Any, validate: bool = False, version: str = "",
+                       directory: str = "") -> PydifactSegment:
         return PydifactSegment(name, *elements)
 
 
@@ -40,7 +43,7 @@ def looks_like_edifact(text: str) -> bool:
 
 def characters(text: str) -> dict[str, str]:
     text = text.lstrip("\ufeff \t\r\n")
-    chars = Parser.get_control_characters(text) if text.startswith("UNA") else Characters()
+    chars = (Parser.get_control_characters(text) if text.startswith("UNA") else None) or Characters()
     return {"component": chars.component_separator, "element": chars.data_separator,
             "decimal": chars.decimal_point, "release": chars.escape_character,
             "terminator": chars.segment_terminator}

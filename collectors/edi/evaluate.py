@@ -11,6 +11,7 @@ transactions of the same interchange still go in.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from collectors.edi import mapping, partners
 from collectors.edi.mapping.common import MappingError
@@ -96,8 +97,8 @@ def judge(parsed: ParsedFile, registry: partners.Registry, partner_id: str | Non
 
 def _map(result: TransactionResult, partner: partners.Partner, name: str) -> None:
     tx = result.transaction
-    loc = dict(file=name, interchange=result.interchange.control,
-               group=None if result.group.implicit else result.group.control, transaction=tx.name)
+    loc: dict[str, Any] = dict(file=name, interchange=result.interchange.control,
+                               group=None if result.group.implicit else result.group.control, transaction=tx.name)
     if tx.set_id not in partner.sets:
         result.errors.append(EdiError("transaction", "set_not_allowed",
                                       f"partner {partner.id!r} may not send {tx.standard} {tx.set_id} "

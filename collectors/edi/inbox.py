@@ -20,8 +20,8 @@ from sqlalchemy.engine import Engine
 from collectors.edi import partners
 from collectors.edi.intake import FileSummary, load_bytes, write_acks
 from collectors.locks import try_lock
-from tower import clock, intake_config
-from tower.config import ConfigError
+from tower import clock
+from tower.config import ConfigError, IntakeSettings
 
 log = logging.getLogger(__name__)
 IN_PROGRESS = (".tmp", ".part", ".filepart")
@@ -30,7 +30,7 @@ PER_POLL = 50
 
 def pending(inbox: Path) -> list[tuple[str, Path]]:
     """(partner folder, file) for every finished upload, oldest first across partners."""
-    out = []
+    out: list[tuple[str, Path]] = []
     if not inbox.is_dir():
         return out
     for folder in sorted(p for p in inbox.iterdir() if p.is_dir() and not p.name.startswith(".")):
@@ -51,7 +51,7 @@ def _archive(path: Path, archive: Path, partner: str, now: datetime) -> Path:
     return target
 
 
-def poll(engine: Engine, settings: intake_config.IntakeSettings, registry: partners.Registry, *,
+def poll(engine: Engine, settings: IntakeSettings, registry: partners.Registry, *,
          now: Callable[[], datetime] = clock.now, limit: int | None = None) -> list[FileSummary]:
     """Read pending files once (at most `limit`, oldest first: a job returns between batches,
     so a stop request is heard); returns their summaries (duplicates included)."""
@@ -64,7 +64,7 @@ def poll(engine: Engine, settings: intake_config.IntakeSettings, registry: partn
             continue
         expected = partner_id if registry.get(partner_id) is not None else None
         with engine.begin() as conn:
-            summary = load_bytes(conn, data=data, name=f"{partner_id}/{path.name}", registry=registry,
+            summary = load_bytes(conn=conn, data=data, name=f"{partner_id}/{path.name}", registry=registry,
                                  now=now(), via="inbox", partner_id=expected)
         write_acks(summary, settings.outbox)
         _archive(path, settings.archive, partner_id, now())
@@ -73,23 +73,20 @@ def poll(engine: Engine, settings: intake_config.IntakeSettings, registry: partn
     return summaries
 
 
-def scheduled_jobs(engine: Engine) -> list[tuple[str, float, Callable[[], Any]]]:
-    """(name, seconds, callable) for the collector process: the EDI inbox, and the webhook
-    inbox when its module is present."""
-    settings = intake_config.load()
+def partner_registry(settings: IntakeSettings) -> partners.Registry:
+    """The trading partners `settings` names, read once at start-up; a malformed file is one
+    plain line (ConfigError), not a traceback."""
     try:
-        registry = partners.load(settings.partners_file)
-    except partners.PartnerError as exc:   # a malformed setting: one plain line, not a traceback
+        return partners.load(settings.partners_file)
+    except partners.PartnerError as exc:
         raise ConfigError(f"TOWER_EDI_PARTNERS: {exc}") from None
 
+
+def scheduled_job(engine: Engine, settings: IntakeSettings,
+                  registry: partners.Registry) -> tuple[str, float, Callable[[], Any]]:
+    """(name, seconds, callable): the EDI drop-folder job of the collector process."""
     def inbox_job() -> int:
         with try_lock(engine, "jobs/edi-inbox") as held:
             return len(poll(engine, settings, registry, limit=PER_POLL)) if held else 0
 
-    jobs: list[tuple[str, float, Callable[[], Any]]] = [("edi-inbox", settings.poll_seconds, inbox_job)]
-    try:
-        from collectors.carrier_webhooks.worker import scheduled_job
-    except ImportError:
-        return jobs
-    jobs.append(scheduled_job(engine, settings))
-    return jobs
+    return ("edi-inbox", settings.poll_seconds, inbox_job)

@@ -85,7 +85,7 @@ def _letters(verdict: Verdict, text: str, name: str, digest: str) -> list[DeadLe
     return out
 
 
-def load_bytes(conn: Connection, *, data: bytes, name: str, registry: partners.Registry, now: datetime,
+def load_bytes(*, conn: Connection, data: bytes, name: str, registry: partners.Registry, now: datetime,
                via: str = "cli", partner_id: str | None = None) -> FileSummary:
     """Load one file; see the module docstring. Never raises for bad content."""
     digest = sha256(data)
@@ -99,7 +99,7 @@ def load_bytes(conn: Connection, *, data: bytes, name: str, registry: partners.R
     origin = {id(m): r for r in verdict.results if r.accepted for m in r.milestones}
     try:
         with conn.begin_nested():   # a refused batch must not take the file's record with it
-            result = ingest(conn, verdict.milestones)
+            result = ingest(conn=conn, milestones=verdict.milestones)
     except RetryableStoreError:
         raise
     except StoreError as exc:
@@ -110,11 +110,11 @@ def load_bytes(conn: Connection, *, data: bytes, name: str, registry: partners.R
                                              Location(file=name, interchange=owner.interchange.control,
                                                       transaction=owner.transaction.name), ack_code="5"))
     for rejected in result.rejected:
-        owner = origin.get(id(rejected.record))
-        if owner is not None and owner.accepted:
-            owner.errors.append(EdiError("transaction", "store_rejected", f"rejected by the store: {rejected.reason}",
-                                         Location(file=name, interchange=owner.interchange.control,
-                                                  transaction=owner.transaction.name), ack_code="5"))
+        refused = origin.get(id(rejected.record))
+        if refused is not None and refused.accepted:
+            refused.errors.append(EdiError("transaction", "store_rejected", f"rejected by the store: {rejected.reason}",
+                                           Location(file=name, interchange=refused.interchange.control,
+                                                    transaction=refused.transaction.name), ack_code="5"))
     letters = _letters(verdict, text, name, digest)
     dead_letters.record(conn=conn, letters=letters, now=now)
     summary.partner_id = next((p.id for p in verdict.partners.values()), partner_id)
@@ -156,6 +156,7 @@ class EdiReplay:
 
     def __init__(self, name: str, registry: partners.Registry) -> None:
         self.name, self.registry = name, registry
+        self._mapped: tuple[int, int] = (0, 0)   # (transactions, milestones) of the last map()
 
     def map(self, payload: Any) -> tuple[None, list]:
         if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
@@ -168,4 +169,14 @@ class EdiReplay:
         bad = [r.reason for r in results if not r.accepted]
         if bad:
             raise SkipRecord("; ".join(bad))
-        return None, [m for r in results for m in r.milestones]
+        milestones = [m for r in results for m in r.milestones]
+        self._mapped = (len(results), len(milestones))
+        return None, milestones
+
+    def replayed(self, *, conn: Connection, payload: dict[str, Any], now: datetime) -> None:
+        """After the letter went in (same transaction): the file's record says so too, so
+        /integrations no longer shows the file's original outcome."""
+        transactions, milestones = self._mapped
+        whole_file = payload.get("transaction") is None
+        edi_files.replayed(conn=conn, sha256=str(payload.get("sha256")), milestones=milestones,
+                           file_transactions=transactions if whole_file else None)

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from collectors.edi import edifact, x12
 from collectors.edi.model import EdiError, Location, ParsedFile
+from tower.intake.events import decode
 
-
-def decode(data: bytes) -> str:
-    """Text from bytes: UTF-8 (with or without a byte-order mark), else Latin-1, which maps
-    every byte and so never fails (X12 and EDIFACT level A/B are ASCII anyway)."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+__all__ = ["decode", "parse_bytes", "parse_text"]
 
 
 def parse_bytes(data: bytes, name: str = "") -> ParsedFile:

@@ -1,19 +1,14 @@
-"""Replay of B2B intake dead letters: EDI ones with the registry named by the settings
-(TOWER_EDI_PARTNERS), webhook ones with the carrier webhook mapping."""
+"""Replay of B2B intake dead letters: EDI ones with the trading partners the process started
+with, webhook ones with the carrier webhook mapping."""
 
 from __future__ import annotations
 
+from collectors.carrier_webhooks.worker import WebhookReplay
 from collectors.edi import partners
 from collectors.edi.intake import EdiReplay
-from tower import intake_config
 
 
-def registry() -> partners.Registry:
-    return partners.load(intake_config.load().partners_file)
-
-
-def resolve(source: str, stream: str):
+def resolve(source: str, stream: str, registry: partners.Registry) -> EdiReplay | WebhookReplay:
     if source == "webhooks":
-        from collectors.carrier_webhooks.worker import WebhookReplay
         return WebhookReplay(stream)
-    return EdiReplay(stream, registry())
+    return EdiReplay(stream, registry)

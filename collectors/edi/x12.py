@@ -14,8 +14,7 @@ is a space, only "space + line break" ends a segment, because spaces also occur 
 
 from __future__ import annotations
 
-from collectors.edi.model import (EdiError, Group, Interchange, Location, ParsedFile, Segment,
-                                  Transaction)
+from collectors.edi.model import EdiError, Group, Interchange, Location, ParsedFile, Segment, Transaction
 
 _NEWLINES = "\r\n"
 # Interchange-level service segments that may sit between ISA and GS (grade of service,
@@ -216,7 +215,8 @@ class _Envelopes:
                 group = self.group(seg, ic)
                 if group.control in groups_seen:
                     group.errors.append(EdiError("group", "duplicate_group",
-                                                 f"expected a new group control number, {group.control} was already used in this interchange",
+                                                 f"expected a new group control number, {group.control} "
+                                                 "was already used in this interchange",
                                                  self.loc(seg, ic, group, element=6), ack_code="19"))
                 groups_seen.add(group.control)
                 ic.groups.append(group)

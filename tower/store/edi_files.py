@@ -48,5 +48,16 @@ def insert(*, conn: Connection, record: FileRecord, now: datetime) -> int | None
     return conn.execute(_Q["insert"], {**params, "now": now}).scalar_one_or_none()
 
 
+def replayed(*, conn: Connection, sha256: str, milestones: int, file_transactions: int | None = None) -> None:
+    """A dead letter of the file went in on replay with `milestones`. `file_transactions` None:
+    the letter was one rejected transaction, which counts as accepted now; else the letter was
+    the whole file, which went in with that many transactions. The outcome follows the counts."""
+    if file_transactions is None:
+        conn.execute(_Q["replayed_transaction"], {"sha256": sha256, "milestones": milestones})
+    else:
+        conn.execute(_Q["replayed_file"], {"sha256": sha256, "transactions": file_transactions,
+                                           "milestones": milestones})
+
+
 def next_ack_control(*, conn: Connection) -> int:
     return int(conn.execute(_Q["next_ack_control"]).scalar_one())

@@ -11,8 +11,14 @@ from typing import Callable
 
 from collectors.edi import codes
 from collectors.edi.mapping.common import Context, MappingError
-from collectors.edi.mapping.edifact_messages import (check_only, map_desadv, map_iftsta, map_invoic, map_orders,
-                                                     map_ordrsp)
+from collectors.edi.mapping.edifact_messages import (
+    check_only,
+    map_desadv,
+    map_iftsta,
+    map_invoic,
+    map_orders,
+    map_ordrsp,
+)
 from collectors.edi.mapping.x12_carrier import map_214
 from collectors.edi.mapping.x12_orders import check_997, map_810, map_850, map_855
 from collectors.edi.mapping.x12_shipping import map_856, map_940, map_945

@@ -12,10 +12,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from collectors.edi.mapping.common import (Context, MappingError, as_json_number, code, edifact_time, need,
-                                           need_segment, number, utc)
+from collectors.edi.mapping.common import (
+    Context,
+    MappingError,
+    as_json_number,
+    code,
+    edifact_time,
+    need,
+    need_segment,
+    number,
+    utc,
+)
 from collectors.edi.model import Segment, Transaction
-from tower.store.kinds import rank
+from tower.milestones import rank
 from tower.store.milestone import Milestone, Ref
 
 
@@ -99,6 +108,7 @@ def map_iftsta(ctx: Context) -> list[Milestone]:
         pending = None
         if kind is None:
             return
+        assert tracking is not None, "an STS before any CNI is refused below"
         status = sts.comp(2, 1)
         if at_seg is None and status not in estimates:
             raise MappingError(f"expected a DTM+334 (event time) after STS {status}", sts, code="missing_segment")

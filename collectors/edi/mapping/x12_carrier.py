@@ -10,7 +10,7 @@ still lands after it; milestones come out in time order, never in the file's ord
 from __future__ import annotations
 
 from collectors.edi.mapping.common import Context, MappingError, code, need, need_segment, utc, x12_time
-from tower.store.kinds import rank
+from tower.milestones import rank
 from tower.store.milestone import Milestone, Ref
 
 

@@ -10,8 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from collectors.edi.mapping.common import (Context, MappingError, as_json_number, code, need, need_segment,
-                                           number, utc, x12_time)
+from collectors.edi.mapping.common import (
+    Context,
+    MappingError,
+    as_json_number,
+    code,
+    need,
+    need_segment,
+    number,
+    utc,
+    x12_time,
+)
 from collectors.edi.mapping.x12_shipping import _line_no, _product
 from collectors.edi.model import Segment
 from tower.store.milestone import Milestone

@@ -11,8 +11,16 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from collectors.edi.mapping.common import (Context, MappingError, as_json_number, need, need_segment, number,
-                                           utc, x12_time)
+from collectors.edi.mapping.common import (
+    Context,
+    MappingError,
+    as_json_number,
+    need,
+    need_segment,
+    number,
+    utc,
+    x12_time,
+)
 from collectors.edi.model import Segment
 from tower.store.milestone import Milestone
 
@@ -98,7 +106,7 @@ def map_945(ctx: Context) -> list[Milestone]:
     order = need(w06, 2, "depositor order number")
     shipment = w06.el(4).strip() or order
     shipped_at = x12_time(w06, 3, None, None, ctx)
-    lines = []
+    lines: list[dict[str, Any]] = []
     line_no = 0
     for seg in tx.body:
         if seg.tag == "LX":

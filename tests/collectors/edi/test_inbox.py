@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from collectors.edi import inbox, partners
-from tower import intake_config
+from tower import config
 from tower.data import edi as edi_data
 
 NOW = datetime(2026, 1, 5, 9, 30, tzinfo=timezone.utc)
@@ -22,8 +22,8 @@ def ship_notice(shipment: str, order: str, isa_control: int = 1) -> str:
                      f"IEA*1*{isa_control:09d}"]) + "~"
 
 
-def _settings(tmp_path: Path) -> intake_config.IntakeSettings:
-    return intake_config.load({"TOWER_DATA_DIR": str(tmp_path)})
+def _settings(tmp_path: Path) -> config.IntakeSettings:
+    return config.load({"TOWER_DATA_DIR": str(tmp_path)}).intake
 
 
 def test_the_inbox_loads_each_finished_file_once_acknowledges_and_archives_it(engine, tmp_path: Path) -> None:
@@ -57,21 +57,21 @@ def test_a_file_in_a_partner_s_folder_from_another_sender_is_refused(engine, tmp
     assert "is partner 'sandbox-3pl', not 'sandbox-carrier'" in summary.reasons[0]
 
 
-def test_the_collector_process_schedules_the_inbox(engine, monkeypatch, tmp_path: Path) -> None:
+def test_the_collector_process_schedules_the_inbox(engine, tmp_path: Path) -> None:
     from collectors import scheduler
+    from tower.rules.policy import cached
 
-    monkeypatch.setenv("TOWER_DATA_DIR", str(tmp_path))
-    names = [name for name, _, _ in scheduler.housekeeping_jobs(engine)]
+    names = [name for name, _, _ in scheduler.housekeeping_jobs(engine, cached(), _settings(tmp_path))]
     assert "edi-inbox" in names
 
 
-def test_a_malformed_partner_file_stops_the_collector_with_a_plain_error(engine, monkeypatch, tmp_path: Path) -> None:
+def test_a_malformed_partner_file_stops_the_collector_with_a_plain_error(engine, tmp_path: Path) -> None:
     import pytest
 
     from tower.config import ConfigError
 
     bad = tmp_path / "partners.yaml"
     bad.write_text("partners:\n  - id: acme\n    standard: X12\n    source: nowhere\n")
-    monkeypatch.setenv("TOWER_EDI_PARTNERS", str(bad))
+    settings = config.load({"TOWER_DATA_DIR": str(tmp_path), "TOWER_EDI_PARTNERS": str(bad)}).intake
     with pytest.raises(ConfigError, match="source must be one of"):
-        inbox.scheduled_jobs(engine)
+        inbox.partner_registry(settings)

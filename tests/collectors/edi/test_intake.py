@@ -26,7 +26,7 @@ def _count(engine, sql: str) -> int:
 
 def _load(engine, path: Path, registry, name: str | None = None):
     with engine.begin() as conn:
-        return load_bytes(conn, data=path.read_bytes(), name=name or path.name, registry=registry, now=NOW)
+        return load_bytes(conn=conn, data=path.read_bytes(), name=name or path.name, registry=registry, now=NOW)
 
 
 def test_a_good_file_goes_in_once_however_often_it_is_dropped(engine, shared_data: Path) -> None:
@@ -74,6 +74,10 @@ def test_a_dead_letter_replays_after_the_partner_s_code_list_is_fixed(engine, sh
     fixed = registry_for(path, codes={"at7_status": {"K2": "in_transit"}})
     done = replay_dead_letters(engine, lambda source, stream: EdiReplay(stream, fixed), now=lambda: NOW)
     assert (done.replayed, done.failed) == (1, 0)
+    with engine.connect() as conn:   # the file's record follows its letters
+        outcome, accepted, rejected, reason = conn.execute(sa.text(
+            "SELECT outcome, accepted, rejected, reason FROM edi_files")).one()
+    assert (outcome, accepted, rejected, reason) == ("accepted", summary.accepted + 1, summary.rejected - 1, None)
     # The carrier's tracking number is not known yet: the events wait, parked, for the shipment.
     statuses = {**codes.standard("x12")["at7_status"], "K2": "in_transit"}
     at7 = [s.split("*")[1] for s in path.read_text().split("~") if s.strip().startswith("AT7*")]
@@ -100,7 +104,7 @@ def test_tower_edi_load_prints_a_line_per_file_and_exits_non_zero_on_rejects(db_
                                                                            tmp_path: Path) -> None:
     folder = shared_data / "edi" / "x12" / "214"
     env = {**os.environ, "TOWER_DATABASE_URL": db_url, "TOWER_DATA_DIR": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-m", "tower.cli", "edi", "load", str(folder)], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "tower", "edi", "load", str(folder)], capture_output=True,
                           text=True, env=env, timeout=120)
     files = sorted(p for p in folder.iterdir() if p.is_file())
     assert done.returncode == 1, done.stderr
@@ -109,3 +113,12 @@ def test_tower_edi_load_prints_a_line_per_file_and_exits_non_zero_on_rejects(db_
     assert f"files {len(files)}: accepted 0" in lines[-1] and "Traceback" not in done.stderr
     # No sample sender is a sandbox partner: every file is refused, with the reason printed.
     assert done.stdout.count("unknown trading partner") == len(files)
+    # Those rejects are dead letters of source "edi": the deadletters command lists them, and
+    # says in words which sources have dead letters when asked for one that has none.
+    listed = subprocess.run([sys.executable, "-m", "tower", "deadletters", "list", "--source", "edi", "--limit", "500"],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    assert len(listed.stdout.splitlines()) == len(files) and all(" edi/" in l for l in listed.stdout.splitlines())
+    unknown = subprocess.run([sys.executable, "-m", "tower", "deadletters", "list", "--source", "nowhere"],
+                             capture_output=True, text=True, env=env, timeout=120)
+    assert unknown.returncode == 1 and "sources with dead letters: edi" in unknown.stderr

@@ -13,9 +13,9 @@ from collectors.edi import inbox, partners
 from collectors.edi.evaluate import judge
 from collectors.edi.intake import sha256
 from collectors.edi.parse import parse_bytes
-from collectors.sandbox.edi_partner import drop, render_drops
 from tests.collectors.ledger_check import open_dead_letters, stored_facts
-from tower import intake_config
+from tower import config
+from tower.sandbox.edi_partner import drop, render_drops
 
 
 def test_every_edi_transaction_the_sandbox_partners_sent_is_stored_once_or_dead_lettered(engine, start_sandbox,
@@ -26,7 +26,7 @@ def test_every_edi_transaction_the_sandbox_partners_sent_is_stored_once_or_dead_
     assert {t.set_id for t in planted} == {"856", "810", "214", "IFTSTA"}
     assert {t.fault for t in planted} >= {None, "count", "code"}, "the faults should really bite"
     assert any(f.copy_of for f in files)
-    settings = intake_config.load({"TOWER_DATA_DIR": str(tmp_path / "tower")})
+    settings = config.load({"TOWER_DATA_DIR": str(tmp_path / "tower")}).intake
     drop(files, settings.inbox)
     summaries = inbox.poll(engine, settings, partners.load())
     assert len(summaries) == len(files)
@@ -66,10 +66,10 @@ def test_every_edi_transaction_the_sandbox_partners_sent_is_stored_once_or_dead_
 
 
 def test_the_live_feed_drops_only_what_is_new_each_round(engine, start_sandbox, tmp_path: Path) -> None:
-    from collectors.sandbox.edi_feed import Feed
+    from tower.sandbox.edi_feed import Feed
 
     sb = start_sandbox(days=2, orders_per_day=20)
-    settings = intake_config.load({"TOWER_DATA_DIR": str(tmp_path / "tower")})
+    settings = config.load({"TOWER_DATA_DIR": str(tmp_path / "tower")}).intake
     feed = Feed(sb.data_dir, settings.inbox, history=True)
     first = feed.once()
     assert first["files"] > 0
@@ -84,7 +84,7 @@ def test_the_live_feed_drops_only_what_is_new_each_round(engine, start_sandbox, 
 
 
 def test_a_new_feed_starts_trading_from_now_not_from_the_backfilled_history(start_sandbox, tmp_path: Path) -> None:
-    from collectors.sandbox.edi_feed import Feed
+    from tower.sandbox.edi_feed import Feed
 
     sb = start_sandbox(days=2, orders_per_day=20)
     feed = Feed(sb.data_dir, tmp_path / "inbox")

@@ -11,19 +11,19 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from collectors.carrier_webhooks import signature, worker
+from collectors.carrier_webhooks import worker
 from tower import config
 from tower.app import create_app
 from tower.data import edi as edi_data
+from tower.intake import signatures as signature
 
 SECRETS = "generic=s3cret-generic,easypost=s3cret-easypost"
 
 
 @pytest.fixture
-def client(engine, db_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("TOWER_WEBHOOK_SECRETS", SECRETS)
-    monkeypatch.setenv("TOWER_WEBHOOK_TOLERANCE", "300")
-    settings = config.load({"TOWER_DATA_DIR": str(tmp_path), "TOWER_SECRET_KEY": "test-key"})
+def client(engine, db_url, tmp_path):
+    settings = config.load({"TOWER_DATA_DIR": str(tmp_path), "TOWER_SECRET_KEY": "test-key",
+                            "TOWER_WEBHOOK_SECRETS": SECRETS, "TOWER_WEBHOOK_TOLERANCE": "300"})
     return create_app(settings, db_url=db_url).server.test_client()
 
 
@@ -130,8 +130,8 @@ def test_a_burst_of_1000_events_is_answered_and_every_event_lands_once(client, e
 
 
 def test_an_event_the_mapping_cannot_read_is_a_dead_letter_and_replays_after_a_fix(client, engine) -> None:
-    from collectors.runner import replay_dead_letters
     from collectors import registry
+    from collectors.runner import replay_dead_letters
 
     assert _post(client, "generic", json.dumps(_event(7, code="TELEPORTED")).encode()).status_code == 200
     worker.process(engine)
@@ -144,9 +144,9 @@ def test_an_event_the_mapping_cannot_read_is_a_dead_letter_and_replays_after_a_f
 
 
 def test_the_sandbox_carrier_pushed_and_polled_is_one_fact_per_event(client, engine, start_sandbox) -> None:
-    from collectors.sandbox.webhook_push import push
     from tests.collectors.conftest import collect_until_quiet, streams_for
     from tests.collectors.ledger_check import stored_facts
+    from tower.sandbox.webhook_push import push
 
     sb = start_sandbox(days=2, orders_per_day=20)
     events = [row["record"] for row in sb.ledger("carrier") if row["current"] and not row["defect"]]
@@ -164,14 +164,11 @@ def test_the_sandbox_carrier_pushed_and_polled_is_one_fact_per_event(client, eng
     assert {("carrier", e["event_id"]) for e in events} <= set(carrier)
 
 
-def test_a_partner_may_push_an_edi_file_with_its_token_and_it_is_loaded_once(engine, db_url, tmp_path,
-                                                                            monkeypatch) -> None:
+def test_a_partner_may_push_an_edi_file_with_its_token_and_it_is_loaded_once(engine, db_url, tmp_path) -> None:
     from collectors.edi import partners
     from tests.collectors.edi.test_inbox import ship_notice
-    from tower import intake_config
-
-    monkeypatch.setenv("TOWER_EDI_UPLOAD_TOKENS", "sandbox-3pl=t0ken-3pl")
-    settings = config.load({"TOWER_DATA_DIR": str(tmp_path), "TOWER_SECRET_KEY": "test-key"})
+    settings = config.load({"TOWER_DATA_DIR": str(tmp_path), "TOWER_SECRET_KEY": "test-key",
+                            "TOWER_EDI_UPLOAD_TOKENS": "sandbox-3pl=t0ken-3pl"})
     client = create_app(settings, db_url=db_url).server.test_client()
     body = ship_notice("S7", "SO-7").encode()
     assert client.post("/hooks/edi/sandbox-3pl", data=body).status_code == 401
@@ -180,7 +177,7 @@ def test_a_partner_may_push_an_edi_file_with_its_token_and_it_is_loaded_once(eng
     good = {"Authorization": "Bearer t0ken-3pl"}
     first, again = (client.post("/hooks/edi/sandbox-3pl", data=body, headers=good) for _ in range(2))
     assert (first.status_code, first.get_json()["status"], again.get_json()["status"]) == (202, "queued", "duplicate")
-    intake = intake_config.load({"TOWER_DATA_DIR": str(tmp_path)})
+    intake = settings.intake
     assert worker.process(engine, intake=intake, registry=partners.load()) == 1
     with engine.connect() as conn:
         (outcome, via) = conn.execute(sa.text("SELECT outcome, via FROM edi_files")).one()
