@@ -18,7 +18,6 @@ import argparse
 import json
 import logging
 import multiprocessing
-import os
 import socket
 import statistics
 import sys
@@ -46,9 +45,9 @@ def _serve_forever(url: str, port: int) -> None:
 
     from tower.app import create_app
 
-    os.environ["TOWER_WEBHOOK_SECRETS"] = f"bench={SECRET}"
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    app = create_app(config.load({"TOWER_SECRET_KEY": "bench-secret"}), db_url=url)
+    settings = config.load({"TOWER_SECRET_KEY": "bench-secret", "TOWER_WEBHOOK_SECRETS": f"bench={SECRET}"})
+    app = create_app(settings, db_url=url)
     app.server.add_url_rule(NOOP, "bench_noop", lambda: ("ok", 200), methods=["POST"])
     create_server(app.server, host="127.0.0.1", port=port, threads=4).run()
 
