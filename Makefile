@@ -10,9 +10,9 @@ MIN_VENV  := .venv-minimum
 # The suite's core against the oldest supported versions: store, rules, KPIs, data and
 # pages (server side), the collectors' HTTP, runner and scheduler, the CLI, the embedded
 # cluster, and the browser tests of the order and integrations pages (dmc, ag-grid).
-MIN_TESTS ?= tests/web tests/store tests/rules tests/kpis tests/collectors/test_http.py \
+MIN_TESTS ?= tests/data tests/auth tests/store tests/rules tests/kpis tests/collectors/test_http.py \
              tests/collectors/test_runner.py tests/collectors/test_scheduler.py \
-             tests/test_config.py tests/test_cli_db.py tests/test_pg.py tests/browser/test_orders.py \
+             tests/test_config.py tests/commands/test_db.py tests/test_pg.py tests/browser/test_orders.py \
              tests/browser/test_integrations.py
 
 .PHONY: run test install install-test browser clean lock test-minimum
@@ -43,11 +43,11 @@ test: install-test
 browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
-## lock: re-resolve constraints/lock.txt from pyproject.toml (all extras) and constraints/tools.in
+## lock: re-resolve constraints/lock.txt from pyproject.toml (all extras, ruff and mypy among them)
 ##       to the newest versions allowed, then reinstall; commit the new lock with what it fixes
 lock: install
 	$(BIN)/pip install --quiet '$(UV)'
-	$(BIN)/uv pip compile pyproject.toml constraints/tools.in --extra test --extra bench \
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra bench \
 	    --universal --python-version 3.11 --quiet --upgrade --custom-compile-command "make lock" \
 	    -o $(LOCK)
 

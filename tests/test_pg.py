@@ -45,7 +45,7 @@ def home():
 def _tower(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TOWER_")}
     env["TOWER_DATA_DIR"] = str(data_dir)
-    return subprocess.run([sys.executable, "-m", "tower.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "tower", *args], capture_output=True, text=True,
                           env=env, timeout=180)
 
 

@@ -133,7 +133,7 @@ def dump_schema(url: str) -> str:
     env = {**os.environ, **({"PGPASSWORD": str(password)} if password else {})}
     out = subprocess.run(
         [str(find_bin_dir() / "pg_dump"), "--schema-only", "--no-owner", "--no-privileges",
-         "--exclude-table=schema_migrations", make_conninfo(**params)],
+         "--exclude-table=schema_migrations", make_conninfo("", **params)],
         capture_output=True, text=True, check=True, env=env,
     ).stdout
     keep = []

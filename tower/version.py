@@ -1,5 +1,5 @@
 """tower's version: the installed distribution's, or pyproject.toml's in a checkout that was
-never installed (`python -m tower.cli` from a fresh clone)."""
+never installed (`python -m tower` from a fresh clone)."""
 
 from __future__ import annotations
 
