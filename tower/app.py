@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable
 
@@ -22,8 +23,12 @@ import sqlalchemy as sa
 from flask import Flask
 
 from tower.auth import current, roles
+from tower.auth.headers import init_headers
+from tower.auth.request_checks import init_request_checks
 from tower.auth.secret import secret_key
 from tower.auth.server import init_auth
+from tower.auth.sessions import Policy
+from tower.auth.throttle import Limits
 from tower.components import shell
 from tower.config import Settings
 from tower.db import DatabaseUnavailable, explain_connect_error
@@ -65,7 +70,14 @@ def create_app(settings: Settings, *, db_url: str) -> dash.Dash:
         TOWER_POLICY=str(settings.policy_path) if settings.policy_path else None,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
+        TOWER_SESSION_POLICY=Policy(idle=timedelta(minutes=settings.session_idle_minutes),
+                                    lifetime=timedelta(hours=settings.session_max_hours)),
+        TOWER_SIGNIN_LIMITS=Limits(window=timedelta(minutes=settings.signin_window_minutes),
+                                   per_user=settings.signin_max_per_user,
+                                   per_address=settings.signin_max_per_address),
     )
+    init_request_checks(server, max_request_mb=settings.max_request_mb)
     init_auth(server)
     app = dash.Dash(
         "tower",
@@ -88,4 +100,5 @@ def create_app(settings: Settings, *, db_url: str) -> dash.Dash:
             page["layout"]._tower_guarded = True
     app.layout = shell.layout
     shell.register(app)
+    init_headers(app, cookie_secure=settings.cookie_secure)  # after every inline script exists
     return app
