@@ -30,8 +30,13 @@ def _web(args: argparse.Namespace) -> int:
     host = args.host or settings.web_host
     port = args.port or settings.web_port
     print(f"tower web: serving on http://{host}:{port}/", flush=True)
+    # The app answers a body over TOWER_MAX_REQUEST_MB with a plain 413. waitress reads a body
+    # whole before the app sees it, and when it refuses one itself it drops the connection
+    # mid-upload (the browser shows a network error, not the message), so its own cap is only a
+    # backstop far above the app's.
     serve(app.server, host=host, port=port, threads=args.threads, ident="tower",
-          channel_timeout=120, clear_untrusted_proxy_headers=True)
+          channel_timeout=120, clear_untrusted_proxy_headers=True,
+          max_request_body_size=8 * settings.max_request_mb * 1024 * 1024)
     return 0
 
 

@@ -106,3 +106,15 @@ def test_a_cookie_saved_before_signing_out_opens_nothing_afterwards(browser, liv
     finally:
         first.close()
         replay.close()
+
+
+def test_the_served_app_answers_a_20_mb_body_with_413(browser, live_server):
+    context = browser.new_context()
+    try:
+        response = context.request.post(live_server.url + "/_dash-update-component",
+                                        data="x" * (20 * 1024 * 1024),
+                                        headers={"Content-Type": "application/json"})
+        assert response.status == 413
+        assert "too large" in response.text().lower()
+    finally:
+        context.close()
