@@ -107,3 +107,16 @@ def test_the_commands_refuse_short_passwords_with_a_plain_error(engine, db_url, 
     assert cli.main(["users", "add", "ana", "--role", "cs", "--password", "twelve chars"]) == 0
     assert cli.main(["users", "passwd", "ana", "--password", "tooshort"]) == 1
     assert capsys.readouterr().err.count("at least 12 characters") == 2
+
+
+def test_a_nul_byte_in_the_sign_in_form_is_a_plain_refusal_and_counts_as_a_failure(make_app, engine):
+    import sqlalchemy as sa
+
+    server = make_app()
+    client = server.test_client()
+    for username, password in (("cs1\x00", PASSWORD), ("cs1", "wrong\x00password"),
+                               ("x\x00" * 50_000, "p")):
+        response = sign_in(client, username, password, headers={"User-Agent": "probe\x00"})
+        assert response.status_code == 302 and response.location.startswith("/login?error=1")
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM sign_in_failures")).scalar_one() == 3

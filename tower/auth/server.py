@@ -85,9 +85,10 @@ def safe_next(target: str | None) -> str | None:
 def _login_post() -> Response:
     from flask import current_app
 
-    username = request.form.get("username", "")
+    # Postgres text cannot hold NUL: a name with one belongs to nobody and must not be a 500.
+    username = request.form.get("username", "").replace("\x00", "\ufffd")
     password = request.form.get("password", "")
-    target = safe_next(request.form.get("next"))
+    target = safe_next((request.form.get("next") or "").replace("\x00", ""))
     back = {"next": target} if target else {}
     try:
         validate_csrf(request.form.get("csrf_token"))
@@ -114,7 +115,7 @@ def _login_post() -> Response:
                                     why="signed in again")
                 session_id = sessions.create(conn=conn, username=found.username, now=now,
                                              policy=_policy(), address=address,
-                                             user_agent=request.headers.get("User-Agent", ""))
+                                             user_agent=request.headers.get("User-Agent", "").replace("\x00", ""))
     except (sa.exc.OperationalError, sa.exc.InterfaceError, DatabaseUnavailable):
         return redirect("/login?" + urlencode({"error": "db", **back}))
     if found is None:
