@@ -4,6 +4,7 @@ and an open incident with the orders it holds."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 import sqlalchemy as sa
 
 from tower import clock
@@ -57,10 +58,11 @@ def test_an_admin_views_and_replays_a_dead_letter(page, live_server, sign_in, sh
     page.goto(live_server.url + "/integrations")
     page.wait_for_selector("#integrations-letters .ag-row")
     page.click("#integrations-letters .ag-row >> text=SHP-BAD-1")
-    page.wait_for_function("document.querySelector('#integrations-letter-detail').innerText.includes('many')")
+    # expect() polls from outside the page: the page's CSP forbids the eval wait_for_function needs
+    expect(page.locator("#integrations-letter-detail")).to_contain_text("many")
     page.click("#integrations-letters .ag-row .ag-checkbox-input")
     page.click("#integrations-replay")
-    page.wait_for_function("document.querySelector('#integrations-replay-result').innerText.includes('Replayed')")
+    expect(page.locator("#integrations-replay-result")).to_contain_text("Replayed")
     result = page.inner_text("#integrations-replay-result")
     # the payload is still malformed, so the replay keeps it as a dead letter, with the reason
     assert "still failing 1" in result
