@@ -120,3 +120,34 @@ def test_a_nul_byte_in_the_sign_in_form_is_a_plain_refusal_and_counts_as_a_failu
         assert response.status_code == 302 and response.location.startswith("/login?error=1")
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM sign_in_failures")).scalar_one() == 3
+
+
+def test_simultaneous_attempts_cannot_slip_past_the_limit(make_app, engine):
+    import threading
+
+    import sqlalchemy as sa
+
+    server = make_app(TOWER_SIGNIN_MAX_PER_USER="3")
+    clients = [server.test_client() for _ in range(8)]
+    tokens = [{"username": "cs1", "password": "wrong password!", "csrf_token": _token(c)} for c in clients]
+    start = threading.Barrier(len(clients))
+    answers = []
+
+    def attempt(client, data):
+        start.wait()
+        answers.append(client.post("/auth/login", data=data).location)
+    threads = [threading.Thread(target=attempt, args=pair) for pair in zip(clients, tokens)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    with engine.connect() as conn:
+        counted = conn.execute(sa.text("SELECT count(*) FROM sign_in_failures")).scalar_one()
+    assert counted == 3
+    assert sum("error=wait" in a for a in answers) == 5
+
+
+def _token(client) -> str:
+    from tests.auth.conftest import form_token
+
+    return form_token(client)

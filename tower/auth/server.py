@@ -82,6 +82,26 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def _attempt(conn, username: str, password: str, address: str) -> tuple[int | None, users.User | None, str]:
+    """One sign-in attempt in one transaction: (minutes to wait or None, the user or None,
+    the new session id or "")."""
+    now = clock.now()
+    wait = throttle.wait_minutes(conn=conn, username=username, address=address, now=now, limits=_limits())
+    if wait is not None:
+        return wait, None, ""
+    found = users.authenticate(conn, username, password)
+    if found is None:
+        throttle.record_failure(conn=conn, username=username, address=address, now=now, limits=_limits())
+        return None, None, ""
+    throttle.forget_user(conn=conn, username=found.username)
+    if current_user.is_authenticated:  # signing in again: the old session ends
+        sessions.revoke(conn=conn, session_id=current_user.session_id, now=now, why="signed in again")
+    session_id = sessions.create(conn=conn, username=found.username, now=now, policy=_policy(),
+                                 address=address,
+                                 user_agent=request.headers.get("User-Agent", "").replace("\x00", ""))
+    return None, found, session_id
+
+
 def _login_post() -> Response:
     from flask import current_app
 
@@ -96,28 +116,14 @@ def _login_post() -> Response:
         # No token, a stale one, or one from another browser's form: show a fresh form.
         return redirect("/login?" + urlencode({"error": "expired", **back}))
     address = request.remote_addr or ""
-    now = clock.now()
     try:
         with engine_for(current_app.config["TOWER_DB_URL"]).begin() as conn:
-            wait = throttle.wait_minutes(conn=conn, username=username, address=address, now=now,
-                                         limits=_limits())
-            if wait is not None:
-                log.warning("throttled sign-in for %r from %s", username[:64], address)
-                return redirect("/login?" + urlencode({"error": "wait", "minutes": wait, **back}))
-            found = users.authenticate(conn, username, password)
-            if found is None:
-                throttle.record_failure(conn=conn, username=username, address=address, now=now,
-                                        limits=_limits())
-            else:
-                throttle.forget_user(conn=conn, username=found.username)
-                if current_user.is_authenticated:  # signing in again: the old session ends
-                    sessions.revoke(conn=conn, session_id=current_user.session_id, now=now,
-                                    why="signed in again")
-                session_id = sessions.create(conn=conn, username=found.username, now=now,
-                                             policy=_policy(), address=address,
-                                             user_agent=request.headers.get("User-Agent", "").replace("\x00", ""))
+            wait, found, session_id = _attempt(conn, username, password, address)
     except (sa.exc.OperationalError, sa.exc.InterfaceError, DatabaseUnavailable):
         return redirect("/login?" + urlencode({"error": "db", **back}))
+    if wait is not None:
+        log.warning("throttled sign-in for %r from %s", username[:64], address)
+        return redirect("/login?" + urlencode({"error": "wait", "minutes": wait, **back}))
     if found is None:
         log.info("failed sign-in for %r", username[:64])
         return redirect("/login?" + urlencode({"error": "1", **back}))

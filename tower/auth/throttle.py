@@ -36,7 +36,11 @@ def _name(username: str) -> str:
 
 
 def wait_minutes(*, conn: Connection, username: str, address: str, now: datetime, limits: Limits) -> int | None:
-    """None if an attempt may go ahead now; else the whole minutes (at least 1) until it may."""
+    """None if an attempt may go ahead now; else the whole minutes (at least 1) until it may.
+
+    Holds a lock on the user name until the caller's transaction ends: record the failure (or
+    success) in the same transaction."""
+    conn.execute(Q["lock_user"], {"username": _name(username)})
     since = now - limits.window
     free_at = []
     for query, params, limit in (("user_free_at", {"username": _name(username)}, limits.per_user),

@@ -1,3 +1,8 @@
+-- name: lock_user
+-- Attempts for one user name wait for each other (until the transaction ends), so that
+-- simultaneous attempts cannot all pass the check before any failure is counted.
+SELECT pg_advisory_xact_lock(hashtextextended('tower sign-in ' || :username, 0));
+
 -- name: user_free_at
 -- The limit-th newest failure in the window: once it leaves the window, fewer than `limit`
 -- failures remain and the next attempt may go ahead. No row: not throttled.
