@@ -31,7 +31,7 @@ def make_app(engine, db_url, tmp_path, frozen_clock) -> Callable[..., Any]:
     TOWER_* settings from `env` (the same secret key each time, as web processes share one)."""
     with engine.begin() as conn:
         for role in ("cs", "finance", "supervisor", "admin"):
-            users.add(conn, username=f"{role}1", password=PASSWORD, role=role)
+            users.add(conn=conn, username=f"{role}1", password=PASSWORD, role=role)
 
     def _make(**env: str):
         settings = config.load({"TOWER_DATA_DIR": str(tmp_path), "TOWER_SECRET_KEY": "test-key", **env})

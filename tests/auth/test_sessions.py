@@ -10,7 +10,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from tests.auth.conftest import PASSWORD, callback, sign_in, signed_in
-from tower import cli, clock
+from tower import clock
+from tower.commands import main as cli
 
 
 def _cookie(client) -> str:

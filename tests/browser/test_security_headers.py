@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser._c2_helpers import run_analytics
+from tests.browser.snapshot_helpers import run_analytics
 
 # Recorded before any page script runs: every CSP violation the page raises.
 _WATCH = """

@@ -55,7 +55,8 @@ def init_headers(app: dash.Dash, *, cookie_secure: bool) -> None:
     # first request, so the hashes are taken again then. This hook is registered after Dash's
     # own, so when it runs Dash has added everything it adds; Talisman reads the policy anew
     # for every answer.
-    lock, done = threading.Lock(), []
+    lock = threading.Lock()
+    done: list[bool] = []
 
     def refresh_script_hashes() -> None:
         if done:

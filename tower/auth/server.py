@@ -20,9 +20,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import Flask, Response, jsonify, redirect, request
+from flask import Flask, jsonify, redirect, request
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, validate_csrf
+from sqlalchemy.engine import Connection
+from werkzeug.wrappers import Response
 from wtforms import ValidationError
 
 from tower import clock
@@ -82,14 +84,15 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _attempt(conn, username: str, password: str, address: str) -> tuple[int | None, users.User | None, str]:
+def _attempt(*, conn: Connection, username: str, password: str,
+             address: str) -> tuple[int | None, users.User | None, str]:
     """One sign-in attempt in one transaction: (minutes to wait or None, the user or None,
     the new session id or "")."""
     now = clock.now()
     wait = throttle.wait_minutes(conn=conn, username=username, address=address, now=now, limits=_limits())
     if wait is not None:
         return wait, None, ""
-    found = users.authenticate(conn, username, password)
+    found = users.authenticate(conn=conn, username=username, password=password)
     if found is None:
         throttle.record_failure(conn=conn, username=username, address=address, now=now, limits=_limits())
         return None, None, ""
@@ -98,6 +101,7 @@ def _attempt(conn, username: str, password: str, address: str) -> tuple[int | No
         sessions.revoke(conn=conn, session_id=current_user.session_id, now=now, why="signed in again")
     session_id = sessions.create(conn=conn, username=found.username, now=now, policy=_policy(),
                                  address=address,
+                                 # web_guard reads forms, not headers; Postgres text cannot hold NUL
                                  user_agent=request.headers.get("User-Agent", "").replace("\x00", ""))
     return None, found, session_id
 
@@ -105,10 +109,10 @@ def _attempt(conn, username: str, password: str, address: str) -> tuple[int | No
 def _login_post() -> Response:
     from flask import current_app
 
-    # Postgres text cannot hold NUL: a name with one belongs to nobody and must not be a 500.
-    username = request.form.get("username", "").replace("\x00", "\ufffd")
+    # A form with a NUL character never gets here: tower.web_guard refuses it (400) on every route.
+    username = request.form.get("username", "")
     password = request.form.get("password", "")
-    target = safe_next((request.form.get("next") or "").replace("\x00", ""))
+    target = safe_next(request.form.get("next"))
     back = {"next": target} if target else {}
     try:
         validate_csrf(request.form.get("csrf_token"))
@@ -118,7 +122,8 @@ def _login_post() -> Response:
     address = request.remote_addr or ""
     try:
         with engine_for(current_app.config["TOWER_DB_URL"]).begin() as conn:
-            wait, found, session_id = _attempt(conn, username, password, address)
+            wait, found, session_id = _attempt(conn=conn, username=username, password=password,
+                                               address=address)
     except (sa.exc.OperationalError, sa.exc.InterfaceError, DatabaseUnavailable):
         return redirect("/login?" + urlencode({"error": "db", **back}))
     if wait is not None:
@@ -166,7 +171,7 @@ def output_ids(body: Any) -> list[Any]:
     if isinstance(outputs, dict):
         outputs = [outputs]
     if isinstance(outputs, list):
-        found = []
+        found: list[Any] = []
         for item in outputs:
             if isinstance(item, list):  # outputs of pattern-matching ALL/ALLSMALLER
                 found.extend(o.get("id") for o in item if isinstance(o, dict))

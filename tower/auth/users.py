@@ -64,7 +64,7 @@ def _row_to_user(row) -> User:
                 tuple(row.warehouses) if row.warehouses is not None else None, row.time_zone)
 
 
-def get(conn: Connection, username: str) -> User | None:
+def get(*, conn: Connection, username: str) -> User | None:
     """The active user with this name, or None."""
     row = conn.execute(Q["get"], {"username": username}).first()
     if row is None or not row.active:
@@ -72,7 +72,7 @@ def get(conn: Connection, username: str) -> User | None:
     return _row_to_user(row)
 
 
-def authenticate(conn: Connection, username: str, password: str) -> User | None:
+def authenticate(*, conn: Connection, username: str, password: str) -> User | None:
     """The user if the password matches (and records the sign-in time), else None."""
     row = conn.execute(Q["get"], {"username": (username or "").strip().lower()}).first()
     if row is None:
@@ -105,7 +105,7 @@ def _validate(username: str, role: str, time_zone: str, password: str) -> None:
         raise UserInputError(f"unknown time zone {time_zone!r} (use an IANA name like America/Chicago)") from None
 
 
-def add(conn: Connection, *, username: str, password: str, role: str, display_name: str = "",
+def add(*, conn: Connection, username: str, password: str, role: str, display_name: str = "",
         warehouses: list[str] | tuple[str, ...] | None = None, time_zone: str = "UTC",
         replace: bool = False, is_demo: bool = False) -> bool:
     """Create a user (or, with replace=True, reset an existing one). Returns False if the user
@@ -120,11 +120,11 @@ def add(conn: Connection, *, username: str, password: str, role: str, display_na
     }
     row = conn.execute(Q["upsert" if replace else "insert"], params).first()
     if row is not None and replace:
-        _end_sessions(conn, username, "user reset")
+        _end_sessions(conn=conn, username=username, why="user reset")
     return row is not None
 
 
-def _end_sessions(conn: Connection, username: str, why: str) -> None:
+def _end_sessions(*, conn: Connection, username: str, why: str) -> None:
     from tower.auth import sessions  # sessions builds Users: import here, not at the top
 
     sessions.revoke_user(conn=conn, username=username, now=clock.now(), why=why)
@@ -136,7 +136,7 @@ def set_password(*, conn: Connection, username: str, password: str) -> bool:
     row = conn.execute(Q["set_password"], {"username": username.strip().lower(),
                                            "password_hash": generate_password_hash(password)}).first()
     if row is not None:
-        _end_sessions(conn, row.username, "password changed")
+        _end_sessions(conn=conn, username=row.username, why="password changed")
     return row is not None
 
 
@@ -144,11 +144,11 @@ def set_active(*, conn: Connection, username: str, active: bool) -> bool:
     """Enable or disable a user; disabling ends their open sessions. False if no such user."""
     row = conn.execute(Q["set_active"], {"username": username.strip().lower(), "active": active}).first()
     if row is not None and not active:
-        _end_sessions(conn, row.username, "user disabled")
+        _end_sessions(conn=conn, username=row.username, why="user disabled")
     return row is not None
 
 
-def list_users(conn: Connection) -> pd.DataFrame:
+def list_users(*, conn: Connection) -> pd.DataFrame:
     """All users. One row per user: username, display_name, role, warehouses (list or None),
     time_zone, active, is_demo, created_at and last_login_at (UTC, tz-aware)."""
     rows = conn.execute(Q["list_all"]).mappings().all()
@@ -156,7 +156,7 @@ def list_users(conn: Connection) -> pd.DataFrame:
                                        "active", "is_demo", "created_at", "last_login_at"])
 
 
-def ensure_demo_users(conn: Connection) -> list[tuple[str, str, str]]:
+def ensure_demo_users(*, conn: Connection) -> list[tuple[str, str, str]]:
     """Create the demo users that do not exist yet, each with a fresh random password.
 
     Returns [(username, password, role)] for the users created now, so `tower run` can print
@@ -165,7 +165,7 @@ def ensure_demo_users(conn: Connection) -> list[tuple[str, str, str]]:
     created: list[tuple[str, str, str]] = []
     for username, display, role, warehouses in DEMO_USERS:
         password = secrets.token_urlsafe(9)
-        if add(conn, username=username, password=password, role=role, display_name=display,
+        if add(conn=conn, username=username, password=password, role=role, display_name=display,
                warehouses=warehouses, is_demo=True):
             created.append((username, password, role))
     return created
