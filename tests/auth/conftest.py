@@ -93,6 +93,15 @@ def sign_in(client, username: str, password: str = PASSWORD, next_: str = "", **
     return client.post("/auth/login", data=data, **kwargs)
 
 
+def sign_out(client, **kwargs):
+    """Press the shell's sign-out control: post the CSRF token the page's layout carries."""
+    layout = client.get("/_dash-layout")
+    assert layout.status_code == 200
+    token = _find_value(layout.get_json(), "csrf_token")
+    assert token, "the shell has a sign-out form with a token"
+    return client.post("/logout", data={"csrf_token": token}, **kwargs)
+
+
 def callback(client, output_id: str = "orders-results", prop: str = "children", **kwargs):
     """A Dash callback request for one output (enough for the guard to judge it)."""
     body = {"output": f"{output_id}.{prop}", "outputs": {"id": output_id, "property": prop},

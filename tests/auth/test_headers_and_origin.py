@@ -102,3 +102,22 @@ def test_the_body_limit_is_a_setting(make_app):
     client = make_app(TOWER_MAX_REQUEST_MB="1").test_client()
     response = client.post("/_dash-update-component", data="x" * (1024 * 1024 + 1), content_type="application/json")
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize("path,exempt", [
+    ("/api/v1/probe", True),      # bearer-token API
+    ("/hooks/partner/probe", True),  # HMAC-signed webhooks, partner tokens
+    ("/apiary/probe", False),     # only the prefixes themselves, not look-alikes
+    ("/probe", False),
+])
+def test_machine_routes_are_exempt_from_the_origin_check_and_nothing_else_is(make_app, path, exempt):
+    server = make_app()
+    # a stand-in for routes other work adds; registered before the app answers anything
+    server.add_url_rule(path, "probe", lambda: "accepted", methods=["POST"])
+    client = server.test_client()
+    assert signed_in(sign_in(client, "cs1"))  # the sign-in guard is not what this test is about
+    response = client.post(path, headers={"Origin": "https://partner.example"})
+    if exempt:
+        assert response.status_code == 200 and response.get_data(as_text=True) == "accepted"
+    else:
+        assert response.status_code == 403 and "another site" in response.get_data(as_text=True)

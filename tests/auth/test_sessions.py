@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from tests.auth.conftest import PASSWORD, callback, sign_in, signed_in
+from tests.auth.conftest import PASSWORD, callback, sign_in, sign_out, signed_in
 from tower import clock
 from tower.commands import main as cli
 
@@ -42,7 +42,7 @@ def test_a_cookie_saved_before_logout_opens_no_page_or_callback_after_it(server)
     assert signed_in(sign_in(client, "cs1"))
     saved = _cookie(client)
     assert _opens_pages(_replay(server, saved))
-    client.get("/logout")
+    assert sign_out(client).location == "/login?signed_out=1"
     assert not _opens_pages(client)
     assert not _opens_pages(_replay(server, saved))
 

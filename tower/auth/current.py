@@ -33,7 +33,7 @@ def actor() -> str:
 
 
 def csrf_token() -> str:
-    """The sign-in form's CSRF token for this browser ("" outside a request)."""
+    """This browser's CSRF token for the sign-in and sign-out forms ("" outside a request)."""
     if not has_request_context():
         return ""
     from flask_wtf.csrf import generate_csrf

@@ -8,6 +8,13 @@ page's origin in `Origin` on every POST (or at least a `Referer`); a request tha
 neither did not come from a browser page, and passes (command-line clients, tests). The check
 compares host and port with the request's own `Host`, not the scheme, so that tower behind a
 TLS-terminating proxy still recognises its own pages.
+
+Machine-to-machine routes (`MACHINE_PREFIXES`) are exempt from the origin check and from every
+CSRF-token check (`is_machine_route()`): their callers are programs, not browser pages, and they
+authenticate each request themselves (bearer tokens under /api/, HMAC signatures or partner
+tokens under /hooks/), never with the session cookie, so a forged cross-site request gains
+nothing there. A route under these prefixes must therefore never accept the session cookie as
+proof of who calls. This list is the one place that exemption is decided.
 """
 
 from __future__ import annotations
@@ -21,6 +28,14 @@ from werkzeug.exceptions import RequestEntityTooLarge
 log = logging.getLogger(__name__)
 
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Path prefixes of routes called by programs that authenticate every request themselves:
+# /api/ (bearer tokens), /hooks/ (HMAC-signed webhooks, partner tokens).
+MACHINE_PREFIXES = ("/api/", "/hooks/")
+
+
+def is_machine_route(path: str) -> bool:
+    """True for a machine-to-machine route: no origin check, no CSRF token asked for."""
+    return path.startswith(MACHINE_PREFIXES)
 
 
 def _plain(status: int, message: str) -> Response:
@@ -39,7 +54,7 @@ def is_foreign(source: str, host: str) -> bool:
 
 
 def _origin_check() -> Response | None:
-    if request.method not in STATE_CHANGING:
+    if request.method not in STATE_CHANGING or is_machine_route(request.path):
         return None
     source = request.headers.get("Origin")
     if source is None:

@@ -1,7 +1,7 @@
 """Sign-in for the Flask server under Dash: Flask-Login over server-side sessions
-(tower/auth/sessions.py), the login/logout routes with their CSRF token and throttle
-(tower/auth/throttle.py), and the server-side guard that checks the role on every page load and
-every Dash callback.
+(tower/auth/sessions.py), the login route with its CSRF token and throttle
+(tower/auth/throttle.py), the logout route (tower/auth/signout.py), and the server-side guard
+that checks the role on every page load and every Dash callback.
 
 Flask-Login keeps `get_id()` in the signed cookie; here that id is the random session id, so
 each request finds its session (and user) in the database and a revoked or expired session
@@ -21,14 +21,14 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import Flask, jsonify, redirect, request
-from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_login import LoginManager, UserMixin, current_user, login_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy.engine import Connection
 from werkzeug.wrappers import Response
 from wtforms import ValidationError
 
 from tower import clock
-from tower.auth import roles, sessions, throttle, users
+from tower.auth import roles, sessions, signout, throttle, users
 from tower.db import DatabaseUnavailable, engine_for
 
 log = logging.getLogger(__name__)
@@ -139,20 +139,6 @@ def _login_post() -> Response:
     return redirect(roles.landing(found.role))
 
 
-def _logout() -> Response:
-    from flask import current_app
-
-    if current_user.is_authenticated:
-        try:
-            with engine_for(current_app.config["TOWER_DB_URL"]).begin() as conn:
-                sessions.revoke(conn=conn, session_id=current_user.session_id, now=clock.now())
-        except (sa.exc.OperationalError, sa.exc.InterfaceError, DatabaseUnavailable):
-            # The cookie is dropped below; the session itself ends at its idle timeout.
-            log.warning("cannot revoke the session of %s: database unavailable", current_user.user.username)
-    logout_user()
-    return redirect("/login?signed_out=1")
-
-
 def _id_prefix(component_id: Any) -> str:
     """The page prefix of an output id; pattern-matching ids use their "type" key."""
     if isinstance(component_id, dict):
@@ -237,5 +223,5 @@ def init_auth(server: Flask) -> None:
     server.config["PERMANENT_SESSION_LIFETIME"] = server.config.get(
         "TOWER_SESSION_POLICY", sessions.Policy()).lifetime
     server.add_url_rule("/auth/login", "tower_login", _login_post, methods=["POST"])
-    server.add_url_rule("/logout", "tower_logout", _logout, methods=["GET", "POST"])
+    server.add_url_rule("/logout", "tower_logout", signout.logout_view, methods=["GET", "POST"])
     server.before_request(_guard)

@@ -9,6 +9,7 @@ from dash import dcc, html
 
 from tower.auth import current
 from tower.auth.roles import ROLES, landing
+from tower.components import shell
 
 dash.register_page(__name__, path="/login", title="Sign in · tower")
 
@@ -16,6 +17,9 @@ _ERRORS = {
     "1": "That user name and password do not match. Check both and try again.",
     "db": "The database cannot be reached, so nobody can sign in right now. See /health.",
     "expired": "The sign-in form had expired. Please sign in again.",
+    # assets/session_end.js sends an open page here when its callbacks answer 401
+    "ended": "Your session has ended (signed out, timed out, or ended by an administrator). "
+             "Sign in again to carry on where you were.",
 }
 
 
@@ -36,7 +40,7 @@ def layout(next: str | None = None, error: str | None = None, signed_out: str | 
         return dmc.Container(dmc.Alert(
             [dmc.Text(f"You are signed in as {user.label} ({ROLES[user.role]})."),
              dmc.Anchor("Go to your page", href=landing(user.role), mr="md"),
-             dmc.Anchor("Sign out", href="/logout", refresh=True)],
+             shell.signout_form("login-signout")],
             title="Already signed in", color="blue"), size=420, pt="xl", id="login-already")
     notices = []
     message = _wait_message(minutes) if error == "wait" else _ERRORS.get(error or "")
