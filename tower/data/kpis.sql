@@ -46,7 +46,7 @@ GROUP BY 1, 2, 3
 
 -- The rows behind one KPI, in two orders, each served by an index so that a page of rows
 -- costs the same at 1M orders: newest first (ratios and counts, kpi_facts_anchor_idx
--- backwards; `missed` true = misses only, false = the rest, NULL = both) and largest value first
+-- backwards; :missed true = misses only, false = the rest, NULL = both) and largest value first
 -- (durations, kpi_facts_value_idx). They stay two blocks because an ORDER BY chosen by a
 -- parameter could use neither index.
 
