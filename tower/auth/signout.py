@@ -15,9 +15,10 @@ import html
 import logging
 
 import sqlalchemy as sa
-from flask import Response, current_app, redirect, request
+from flask import current_app, redirect, request
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from werkzeug.wrappers import Response
 from wtforms import ValidationError
 
 from tower import clock
