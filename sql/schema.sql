@@ -587,6 +587,23 @@ CREATE TABLE public.rules_sweeps (
 );
 
 --
+-- Name: sessions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sessions (
+    id_hash text NOT NULL,
+    username text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    last_seen_at timestamp with time zone NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    revoked_at timestamp with time zone,
+    revoked_why text,
+    user_agent text DEFAULT ''::text NOT NULL,
+    address text DEFAULT ''::text NOT NULL,
+    CONSTRAINT sessions_id_hash_check CHECK ((id_hash ~ '^[0-9a-f]{64}$'::text))
+);
+
+--
 -- Name: shipments; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -607,6 +624,34 @@ CREATE TABLE public.shipments (
     status text DEFAULT 'shipped'::text NOT NULL,
     lines jsonb DEFAULT '[]'::jsonb NOT NULL
 );
+
+--
+-- Name: sign_in_failures; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.sign_in_failures (
+    id bigint NOT NULL,
+    username text NOT NULL,
+    address text NOT NULL,
+    failed_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: sign_in_failures_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.sign_in_failures_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: sign_in_failures_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.sign_in_failures_id_seq OWNED BY public.sign_in_failures.id;
 
 --
 -- Name: source_thresholds; Type: TABLE; Schema: public; Owner: -
@@ -718,6 +763,12 @@ ALTER TABLE ONLY public.exceptions ALTER COLUMN exception_id SET DEFAULT nextval
 --
 
 ALTER TABLE ONLY public.kpi_dirty ALTER COLUMN mark_id SET DEFAULT nextval('public.kpi_dirty_mark_id_seq'::regclass);
+
+--
+-- Name: sign_in_failures id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sign_in_failures ALTER COLUMN id SET DEFAULT nextval('public.sign_in_failures_id_seq'::regclass);
 
 --
 -- Name: webhook_inbox inbox_id; Type: DEFAULT; Schema: public; Owner: -
@@ -915,11 +966,25 @@ ALTER TABLE ONLY public.rules_sweeps
     ADD CONSTRAINT rules_sweeps_pkey PRIMARY KEY (swept_at);
 
 --
+-- Name: sessions sessions_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_pkey PRIMARY KEY (id_hash);
+
+--
 -- Name: shipments shipments_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.shipments
     ADD CONSTRAINT shipments_pkey PRIMARY KEY (shipment_id);
+
+--
+-- Name: sign_in_failures sign_in_failures_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sign_in_failures
+    ADD CONSTRAINT sign_in_failures_pkey PRIMARY KEY (id);
 
 --
 -- Name: source_thresholds source_thresholds_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1221,6 +1286,18 @@ CREATE INDEX queue_snapshots_stage_idx ON public.queue_snapshots USING btree (st
 CREATE INDEX returns_order_idx ON public.returns USING btree (order_id);
 
 --
+-- Name: sessions_expires_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX sessions_expires_at_idx ON public.sessions USING btree (expires_at);
+
+--
+-- Name: sessions_open_by_user_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX sessions_open_by_user_idx ON public.sessions USING btree (username) WHERE (revoked_at IS NULL);
+
+--
 -- Name: shipments_order_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1231,6 +1308,24 @@ CREATE INDEX shipments_order_idx ON public.shipments USING btree (order_id);
 --
 
 CREATE INDEX shipments_tracking_idx ON public.shipments USING btree (tracking_no);
+
+--
+-- Name: sign_in_failures_address_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX sign_in_failures_address_idx ON public.sign_in_failures USING btree (address, failed_at);
+
+--
+-- Name: sign_in_failures_failed_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX sign_in_failures_failed_at_idx ON public.sign_in_failures USING btree (failed_at);
+
+--
+-- Name: sign_in_failures_username_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX sign_in_failures_username_idx ON public.sign_in_failures USING btree (username, failed_at);
 
 --
 -- Name: webhook_inbox_new_idx; Type: INDEX; Schema: public; Owner: -
@@ -1317,6 +1412,13 @@ ALTER TABLE ONLY public.payments
 
 ALTER TABLE ONLY public.returns
     ADD CONSTRAINT returns_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(order_id);
+
+--
+-- Name: sessions sessions_username_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_username_fkey FOREIGN KEY (username) REFERENCES public.users(username) ON DELETE CASCADE;
 
 --
 -- Name: shipments shipments_order_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

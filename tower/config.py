@@ -59,6 +59,14 @@ class Settings:
     policy_path: Path | None          # TOWER_POLICY (flow model file); None = the built-in one
     intake: IntakeSettings            # TOWER_EDI_* and TOWER_WEBHOOK_* (B2B intake)
     extra: dict[str, str] = field(default_factory=dict)
+    # Web sign-in and sessions (see tower/auth/): defaults apply when built without load().
+    session_idle_minutes: int = 60    # TOWER_SESSION_IDLE_MINUTES
+    session_max_hours: int = 12       # TOWER_SESSION_MAX_HOURS
+    cookie_secure: bool = False       # TOWER_COOKIE_SECURE (set behind TLS)
+    signin_window_minutes: int = 15   # TOWER_SIGNIN_WINDOW_MINUTES
+    signin_max_per_user: int = 10     # TOWER_SIGNIN_MAX_PER_USER
+    signin_max_per_address: int = 50  # TOWER_SIGNIN_MAX_PER_ADDRESS
+    max_request_mb: int = 4           # TOWER_MAX_REQUEST_MB
 
     @property
     def embedded(self) -> bool:
@@ -84,6 +92,13 @@ class Settings:
             "TOWER_POLL_SECONDS": str(self.poll_seconds),
             "TOWER_POLICY": str(self.policy_path) if self.policy_path else "(built-in)",
             **self.intake.describe(),
+            "TOWER_SESSION_IDLE_MINUTES": str(self.session_idle_minutes),
+            "TOWER_SESSION_MAX_HOURS": str(self.session_max_hours),
+            "TOWER_COOKIE_SECURE": "yes" if self.cookie_secure else "no",
+            "TOWER_SIGNIN_WINDOW_MINUTES": str(self.signin_window_minutes),
+            "TOWER_SIGNIN_MAX_PER_USER": str(self.signin_max_per_user),
+            "TOWER_SIGNIN_MAX_PER_ADDRESS": str(self.signin_max_per_address),
+            "TOWER_MAX_REQUEST_MB": str(self.max_request_mb),
         }
 
 
@@ -115,6 +130,17 @@ def _float(env: Mapping[str, str], name: str, default: float, lo: float, hi: flo
     if not lo <= value <= hi:
         raise ConfigError(f"{name} must be between {lo} and {hi}, got {value}")
     return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false (1/0, yes/no), got {env.get(name)!r}")
 
 
 def _url(env: Mapping[str, str], name: str) -> str | None:
@@ -186,4 +212,11 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         poll_seconds=_float(env, "TOWER_POLL_SECONDS", 5.0, 0.1, 3600),
         policy_path=Path(policy) if policy else None,
         intake=load_intake(env, data_dir),
+        session_idle_minutes=_int(env, "TOWER_SESSION_IDLE_MINUTES", 60, 1, 7 * 24 * 60),
+        session_max_hours=_int(env, "TOWER_SESSION_MAX_HOURS", 12, 1, 31 * 24),
+        cookie_secure=_bool(env, "TOWER_COOKIE_SECURE", False),
+        signin_window_minutes=_int(env, "TOWER_SIGNIN_WINDOW_MINUTES", 15, 1, 24 * 60),
+        signin_max_per_user=_int(env, "TOWER_SIGNIN_MAX_PER_USER", 10, 1, 1000),
+        signin_max_per_address=_int(env, "TOWER_SIGNIN_MAX_PER_ADDRESS", 50, 1, 100000),
+        max_request_mb=_int(env, "TOWER_MAX_REQUEST_MB", 4, 1, 1024),
     )

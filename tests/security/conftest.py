@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 from psycopg import sql
 
+from tests.auth.conftest import sign_in
 from tests.conftest import _clone
 from tests.data import factory
 from tower import clock, config
@@ -49,7 +50,7 @@ class World:
     def client(self, username: str | None = None):
         client = self.app.server.test_client()
         if username:
-            response = client.post("/auth/login", data={"username": username, "password": PASSWORD})
+            response = sign_in(client, username, PASSWORD)  # the real form, with its CSRF token
             assert response.status_code == 302 and "error" not in response.location, response.location
         return client
 
