@@ -140,7 +140,7 @@ def cards(days, region, warehouse, channel, customer, selected):
                                        "updated by the collector process every minute."))
     if backlog["pending"]:
         sections.insert(0, dmc.Alert(
-            f"{backlog['pending']:,} changed orders and exceptions are not counted yet: the figures "
+            f"{data.pending_text(backlog)} changed orders and exceptions are not counted yet: the figures "
             "below are incomplete until the collector's KPI job catches up (it folds in up to "
             "10,000 a minute).", title="KPI figures are catching up", color="yellow"))
     return dmc.Stack(sections, gap="md"), stale_banner(fresh, tz=user.time_zone if user else "UTC"), period

@@ -173,13 +173,13 @@ def refresh(_n, stage_choice, selected, view):
         trend = queues.trend(conn=conn, now=now, stages=stage_list, warehouses=scope)
         fresh = freshness.by_source(conn=conn, now=now)
         as_of = queues.as_of(conn=conn)
-        backlog = kpi_data.pending_changes(conn=conn)["pending"]
+        backlog = kpi_data.pending_changes(conn=conn)
     banner = stale_banner(fresh, ("erp", "wms"), tz=tz)
     as_of_text = (f"Figures as of {fmt(as_of, tz, seconds=True)} (recomputed every minute)" if as_of else
                   "Figures not computed yet: the collector process computes them every minute.")
-    if backlog:
+    if backlog["pending"]:
         # Ages and throughput come from the same job as the KPIs: say when it is behind.
-        as_of_text += f" · catching up: {backlog:,} changed orders not counted yet"
+        as_of_text += f" · catching up: {kpi_data.pending_text(backlog)} changed orders not counted yet"
     if df.empty:
         matrix = empty_state("No open orders in these stages",
                              "Nothing is waiting right now" + (f" in {', '.join(scope)}" if scope else "")
