@@ -15,6 +15,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator
 
+import psycopg
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.engine import Connection
@@ -31,14 +32,24 @@ def _url(read: bool) -> str:
     return (config.get("TOWER_READ_DB_URL") if read else None) or config["TOWER_DB_URL"]
 
 
+class SlowRead(Exception):
+    """A page read ran past READ_TIMEOUT_MS and was cancelled (the database is busy)."""
+
+
 @contextmanager
 def reading() -> Iterator[Connection]:
-    with engine_for(_url(True)).connect() as conn:
-        with conn.begin():
-            conn.execute(sa.text("SET TRANSACTION READ ONLY"))
-            conn.execute(sa.text("SELECT set_config('statement_timeout', :ms, true)"),
-                         {"ms": str(READ_TIMEOUT_MS)})
-            yield conn
+    try:
+        with engine_for(_url(True)).connect() as conn:
+            with conn.begin():
+                conn.execute(sa.text("SET TRANSACTION READ ONLY"))
+                conn.execute(sa.text("SELECT set_config('statement_timeout', :ms, true)"),
+                             {"ms": str(READ_TIMEOUT_MS)})
+                yield conn
+    except sa.exc.OperationalError as exc:
+        # Classified here so that pages can answer a slow read without knowing the driver.
+        if isinstance(exc.orig, psycopg.errors.QueryCanceled):
+            raise SlowRead(f"a read took longer than {READ_TIMEOUT_MS} ms") from exc
+        raise
 
 
 @contextmanager

@@ -19,6 +19,7 @@ from tower import clock
 from tower.auth import current
 from tower.components.banner import stale_banner
 from tower.components.kpi_card import definition, kpi_card
+from tower.components.last_good import keeps_last_good
 from tower.components.shell import empty_state, loading
 from tower.components.timefmt import fmt
 from tower.data import access, freshness
@@ -114,6 +115,7 @@ _FILTER_INPUTS = [Input(Ids.PERIOD, "value"), Input(Ids.REGION, "value"), Input(
 
 @callback(Output(Ids.CARDS, "children"), Output(Ids.BANNER, "children"), Output(Ids.PERIOD_TEXT, "children"),
           *_FILTER_INPUTS, Input(Ids.KPI, "value"))
+@keeps_last_good(outputs=3, notice=1)
 def cards(days, region, warehouse, channel, customer, selected):
     """The main callback: every KPI of the registry for the filters, grouped as cards."""
     f = _filters(days, region, warehouse, channel, customer)
@@ -156,6 +158,7 @@ def pick_from_card(clicks):
 
 @callback(Output(Ids.TREND, "figure"), Output(Ids.DRILL, "children"), Output(Ids.DEFINITION, "children"),
           Output(Ids.SEARCH, "data"), *_FILTER_INPUTS, Input(Ids.KPI, "value"), Input(Ids.GRAIN, "value"))
+@keeps_last_good(outputs=4, notice=1)
 def trend_and_drill(days, region, warehouse, channel, customer, kpi_id, grain):
     """The selected KPI's trend and the orders behind it (worst first)."""
     kpi = BY_ID.get(kpi_id) or BY_ID["otif"]
