@@ -84,4 +84,5 @@ FROM upd;
 -- The held evaluations run: every order the outage held goes back to the rules worker.
 INSERT INTO dirty_orders (order_id, marked_at)
 SELECT order_id, %(now)s FROM orders WHERE held_on = %(source)s
+ORDER BY order_id  -- the lock order of ingest and the sweep (no deadlock with them)
 ON CONFLICT (order_id) DO NOTHING;
