@@ -7,7 +7,7 @@
 -- %(marks)s marks over the last %(minutes)s minutes, several per order, oldest first (as the
 -- statement-level triggers write them).
 INSERT INTO kpi_dirty (subject_type, subject_id, marked_at)
-SELECT 'order', 'B' || lpad((1 + (g * 7919) %% %(n)s)::text, 8, '0'),
+SELECT 'order', 'B' || lpad((1 + (g::bigint * 7919) %% %(n)s)::text, 8, '0'),
        %(now)s - make_interval(secs => 60.0 * %(minutes)s * (%(marks)s - g) / %(marks)s)
 FROM generate_series(1, %(marks)s) AS g
 
