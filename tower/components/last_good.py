@@ -44,12 +44,12 @@ def _user_key() -> tuple:
 
 def _notice(age_seconds: float | None) -> dmc.Alert:
     if age_seconds is None:
-        return dmc.Alert("The database is too slow to answer right now (it is busy catching up). "
+        return dmc.Alert("The database is too slow to answer right now (busy, or restarting). "
                          "These figures will appear at the next refresh, or reload the page in a "
                          "minute.", title="Figures not available yet", color="yellow",
                          className="slow-read-notice")
     return dmc.Alert(f"Showing the figures from {ago(age_seconds)} ago: the database is too slow "
-                     "to answer right now (it is busy catching up). They refresh by themselves.",
+                     "to answer right now (busy, or restarting). They refresh by themselves.",
                      title="Figures are not current", color="yellow", className="slow-read-notice")
 
 

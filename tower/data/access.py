@@ -33,7 +33,9 @@ def _url(read: bool) -> str:
 
 
 class SlowRead(Exception):
-    """A page read ran past READ_TIMEOUT_MS and was cancelled (the database is busy)."""
+    """A page read got no answer: cancelled at READ_TIMEOUT_MS (the database is busy), or its
+    connection was lost (the database restarting or dropping connections). The page may show
+    its last good figures; the next read gets a fresh connection (the pool pings first)."""
 
 
 @contextmanager
@@ -45,10 +47,12 @@ def reading() -> Iterator[Connection]:
                 conn.execute(sa.text("SELECT set_config('statement_timeout', :ms, true)"),
                              {"ms": str(READ_TIMEOUT_MS)})
                 yield conn
-    except sa.exc.OperationalError as exc:
+    except sa.exc.DBAPIError as exc:
         # Classified here so that pages can answer a slow read without knowing the driver.
         if isinstance(exc.orig, psycopg.errors.QueryCanceled):
             raise SlowRead(f"a read took longer than {READ_TIMEOUT_MS} ms") from exc
+        if exc.connection_invalidated or isinstance(exc, sa.exc.OperationalError):
+            raise SlowRead(f"the database connection was lost: {str(exc.orig).strip()[:200]}") from exc
         raise
 
 
