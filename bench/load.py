@@ -47,7 +47,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import bench_database  # noqa: E402
-from bench.pages import _body, _outputs, _p, generate, page_bodies  # noqa: E402
+from bench.pages import _body, _p, generate, page_bodies  # noqa: E402
 from tower import clock, sqlfiles  # noqa: E402
 from tower.db import make_engine, raw  # noqa: E402
 
@@ -88,7 +88,14 @@ def _serve_here(url: str, port: int, threads: int) -> None:
 
 
 @contextlib.contextmanager
-def served(url: str, threads: int) -> Iterator[str]:
+def served(url: str, threads: int, processes: int = 1) -> Iterator[list[str]]:
+    """`processes` web processes (stateless, as behind a proxy), each on its own port."""
+    with contextlib.ExitStack() as stack:
+        yield [stack.enter_context(_one_server(url, threads)) for _ in range(processes)]
+
+
+@contextlib.contextmanager
+def _one_server(url: str, threads: int) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -250,10 +257,12 @@ def run(args: argparse.Namespace) -> int:
     think = tuple(float(x) for x in args.think.split("-"))
     with _database(args.orders, args.days, args.reuse, args.kpi_backlog, args.dirty_backlog) as url:
         accounts = make_users(url, args.users)
-        with served(url, args.threads) as base:
-            admin = sign_in(base, "bench-admin")
+        with served(url, args.threads, args.web_processes) as bases:
+            admin = sign_in(bases[0], "bench-admin")
             work = Work(admin, url)
-            clients = [(sign_in(base, name), role) for name, role in accounts[:args.users]]
+            # Users spread over the web processes as a proxy would (sessions are valid on each).
+            clients = [(sign_in(bases[k % len(bases)], name), role)
+                       for k, (name, role) in enumerate(accounts[:args.users])]
             results = Results()
             load_before = os.getloadavg()
             started = time.monotonic()
@@ -262,8 +271,9 @@ def run(args: argparse.Namespace) -> int:
                        for k, (c, role) in enumerate(clients)]
             threads.append(threading.Thread(target=noop_loop, args=(admin, work, until, results), daemon=True))
             mix = ", ".join(f"{sum(1 for _, r in clients if r == role)} {role}" for role in ROLES)
-            print(f"{args.users} users ({mix}) for {args.seconds} s, think {args.think} s, server threads "
-                  f"{args.threads}; load average before {load_before[0]:.1f}", flush=True)
+            print(f"{args.users} users ({mix}) for {args.seconds} s, think {args.think} s, "
+                  f"{args.web_processes} web process(es) x {args.threads} threads; load average before "
+                  f"{load_before[0]:.1f}", flush=True)
             for t in threads:
                 t.start()
             for t in threads:
@@ -279,7 +289,7 @@ def run(args: argparse.Namespace) -> int:
 def report(results: Results, elapsed: float, before, after, args) -> int:
     base = results.times.get("(baseline) no-op callback") or [1.0]
     base_p50 = statistics.median(base)
-    print(f"\n{args.orders:,} orders, {args.users} users, {elapsed:.0f} s; load average "
+    print(f"\n{args.orders:,} orders, {args.users} users, {args.web_processes} web process(es), {elapsed:.0f} s; load average "
           f"{before[0]:.1f} before, {after[0]:.1f} / {after[1]:.1f} / {after[2]:.1f} after (1/5/15 min)")
     print(f"{'callback':<78} {'calls':>6} {'errors':>6} {'degr.':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'x no-op':>7}")
     failed = 0
@@ -310,6 +320,8 @@ def main() -> int:
     ap.add_argument("--dirty-backlog", type=int, default=5_000, help="orders in dirty_orders (default 5000)")
     ap.add_argument("--think", default="2-6", help="seconds a user pauses between tasks, min-max (default 2-6)")
     ap.add_argument("--threads", type=int, default=8, help="web server threads (tower web's default: 8)")
+    ap.add_argument("--web-processes", type=int, default=1,
+                    help="tower web processes the users are spread over (default 1)")
     ap.add_argument("--reuse", metavar="URL", help="an already generated database (with --orders giving its size)")
     ap.add_argument("--serve", metavar="URL", help=argparse.SUPPRESS)
     ap.add_argument("--port", type=int, help=argparse.SUPPRESS)
