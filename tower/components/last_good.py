@@ -53,17 +53,19 @@ def _notice(age_seconds: float | None) -> dmc.Alert:
                      title="Figures are not current", color="yellow", className="slow-read-notice")
 
 
-def keeps_last_good(*, outputs: int, notice: int,
-                    unchanged: tuple[int, ...] = ()) -> Callable[[Callable], Callable]:
+def keeps_last_good(*, outputs: int, notice: int, unchanged: tuple[int, ...] = (),
+                    not_keys: tuple[int, ...] = ()) -> Callable[[Callable], Callable]:
     """Wrap a Dash callback with `outputs` outputs; on SlowRead answer its last good result for
     the same arguments and user with a notice of its age before output `notice` (and the
     outputs in `unchanged`, e.g. an "updated at" time, not sent again), or, with no good
-    result yet, no update except the notice."""
+    result yet, no update except the notice. Arguments at the positions `not_keys` (a refresh
+    interval's tick count) do not tell results apart."""
 
     def wrap(func: Callable) -> Callable:
         @functools.wraps(func)
         def run(*args: Any) -> Any:
-            key = (func.__module__, func.__qualname__, repr(args), _user_key())
+            kept = tuple(a for k, a in enumerate(args) if k not in not_keys)
+            key = (func.__module__, func.__qualname__, repr(kept), _user_key())
             try:
                 result = func(*args)
             except SlowRead as exc:

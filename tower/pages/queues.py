@@ -162,7 +162,7 @@ def _matrix(df, stage_list: list[str], big: bool, selected: str | None) -> dmc.T
     Input(Ids.INTERVAL, "n_intervals"), Input(Ids.STAGES, "value"), Input(Ids.SELECTED, "data"),
     State(Ids.WALLBOARD, "data"),
 )
-@keeps_last_good(outputs=5, notice=2, unchanged=(3,))  # "Updated n s ago" keeps counting
+@keeps_last_good(outputs=5, notice=2, unchanged=(3,), not_keys=(0,))  # "Updated n s ago" keeps counting
 def refresh(_n, stage_choice, selected, view):
     """The main callback: the matrix, the trend and the stale banner, from one read."""
     stage_list = list(queues.OPEN_STAGES if stage_choice == "all" else queues.WAREHOUSE_STAGES)
@@ -221,7 +221,7 @@ def select_cell(clicks):
 @callback(Output(Ids.CELL_ORDERS, "children"), Output(Ids.SEARCH, "data"),
           Input(Ids.SELECTED, "data"), Input(Ids.INTERVAL, "n_intervals"), Input(Ids.STAGES, "value"),
           State(Ids.WALLBOARD, "data"))
-@keeps_last_good(outputs=2, notice=0)
+@keeps_last_good(outputs=2, notice=0, not_keys=(1,))
 def cell_orders(selected, _n, stage_choice, view):
     params = {"stages": "all"} if stage_choice == "all" else {}
     if view["big"]:
