@@ -46,12 +46,13 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import _common  # noqa: E402
 from bench._common import bench_database  # noqa: E402
 from bench.pages import _body, _p, generate, page_bodies  # noqa: E402
 from tower import clock, sqlfiles  # noqa: E402
 from tower.db import make_engine, raw  # noqa: E402
 
-_SQL = sqlfiles.load_raw(__file__, "load.sql")
+_SQL = sqlfiles.load_psycopg(__file__, "load.sql")
 NOOP = ("health-bench-noop", "health-bench-noop-in")
 ROLES = ("cs", "supervisor", "finance", "executive")
 PASSWORD = "bench-password-123"
@@ -135,16 +136,16 @@ def make_users(url: str, count: int) -> list[tuple[str, str]]:
         for k in range(count):
             role = ROLES[k % len(ROLES)]
             name = f"bench-{role}-{k}"
-            users.add(conn, username=name, password=PASSWORD, role=role, replace=True)
+            users.add(conn=conn, username=name, password=PASSWORD, role=role, replace=True)
             made.append((name, role))
-        users.add(conn, username="bench-admin", password=PASSWORD, role="admin", replace=True)
+        users.add(conn=conn, username="bench-admin", password=PASSWORD, role="admin", replace=True)
     engine.dispose()
     return made
 
 
 def sign_in(base: str, username: str) -> httpx.Client:
     client = httpx.Client(base_url=base, timeout=60)
-    signed = client.post("/auth/login", data={"username": username, "password": PASSWORD})
+    signed = _common.sign_in(client, username, PASSWORD)  # the form's CSRF token, as a browser
     if signed.status_code >= 400 or "error" in signed.headers.get("location", "error"):
         raise SystemExit(f"bench: {username} could not sign in ({signed.status_code})")
     return client

@@ -4,22 +4,22 @@
 -- reads an order's milestones, so the orders the bench opens get a realistic timeline.
 
 -- name: kpi_backlog
--- %(marks)s marks over the last %(minutes)s minutes, several per order, oldest first (as the
+-- The given number of marks over the last given minutes, several per order, oldest first (as the
 -- statement-level triggers write them).
 INSERT INTO kpi_dirty (subject_type, subject_id, marked_at)
-SELECT 'order', 'B' || lpad((1 + (g::bigint * 7919) %% %(n)s)::text, 8, '0'),
-       %(now)s - make_interval(secs => 60.0 * %(minutes)s * (%(marks)s - g) / %(marks)s)
-FROM generate_series(1, %(marks)s) AS g
+SELECT 'order', 'B' || lpad((1 + (g::bigint * 7919) % :n)::text, 8, '0'),
+       :now - make_interval(secs => 60.0 * :minutes * (:marks - g) / :marks)
+FROM generate_series(1, :marks) AS g
 
 -- name: dirty_backlog
 -- Orders waiting for the rules worker (one row per order).
 INSERT INTO dirty_orders (order_id, marked_at)
-SELECT order_id, %(now)s - make_interval(secs => (substr(order_id, 2)::int %% 600)::float)
-FROM orders WHERE status = 'open' ORDER BY order_id DESC LIMIT %(dirty)s
+SELECT order_id, :now - make_interval(secs => (substr(order_id, 2)::int % 600)::float)
+FROM orders WHERE status = 'open' ORDER BY order_id DESC LIMIT :dirty
 ON CONFLICT (order_id) DO NOTHING
 
 -- name: milestones
--- An order-to-cash timeline (ERP, WMS, carrier, finance) for every %(every)s-th order.
+-- An order-to-cash timeline (ERP, WMS, carrier, finance) for every n-th order (`every`).
 INSERT INTO milestones (order_id, source, source_event_id, kind, occurred_at, shipment_id, invoice_id, attrs)
 SELECT o.order_id, m.source, o.order_id || ':' || m.kind, m.kind,
        o.placed_at + m.hours * interval '1 hour', m.shipment, m.invoice, '{}'::jsonb
@@ -34,13 +34,13 @@ CROSS JOIN LATERAL (VALUES
     ('carrier', 'delivered', 40, o.order_id || '-S1', NULL),
     ('finance', 'invoiced', 42, NULL, o.order_id || '-I1')
 ) AS m (source, kind, hours, shipment, invoice)
-WHERE substr(o.order_id, 2)::int %% %(every)s = 0
-  AND o.placed_at + m.hours * interval '1 hour' <= %(now)s
+WHERE substr(o.order_id, 2)::int % :every = 0
+  AND o.placed_at + m.hours * interval '1 hour' <= :now
 ON CONFLICT DO NOTHING
 
 -- name: sample_orders
 SELECT order_id, customer_po, customer_name FROM orders
-WHERE substr(order_id, 2)::int %% %(every)s = 0 ORDER BY order_id DESC LIMIT 200
+WHERE substr(order_id, 2)::int % :every = 0 ORDER BY order_id DESC LIMIT 200
 
 -- name: open_exceptions
 SELECT exception_id FROM exceptions WHERE status = 'open' ORDER BY exception_id DESC LIMIT 5000

@@ -169,6 +169,7 @@ class SourceClient:
         except httpx.TransportError as exc:
             raise RetriableError(f"{self.source}: GET {path} failed: {type(exc).__name__}: {exc}") from None
         classify(response)
+        assert body is not None  # classify() raised for every status but a 2xx, which was read
         kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if kind in ("text/html", "application/xhtml+xml") or body[:1] == b"<":
             snippet = body[:120].decode("utf-8", "replace").replace("\n", " ")
@@ -205,7 +206,7 @@ class SourceClient:
             stop=tenacity.stop_after_attempt(policy.attempts) | tenacity.stop_after_delay(policy.total),
             wait=_Wait(policy),
             before_sleep=lambda rs: log.info("%s: retrying %s after %s (attempt %d)", self.source, path,
-                                             rs.outcome.exception(), rs.attempt_number),
+                                             rs.outcome.exception() if rs.outcome else None, rs.attempt_number),
             reraise=False,
         )
         try:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from collectors.runner import run_stream
 from tests.collectors.conftest import collect_until_quiet, streams_for
 from tests.collectors.ledger_check import check_conservation
+from tests.signin import sign_in
 from tower import config
 from tower.app import create_app
 from tower.auth import users
@@ -44,10 +45,10 @@ def test_dropped_connections_lose_nothing_and_the_web_app_never_answers_500(engi
     sb = start_sandbox(days=4, orders_per_day=60)
     streams = streams_for(sb, page_size=25)
     with engine.begin() as conn:
-        users.add(conn, username="boss1", password="correct horse battery", role="admin")
+        users.add(conn=conn, username="boss1", password="correct horse battery", role="admin")
     settings = config.load({"TOWER_DATA_DIR": str(tmp_path), "TOWER_SECRET_KEY": "test-key"})
     web = create_app(settings, db_url=db_url).server.test_client()
-    web.post("/auth/login", data={"username": "boss1", "password": "correct horse battery"})
+    sign_in(web, "boss1", "correct horse battery")
     assert _refresh_queues(web).status_code == 200
 
     killer = sa.create_engine(engine.url, poolclass=sa.pool.NullPool)

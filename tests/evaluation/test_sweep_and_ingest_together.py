@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from tests.store.events import at
 from tower.evaluation.sweep import run_sweep
+from tower.rules.policy import cached
 from tower.store import ingest
 
 ORDERS = [f"SO-DL{n:03d}" for n in range(80)]
@@ -44,7 +45,7 @@ def _due_again(conn, now: datetime, rng: random.Random) -> None:
 def test_the_sweep_and_ingest_never_deadlock_on_the_same_orders(engine):
     rng = random.Random(5)
     with engine.begin() as conn:
-        result = ingest(conn, [m for o in ORDERS for m in _placed(o)])
+        result = ingest(conn=conn, milestones=[m for o in ORDERS for m in _placed(o)])
         assert not result.rejected
     now = datetime.now(timezone.utc)
     failures: list[BaseException] = []
@@ -56,14 +57,15 @@ def test_the_sweep_and_ingest_never_deadlock_on_the_same_orders(engine):
                  for o in rng.sample(ORDERS, len(ORDERS))]
         start = threading.Barrier(2)
 
-        def collect() -> None:
+        # Bound as defaults: each round's threads are joined before the next round's are made.
+        def collect(start: threading.Barrier = start, batch: list[dict] = batch) -> None:
             start.wait(10)
             with engine.begin() as conn:
-                ingest(conn, batch)
+                ingest(conn=conn, milestones=batch)
 
-        def sweep() -> None:
+        def sweep(start: threading.Barrier = start) -> None:
             start.wait(10)
-            run_sweep(engine, now=now)
+            run_sweep(engine, policy=cached(), now=now)
 
         def guarded(work) -> None:
             try:

@@ -8,7 +8,7 @@ import stat
 import time
 from pathlib import Path
 
-from tower.supervisor import Child
+from tower.commands.run import Child
 
 
 def _mode(path: Path) -> int:

@@ -64,7 +64,7 @@ def _row_to_user(row) -> User:
                 tuple(row.warehouses) if row.warehouses is not None else None, row.time_zone)
 
 
-def get(conn: Connection, username: str) -> User | None:
+def get(*, conn: Connection, username: str) -> User | None:
     """The active user with this name, or None."""
     row = conn.execute(Q["get"], {"username": username}).first()
     if row is None or not row.active:
@@ -72,7 +72,7 @@ def get(conn: Connection, username: str) -> User | None:
     return _row_to_user(row)
 
 
-def authenticate(conn: Connection, username: str, password: str) -> User | None:
+def authenticate(*, conn: Connection, username: str, password: str) -> User | None:
     """The user if the password matches (and records the sign-in time), else None."""
     row = conn.execute(Q["get"], {"username": (username or "").strip().lower()}).first()
     if row is None:
@@ -84,21 +84,28 @@ def authenticate(conn: Connection, username: str, password: str) -> User | None:
     return _row_to_user(row)
 
 
+MIN_PASSWORD = 12
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise UserInputError(f"a password needs at least {MIN_PASSWORD} characters")
+
+
 def _validate(username: str, role: str, time_zone: str, password: str) -> None:
     if not _NAME.match(username):
         raise UserInputError(
             f"user name {username!r} must be 2-63 characters of a-z, 0-9, '.', '_' or '-'")
     if role not in ROLES:
         raise UserInputError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
-    if len(password) < 8:
-        raise UserInputError("a password needs at least 8 characters")
+    _check_password(password)
     try:
         ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise UserInputError(f"unknown time zone {time_zone!r} (use an IANA name like America/Chicago)") from None
 
 
-def add(conn: Connection, *, username: str, password: str, role: str, display_name: str = "",
+def add(*, conn: Connection, username: str, password: str, role: str, display_name: str = "",
         warehouses: list[str] | tuple[str, ...] | None = None, time_zone: str = "UTC",
         replace: bool = False, is_demo: bool = False) -> bool:
     """Create a user (or, with replace=True, reset an existing one). Returns False if the user
@@ -112,10 +119,36 @@ def add(conn: Connection, *, username: str, password: str, role: str, display_na
         "is_demo": is_demo,
     }
     row = conn.execute(Q["upsert" if replace else "insert"], params).first()
+    if row is not None and replace:
+        _end_sessions(conn=conn, username=username, why="user reset")
     return row is not None
 
 
-def list_users(conn: Connection) -> pd.DataFrame:
+def _end_sessions(*, conn: Connection, username: str, why: str) -> None:
+    from tower.auth import sessions  # sessions builds Users: import here, not at the top
+
+    sessions.revoke_user(conn=conn, username=username, now=clock.now(), why=why)
+
+
+def set_password(*, conn: Connection, username: str, password: str) -> bool:
+    """Change a user's password and end their open sessions. False if there is no such user."""
+    _check_password(password)
+    row = conn.execute(Q["set_password"], {"username": username.strip().lower(),
+                                           "password_hash": generate_password_hash(password)}).first()
+    if row is not None:
+        _end_sessions(conn=conn, username=row.username, why="password changed")
+    return row is not None
+
+
+def set_active(*, conn: Connection, username: str, active: bool) -> bool:
+    """Enable or disable a user; disabling ends their open sessions. False if no such user."""
+    row = conn.execute(Q["set_active"], {"username": username.strip().lower(), "active": active}).first()
+    if row is not None and not active:
+        _end_sessions(conn=conn, username=row.username, why="user disabled")
+    return row is not None
+
+
+def list_users(*, conn: Connection) -> pd.DataFrame:
     """All users. One row per user: username, display_name, role, warehouses (list or None),
     time_zone, active, is_demo, created_at and last_login_at (UTC, tz-aware)."""
     rows = conn.execute(Q["list_all"]).mappings().all()
@@ -123,7 +156,7 @@ def list_users(conn: Connection) -> pd.DataFrame:
                                        "active", "is_demo", "created_at", "last_login_at"])
 
 
-def ensure_demo_users(conn: Connection) -> list[tuple[str, str, str]]:
+def ensure_demo_users(*, conn: Connection) -> list[tuple[str, str, str]]:
     """Create the demo users that do not exist yet, each with a fresh random password.
 
     Returns [(username, password, role)] for the users created now, so `tower run` can print
@@ -132,7 +165,7 @@ def ensure_demo_users(conn: Connection) -> list[tuple[str, str, str]]:
     created: list[tuple[str, str, str]] = []
     for username, display, role, warehouses in DEMO_USERS:
         password = secrets.token_urlsafe(9)
-        if add(conn, username=username, password=password, role=role, display_name=display,
+        if add(conn=conn, username=username, password=password, role=role, display_name=display,
                warehouses=warehouses, is_demo=True):
             created.append((username, password, role))
     return created

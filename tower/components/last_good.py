@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar, cast
 
 import dash_mantine_components as dmc
 from dash import no_update
@@ -35,6 +35,7 @@ MAX_ENTRIES = 512
 
 _lock = threading.Lock()
 _cache: "OrderedDict[tuple, tuple[float, tuple]]" = OrderedDict()
+Callback = TypeVar("Callback", bound=Callable[..., Any])
 
 
 def _user_key() -> tuple:
@@ -54,14 +55,14 @@ def _notice(age_seconds: float | None) -> dmc.Alert:
 
 
 def keeps_last_good(*, outputs: int, notice: int, unchanged: tuple[int, ...] = (),
-                    not_keys: tuple[int, ...] = ()) -> Callable[[Callable], Callable]:
+                    not_keys: tuple[int, ...] = ()) -> Callable[[Callback], Callback]:
     """Wrap a Dash callback with `outputs` outputs; on SlowRead answer its last good result for
     the same arguments and user with a notice of its age before output `notice` (and the
     outputs in `unchanged`, e.g. an "updated at" time, not sent again), or, with no good
     result yet, no update except the notice. Arguments at the positions `not_keys` (a refresh
     interval's tick count) do not tell results apart."""
 
-    def wrap(func: Callable) -> Callable:
+    def wrap(func: Callback) -> Callback:
         @functools.wraps(func)
         def run(*args: Any) -> Any:
             kept = tuple(a for k, a in enumerate(args) if k not in not_keys)
@@ -74,7 +75,7 @@ def keeps_last_good(*, outputs: int, notice: int, unchanged: tuple[int, ...] = (
                 with _lock:
                     found = _cache.get(key)
                 if found is None:
-                    answer = [no_update] * outputs
+                    answer: list[Any] = [no_update] * outputs
                     answer[notice] = _notice(None)
                     return tuple(answer)
                 at, good = found
@@ -90,6 +91,6 @@ def keeps_last_good(*, outputs: int, notice: int, unchanged: tuple[int, ...] = (
                     _cache.popitem(last=False)
             return result
 
-        return run
+        return cast(Callback, run)
 
     return wrap

@@ -5,9 +5,9 @@ per process and URL (tower.db.engine_for) is shared by every request.
 
     from tower.data.access import reading, writing
     with reading() as conn:                  # a read-only transaction (replica if configured)
-        frame = orders.search(text, conn=conn)
+        frame = orders.search(text, conn=conn, scope=current.scope())
     with writing() as conn:                  # one transaction, committed when the block ends
-        act(conn, exception_ids=[...], ...)
+        act(conn=conn, exception_ids=[...], ...)
 """
 
 from __future__ import annotations
@@ -32,25 +32,32 @@ def _url(read: bool) -> str:
     return (config.get("TOWER_READ_DB_URL") if read else None) or config["TOWER_DB_URL"]
 
 
-class SlowRead(Exception):
-    """A page read got no answer: cancelled at READ_TIMEOUT_MS (the database is busy), or its
+class SlowRead(RuntimeError):
+    """A page read got no answer: stopped at its time budget (the database is busy), or its
     connection was lost (the database restarting or dropping connections). The page may show
     its last good figures; the next read gets a fresh connection (the pool pings first)."""
 
 
+class ReadTooSlow(SlowRead):
+    """A read ran past its time budget and was stopped; the page says so in words."""
+
+
 @contextmanager
-def reading() -> Iterator[Connection]:
+def reading(*, timeout_ms: int = READ_TIMEOUT_MS) -> Iterator[Connection]:
+    """A read-only transaction whose statements are each stopped after `timeout_ms` (raises
+    ReadTooSlow then, SlowRead when the connection is lost, so that pages need not know the
+    driver's errors)."""
     try:
         with engine_for(_url(True)).connect() as conn:
             with conn.begin():
                 conn.execute(sa.text("SET TRANSACTION READ ONLY"))
                 conn.execute(sa.text("SELECT set_config('statement_timeout', :ms, true)"),
-                             {"ms": str(READ_TIMEOUT_MS)})
+                             {"ms": str(int(timeout_ms))})
                 yield conn
     except sa.exc.DBAPIError as exc:
         # Classified here so that pages can answer a slow read without knowing the driver.
         if isinstance(exc.orig, psycopg.errors.QueryCanceled):
-            raise SlowRead(f"a read took longer than {READ_TIMEOUT_MS} ms") from exc
+            raise ReadTooSlow(f"a read took longer than {timeout_ms / 1000:g} s and was stopped") from exc
         if exc.connection_invalidated or isinstance(exc, sa.exc.OperationalError):
             raise SlowRead(f"the database connection was lost: {str(exc.orig).strip()[:200]}") from exc
         raise
