@@ -142,16 +142,18 @@ WITH lines AS (
 ), first_ship AS (
     SELECT DISTINCT ON (order_id) order_id, sid
     FROM ship_ev ORDER BY order_id, occurred_at, sid
+), first_qty AS (
+    -- What the first shipment carried per line, summed once (a join, not a scan per line).
+    SELECT e.order_id, e.line_no, sum(e.qty) AS qty
+    FROM ship_ev e JOIN first_ship fs ON fs.order_id = e.order_id AND fs.sid = e.sid
+    GROUP BY e.order_id, e.line_no
 ), first_fill AS (
     SELECT ol.order_id,
            count(*) FILTER (WHERE coalesce(q.qty, 0) >= ol.qty_ordered) AS full_lines,
            sum(least(coalesce(q.qty, 0), ol.qty_ordered)) AS units_filled
     FROM first_ship fs
     JOIN order_lines ol ON ol.order_id = fs.order_id AND ol.qty_ordered > 0
-    LEFT JOIN LATERAL (
-        SELECT sum(e.qty) AS qty FROM ship_ev e
-        WHERE e.order_id = fs.order_id AND e.sid = fs.sid AND e.line_no = ol.line_no
-    ) q ON true
+    LEFT JOIN first_qty q ON q.order_id = ol.order_id AND q.line_no = ol.line_no
     GROUP BY ol.order_id
 ), x AS (
     SELECT t.*, l.n_lines, l.units, l.invoice_ok, ff.full_lines, ff.units_filled
