@@ -33,7 +33,7 @@ from collectors.stream import Stream
 from tower import clock
 from tower.evaluation.sweep import run_sweep
 from tower.evaluation.worker import run_once as evaluate_dirty_orders
-from tower.kpis.snapshots import take_snapshot
+from tower.kpis import job as derived_figures
 from tower.rules.policy import Policy
 
 log = logging.getLogger(__name__)
@@ -111,9 +111,10 @@ def _locked(engine: Engine, name: str, body: Callable[[], Any]) -> Callable[[], 
 def housekeeping_jobs(engine: Engine, policy: Policy) -> list[tuple[str, float, Callable[[], Any]]]:
     """(name, seconds, callable) for the rules worker, the sweep and the queue snapshot, all
     under the policy the process started with."""
-    def snapshot() -> int:
-        with engine.begin() as conn:
-            return take_snapshot(conn=conn, now=clock.now(), policy=policy)
+    def snapshot() -> derived_figures.JobResult:
+        # Drains every pending change (batch by batch) before the snapshot: a backfill is
+        # reflected within a run or two, not a fixed slice per minute.
+        return derived_figures.run(engine, policy=policy, now=clock.now)
 
     def replay() -> int:
         return replay_requested(engine, registry.resolve_stream).replayed

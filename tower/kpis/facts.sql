@@ -178,10 +178,11 @@ CROSS JOIN LATERAL (VALUES
      CASE WHEN x.rank >= 5 THEN date_part('epoch', x.shipped - x.released) / 3600 END, 1),
     ('seg_transit', x.delivered,
      CASE WHEN x.rank >= 6 THEN date_part('epoch', x.delivered - x.shipped) / 3600 END, 1),
-    -- OTIF is decided once the order is delivered in full, or once its promise has passed.
+    -- OTIF is decided once the order is delivered in full, or once its promise has passed
+    -- (an order invoiced ahead of any delivery is not delivered: past its promise, a miss).
     ('otif', x.promised_at,
      CASE WHEN x.promised_at IS NULL THEN NULL
-          WHEN x.rank >= 6 THEN (x.delivered <= x.promised_at)::int
+          WHEN x.rank >= 6 AND x.delivered IS NOT NULL THEN (x.delivered <= x.promised_at)::int
           WHEN x.promised_at <= :now THEN 0 END, 1),
     ('perfect_order', x.invoiced,
      CASE WHEN x.rank >= 7 AND x.promised_at IS NOT NULL THEN
@@ -254,3 +255,10 @@ SELECT value FROM kpi_state WHERE key = :key
 -- name: set_state
 INSERT INTO kpi_state (key, value) VALUES (:key, :value)
 ON CONFLICT (key) DO UPDATE SET value = excluded.value
+
+-- name: pending_capped
+-- Marks not yet folded in, counted up to a cap (bounded cost however large the backlog; a
+-- subject marked twice counts twice, so this is an upper bound on the changed subjects), and
+-- when the oldest was made (the primary key gives the oldest mark without a scan).
+SELECT (SELECT count(*) FROM (SELECT 1 FROM kpi_dirty LIMIT :cap) k) AS marks,
+       (SELECT marked_at FROM kpi_dirty ORDER BY mark_id LIMIT 1) AS oldest
