@@ -73,6 +73,8 @@ class Rejected:
 
 
 def _is_number(value: Any) -> bool:
+    if type(value) is int or type(value) is float:  # the common case first (bool is not int here)
+        return True
     if isinstance(value, bool):
         return False
     if isinstance(value, (int, float, Decimal)):
@@ -155,10 +157,11 @@ def normalise(record: Milestone | Mapping[str, Any]) -> dict[str, Any]:
     for key in AMOUNT_ATTRS:
         if key in attrs and attrs[key] is not None and not _is_number(attrs[key]):
             raise InvalidMilestone(f"{key} must be a number, got {attrs[key]!r}")
-    for key in TIME_ATTRS:
-        value = attrs.get(key)
-        if value is not None:
-            attrs[key] = parse_time(value, f"attrs.{key}").isoformat()
+    if not attrs.keys().isdisjoint(TIME_ATTRS):  # most facts carry none: skip the loop
+        for key in TIME_ATTRS:
+            value = attrs.get(key)
+            if value is not None:
+                attrs[key] = parse_time(value, f"attrs.{key}").isoformat()
     row: dict[str, Any] = {
         "order_id": order_id,
         "source": source,
