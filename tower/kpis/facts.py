@@ -45,6 +45,7 @@ def refresh(*, conn: Connection, now: datetime, policy: Policy, limit: int = 200
         taken = int(scalar(cur))
         if taken == 0:
             return 0
+        cur.execute(_Q["analyze_batch"])
         cur.execute(_Q["old_days"])
         cur.execute(_Q["delete_facts"])
         cur.execute(_Q["order_times"])

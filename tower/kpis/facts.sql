@@ -24,6 +24,10 @@ SELECT 'order', o.order_id FROM orders o
 WHERE o.status = 'open' AND o.promised_at > :since AND o.promised_at <= :now
   AND NOT EXISTS (SELECT 1 FROM _kpi_batch b WHERE b.subject_type = 'order' AND b.subject_id = o.order_id)
 
+-- name: analyze_batch
+-- Statistics for the batch, so its orders are joined to the log by key, not by a scan.
+ANALYZE _kpi_batch
+
 -- name: old_days
 INSERT INTO _kpi_days
 SELECT DISTINCT f.measure, (f.anchor_at AT TIME ZONE 'UTC')::date
@@ -81,7 +85,8 @@ CROSS JOIN LATERAL (
            coalesce(bool_or(kind = 'delivery_failed'), false) AS any_failed
     FROM milestones m WHERE m.order_id = o.order_id
 ) a
-WHERE b.subject_type = 'order'
+WHERE b.subject_type = 'order';
+ANALYZE _kpi_times
 
 -- name: insert_stage_times
 -- Only stages the order has reached (a partly picked order is not "picked" yet).

@@ -31,7 +31,7 @@ _PROJECTION_ORDER = ("load_touched_milestones", "project_order_headers", "projec
                      "project_order_state")
 
 _LOCK_MARK_PROJECT = ";\n".join(q.strip().rstrip(";") for q in (
-    _INGEST["lock_touched"], _INGEST["mark_dirty"], *(_PROJECT[name] for name in _PROJECTION_ORDER)))
+    _INGEST["analyze_touched"], _INGEST["lock_touched"], _INGEST["mark_dirty"], *(_PROJECT[name] for name in _PROJECTION_ORDER)))
 
 
 @dataclass
@@ -85,6 +85,7 @@ def _write(pg, good: list[dict[str, Any]], result: IngestResult) -> None:
         with cur.copy(_INGEST["copy_stage"]) as copy:
             for row in good:
                 copy.write_row(_stage_row(row))
+        cur.execute(_INGEST["analyze_stage"])
         cur.execute(_INGEST["register_identifiers"])
         cur.execute(_INGEST["unpark"])
         result.unparked = max(cur.rowcount, 0)

@@ -15,6 +15,12 @@ COPY _ms_stage (order_id, source, source_event_id, kind, occurred_at, line_no, s
                 invoice_id, payment_id, return_id, attrs, ref_system, ref_kind, ref_value)
 FROM STDIN
 
+-- name: analyze_stage
+-- Statistics for the batch: without them the planner takes a small batch for a large one and
+-- hashes the whole identifiers table to resolve a few references (a cost that grows with the
+-- store, not the batch).
+ANALYZE _ms_stage;
+
 -- name: register_identifiers
 -- Keys each system knows for an order, learnt from the facts that name them (one pass over
 -- the batch: each fact yields the keys its kind carries).
@@ -33,12 +39,23 @@ ORDER BY k.system, k.kind, k.value, s.occurred_at
 ON CONFLICT (system, kind, value) DO NOTHING;
 
 -- name: unpark
--- Parked events whose reference is now known join this batch.
-WITH moved AS (
+-- Parked events whose reference is now known join this batch. Every parked event is looked up
+-- by key (the identifiers table is never scanned: it grows with the store, parked events are
+-- few), and every batch looks, so an event parked by a concurrent batch that was registering
+-- its reference at the same time is picked up by the next one.
+WITH found AS (
+    SELECT p.source, p.source_event_id, i.order_id, i.object_id, i.kind AS id_kind
+    FROM parked_milestones p
+    CROSS JOIN LATERAL (
+        SELECT order_id, object_id, kind FROM identifiers i
+        WHERE i.system = p.ref_system AND i.kind = p.ref_kind AND i.value = p.ref_value
+        LIMIT 1
+    ) i
+), moved AS (
     DELETE FROM parked_milestones p
-    USING identifiers i
-    WHERE i.system = p.ref_system AND i.kind = p.ref_kind AND i.value = p.ref_value
-    RETURNING p.milestone AS m, i.order_id, i.object_id, i.kind AS id_kind
+    USING found f
+    WHERE p.source = f.source AND p.source_event_id = f.source_event_id
+    RETURNING p.milestone AS m, f.order_id, f.object_id, f.id_kind
 )
 INSERT INTO _ms_stage (order_id, source, source_event_id, kind, occurred_at, line_no, shipment_id,
                        invoice_id, payment_id, return_id, attrs, ref_system, ref_kind, ref_value)
@@ -90,6 +107,10 @@ WITH ins AS (
     INSERT INTO _touched SELECT DISTINCT order_id FROM ins ON CONFLICT DO NOTHING
 )
 SELECT count(*) FROM ins;
+
+-- name: analyze_touched
+-- As for the stage: the projections join the touched orders to the log by key, not by a scan.
+ANALYZE _touched;
 
 -- name: lock_touched
 SELECT count(pg_advisory_xact_lock(hashtextextended(order_id, 7201117)))
