@@ -86,7 +86,7 @@ CROSS JOIN LATERAL (
     FROM milestones m WHERE m.order_id = o.order_id
 ) a
 WHERE b.subject_type = 'order';
-ANALYZE _kpi_times
+ANALYZE _kpi_times (order_id)
 
 -- name: insert_stage_times
 -- Only stages the order has reached (a partly picked order is not "picked" yet).

@@ -19,7 +19,7 @@ FROM STDIN
 -- Statistics for the batch: without them the planner takes a small batch for a large one and
 -- hashes the whole identifiers table to resolve a few references (a cost that grows with the
 -- store, not the batch).
-ANALYZE _ms_stage;
+ANALYZE _ms_stage (order_id, ref_value);  -- the row count and the join keys only: a full ANALYZE costs more than it saves
 
 -- name: register_identifiers
 -- Keys each system knows for an order, learnt from the facts that name them (one pass over

@@ -9,7 +9,6 @@
 CREATE TEMP TABLE IF NOT EXISTS _tm (LIKE milestones) ON COMMIT DROP;
 TRUNCATE _tm;
 INSERT INTO _tm SELECT m.* FROM _touched t JOIN milestones m ON m.order_id = t.order_id;
-ANALYZE _tm;
 
 -- name: project_order_headers
 WITH a AS (
