@@ -31,7 +31,7 @@ _PROJECTION_ORDER = ("load_touched_milestones", "project_order_headers", "projec
                      "project_order_state")
 
 _LOCK_MARK_PROJECT = ";\n".join(q.strip().rstrip(";") for q in (
-    _INGEST["analyze_touched"], _INGEST["lock_touched"], _INGEST["mark_dirty"], *(_PROJECT[name] for name in _PROJECTION_ORDER)))
+    _INGEST["lock_touched"], _INGEST["mark_dirty"], *(_PROJECT[name] for name in _PROJECTION_ORDER)))
 
 
 @dataclass

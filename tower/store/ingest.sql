@@ -108,10 +108,6 @@ WITH ins AS (
 )
 SELECT count(*) FROM ins;
 
--- name: analyze_touched
--- As for the stage: the projections join the touched orders to the log by key, not by a scan.
-ANALYZE _touched;
-
 -- name: lock_touched
 SELECT count(pg_advisory_xact_lock(hashtextextended(order_id, 7201117)))
 FROM (SELECT order_id FROM _touched ORDER BY order_id) t;

@@ -35,7 +35,6 @@ def rebuild_projections(*, conn: Connection, order_ids: Sequence[str] | None = N
                 cur.execute(_Q["touch_given"], {"order_ids": list(order_ids)})
             cur.execute(_Q["count_touched"])
             touched = int(scalar(cur))
-            cur.execute(_INGEST["analyze_touched"])
             cur.execute(_INGEST["lock_touched"])
             cur.execute(_INGEST["mark_dirty"])
             for name in _PROJECTION_ORDER:
