@@ -14,11 +14,14 @@ import pytest
 import sqlalchemy as sa
 
 from tower.data import integrations
+from tower.data.scope import Scope
 from tower.kpis import sla
 from tower.rules.policy import cached
 
 BUILTIN_POLICY = cached()  # the policy shipped in tower/rules/policy.yaml
 FRESHNESS_LIMITS = sla.freshness_limits(BUILTIN_POLICY)
+
+EVERYTHING = Scope.everything()
 
 N = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 
@@ -86,10 +89,10 @@ def test_recent_errors_are_newest_first(seeded):
 
 def test_an_open_incident_shows_the_orders_and_value_it_holds(seeded):
     with seeded.begin() as conn:
-        df = integrations.incidents(conn=conn)
+        df = integrations.incidents(conn=conn, scope=EVERYTHING)
         assert len(df) == 1
         assert (df.loc[0, "source"], df.loc[0, "orders"], df.loc[0, "value"]) == ("wms", 2, pytest.approx(350.5))
-        held = integrations.incident_orders(conn=conn, exception_id=int(df.loc[0, "exception_id"]))
+        held = integrations.incident_orders(conn=conn, exception_id=int(df.loc[0, "exception_id"]), scope=EVERYTHING)
     assert list(held["order_id"]) == ["O-2", "O-1"]
 
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from tests.collectors.conftest import collect_until_quiet, streams_for
 from tower import clock
 from tower.data import kpis as kpi_data
+from tower.data.scope import Scope
 from tower.evaluation.worker import drain
 from tower.kpis import facts, job, sla
 from tower.rules.policy import cached
@@ -80,7 +81,8 @@ def test_queue_depths_and_kpis_equal_sql_over_the_projections_after_a_backfill(b
 
         start, end = (now - timedelta(days=40)).date(), (now + timedelta(days=40)).date()
         filters = kpi_data.KpiFilters(start=start, end=end)
-        figures = kpi_data.kpi_values(conn=conn, filters=filters, kpi_ids=["otif", "cycle_time_p50"])
+        figures = kpi_data.kpi_values(conn=conn, filters=filters, kpi_ids=["otif", "cycle_time_p50"],
+                                       scope=Scope.everything())
         by_id = {r["kpi_id"]: r for r in figures.to_dict("records")}
         otif = conn.execute(DIRECT_OTIF, {"start": start, "end": end, "now": now}).one()
         assert otif.decided > 0

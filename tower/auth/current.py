@@ -32,7 +32,25 @@ def actor() -> str:
     return found.username
 
 
+def csrf_token() -> str:
+    """This browser's CSRF token for the sign-in and sign-out forms ("" outside a request)."""
+    if not has_request_context():
+        return ""
+    from flask_wtf.csrf import generate_csrf
+
+    return generate_csrf()
+
+
 def warehouses() -> tuple[str, ...] | None:
     """The warehouses the user is scoped to (None: all)."""
     found = user()
     return found.warehouses if found else None
+
+
+def scope():
+    """What the signed-in user may see (tower.data.scope.Scope): the one place it is built.
+    Nobody signed in sees nothing."""
+    from tower.data.scope import Scope
+
+    found = user()
+    return Scope.of(found.role, found.warehouses) if found else Scope.nothing()

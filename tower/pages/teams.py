@@ -15,7 +15,7 @@ import pandas as pd
 from dash import Input, Output, callback, dcc, html
 from dash.development.base_component import Component
 
-from tower import clock
+from tower import clock, params
 from tower.auth import current
 from tower.components.banner import stale_banner
 from tower.components.shell import empty_state, loading
@@ -43,12 +43,14 @@ class Ids:
 
 
 def layout(days: str | None = None, team: str | None = None, **_: str) -> html.Div:
+    days = params.choice(days, PERIODS, default="7")
+    team = params.text(team)
     return html.Div([
         dcc.Store(id=Ids.SEARCH), dcc.Store(id=Ids.SEARCH_SET),
         dmc.Title("Teams", order=2),
         html.Div(id=Ids.BANNER),
         dmc.Group([
-            dmc.SegmentedControl(id=Ids.PERIOD, value=days if days in PERIODS else "7",
+            dmc.SegmentedControl(id=Ids.PERIOD, value=days,
                                  data=[{"value": k, "label": v} for k, v in PERIODS.items()]),
             dmc.Text("Open, at risk and overdue are counted now; the rates cover the period.",
                      size="sm", c="dimmed"),
@@ -97,8 +99,11 @@ def summary(days: str | None, team: str | None) -> tuple[Any, Component, list[di
     """The main callback: one row per team for the period."""
     now = clock.now()
     user = current.user()
+    days = params.choice(days, PERIODS, default="7")
+    team = params.text(team)
     with access.reading() as conn:
-        df = teams.summary(conn=conn, now=now, at_risk=_running.at_risk_share(), days=int(days or 7))
+        df = teams.summary(conn=conn, now=now, at_risk=_running.at_risk_share(), days=int(days),
+                           scope=current.scope())
         fresh = freshness.by_source(conn=conn, now=now)
     banner = stale_banner(fresh, tz=user.time_zone if user else "UTC")
     options = [{"value": r.team_id, "label": r.name} for r in df.itertuples()]
@@ -119,13 +124,16 @@ def summary(days: str | None, team: str | None) -> tuple[Any, Component, list[di
 
 @callback(Output(Ids.WORKLOAD, "children"), Output(Ids.SEARCH, "data"),
           Input(Ids.TEAM, "value"), Input(Ids.PERIOD, "value"), dash.State(Ids.TEAM, "data"))
-def workload(team: str | None, days: str | None, options: list[dict[str, str]] | None) -> tuple[Any, str]:
+def workload(team: object, days: object, options: object) -> tuple[Any, str]:
+    days = params.choice(days, PERIODS, default="7")
+    team = params.text(team)
+    options = params.records(options)
     search = "?" + urlencode({k: v for k, v in (("days", days), ("team", team)) if v})
     if not team:
         return empty_state("No team picked", "Pick a team to see who carries its open work."), search
     with access.reading() as conn:
         df = teams.workload(conn=conn, now=clock.now(), at_risk=_running.at_risk_share(),
-                            team=None if team == teams.NO_TEAM else team)
+                            team=None if team == teams.NO_TEAM else team, scope=current.scope())
     if team == teams.NO_TEAM:
         df = df[df["team_id"] == teams.NO_TEAM]
     if df.empty:
@@ -134,8 +142,8 @@ def workload(team: str | None, days: str | None, options: list[dict[str, str]] |
              r.open, r.at_risk, r.overdue, ago((clock.now() - r.oldest_opened_at).total_seconds()),
              f"{r.value_at_risk:,.2f}"] for r in df.itertuples()]
     return [
-        dcc.Graph(id=Ids.WORKLOAD_CHART, figure=workload_figure(df, title="Open exceptions of " + next(
-                      (o["label"] for o in options or [] if o["value"] == team), team)),
+        dcc.Graph(id=Ids.WORKLOAD_CHART, figure=workload_figure(df, title="Open exceptions of " + str(next(
+                      (o.get("label") for o in options if o.get("value") == team), team))),
                   config={"displayModeBar": False}),
         simple_table(["Assignee (opens the worklist)", "Open", "At risk", "Overdue", "Oldest open for",
                       "Value at risk"], rows, id="teams-workload-table", numeric=[1, 2, 3, 5]),
