@@ -7,7 +7,7 @@ scans and payments addressed by tracking / invoice number), then in one run agai
 database: (1) COPY the rows straight into `milestones` (the raw baseline: no validation, no
 dedup, no projections), truncate, (2) tower's `ingest` in batches (validation, identifier
 resolution, dedup, projections of orders / lines / shipments / invoices / payments, dirty
-marks). Prints both rates and, as the last line, the ratio ingest / COPY (target >= 0.7).
+marks). Prints both rates and, as the last line, the ratio ingest / COPY (target >= 0.5, issue 10).
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ def main() -> None:
     print(f"rows: {len(events):,}  orders: {orders:,}  batch: {args.batch:,}")
     print(f"raw COPY into milestones:        {copy_rate:>10,.0f} rows/s  ({copy_s:.1f} s)")
     print(f"tower ingest (dedup+projection): {ingest_rate:>10,.0f} rows/s  ({ingest_s:.1f} s)")
-    print(f"ratio ingest/COPY: {ingest_rate / copy_rate:.2f} (target >= 0.70)")
+    print(f"ratio ingest/COPY: {ingest_rate / copy_rate:.2f} (target >= 0.50)")
 
 
 if __name__ == "__main__":

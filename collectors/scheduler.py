@@ -37,7 +37,7 @@ from tower import clock
 from tower.config import IntakeSettings
 from tower.evaluation.sweep import run_sweep
 from tower.evaluation.worker import run_once as evaluate_dirty_orders
-from tower.kpis.snapshots import take_snapshot
+from tower.kpis import job as derived_figures
 from tower.rules.policy import Policy
 
 log = logging.getLogger(__name__)
@@ -119,9 +119,10 @@ def housekeeping_jobs(engine: Engine, policy: Policy,
     (EDI drop folders, webhook inbox) under its intake settings."""
     trading_partners = edi_inbox.partner_registry(intake)   # read once; ConfigError if malformed
 
-    def snapshot() -> int:
-        with engine.begin() as conn:
-            return take_snapshot(conn=conn, now=clock.now(), policy=policy)
+    def snapshot() -> derived_figures.JobResult:
+        # Drains every pending change (batch by batch) before the snapshot: a backfill is
+        # reflected within a run or two, not a fixed slice per minute.
+        return derived_figures.run(engine, policy=policy, now=clock.now)
 
     def replay() -> int:
         return replay_requested(engine, lambda source, stream: registry.resolve_stream(

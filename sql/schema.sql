@@ -1178,6 +1178,12 @@ CREATE INDEX kpi_facts_customer_idx ON public.kpi_facts USING btree (customer_id
 CREATE INDEX kpi_facts_order_idx ON public.kpi_facts USING btree (order_id);
 
 --
+-- Name: kpi_facts_subject_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX kpi_facts_subject_idx ON public.kpi_facts USING btree (subject);
+
+--
 -- Name: kpi_facts_value_idx; Type: INDEX; Schema: public; Owner: -
 --
 

@@ -12,6 +12,7 @@ re-checked too (OTIF turns into a miss without any event). Nothing here commits.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.engine import Connection
@@ -44,6 +45,7 @@ def refresh(*, conn: Connection, now: datetime, policy: Policy, limit: int = 200
         taken = int(scalar(cur))
         if taken == 0:
             return 0
+        cur.execute(_Q["analyze_batch"])
         cur.execute(_Q["old_days"])
         cur.execute(_Q["delete_facts"])
         cur.execute(_Q["order_times"])
@@ -67,3 +69,31 @@ def refresh_all(*, conn: Connection, now: datetime, policy: Policy, batch: int =
         total += taken
         if taken == 0:
             return total
+
+
+@dataclass(frozen=True)
+class Pending:
+    """The analytics job's backlog, cheap to read: `marks` changes not yet folded in (exact up
+    to `capped_at`; more than that reads as `capped_at` with `more` set) and when the oldest
+    was made (None: nothing pending). A subject changed twice counts twice."""
+
+    marks: int
+    more: bool
+    oldest: datetime | None
+    capped_at: int
+
+    @property
+    def caught_up(self) -> bool:
+        return self.marks == 0
+
+
+def pending(*, conn: Connection, cap: int = 100_000) -> Pending:
+    """How far the analytics job is behind, in a bounded number of index reads (never a
+    count over the whole backlog): for the "catching up" line on the pages."""
+    pg = raw(conn)
+    with pg.cursor() as cur:
+        cur.execute(_Q["pending_capped"], {"cap": cap + 1})
+        row = cur.fetchone()
+    assert row is not None, "an aggregate always returns a row"
+    marks, oldest = int(row[0]), row[1]
+    return Pending(marks=min(marks, cap), more=marks > cap, oldest=oldest, capped_at=cap)

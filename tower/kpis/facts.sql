@@ -24,6 +24,10 @@ SELECT 'order', o.order_id FROM orders o
 WHERE o.status = 'open' AND o.promised_at > :since AND o.promised_at <= :now
   AND NOT EXISTS (SELECT 1 FROM _kpi_batch b WHERE b.subject_type = 'order' AND b.subject_id = o.order_id)
 
+-- name: analyze_batch
+-- Statistics for the batch, so its orders are joined to the log by key, not by a scan.
+ANALYZE _kpi_batch
+
 -- name: old_days
 INSERT INTO _kpi_days
 SELECT DISTINCT f.measure, (f.anchor_at AT TIME ZONE 'UTC')::date
@@ -81,7 +85,8 @@ CROSS JOIN LATERAL (
            coalesce(bool_or(kind = 'delivery_failed'), false) AS any_failed
     FROM milestones m WHERE m.order_id = o.order_id
 ) a
-WHERE b.subject_type = 'order'
+WHERE b.subject_type = 'order';
+ANALYZE _kpi_times (order_id)
 
 -- name: insert_stage_times
 -- Only stages the order has reached (a partly picked order is not "picked" yet).
@@ -142,16 +147,18 @@ WITH lines AS (
 ), first_ship AS (
     SELECT DISTINCT ON (order_id) order_id, sid
     FROM ship_ev ORDER BY order_id, occurred_at, sid
+), first_qty AS (
+    -- What the first shipment carried per line, summed once (a join, not a scan per line).
+    SELECT e.order_id, e.line_no, sum(e.qty) AS qty
+    FROM ship_ev e JOIN first_ship fs ON fs.order_id = e.order_id AND fs.sid = e.sid
+    GROUP BY e.order_id, e.line_no
 ), first_fill AS (
     SELECT ol.order_id,
            count(*) FILTER (WHERE coalesce(q.qty, 0) >= ol.qty_ordered) AS full_lines,
            sum(least(coalesce(q.qty, 0), ol.qty_ordered)) AS units_filled
     FROM first_ship fs
     JOIN order_lines ol ON ol.order_id = fs.order_id AND ol.qty_ordered > 0
-    LEFT JOIN LATERAL (
-        SELECT sum(e.qty) AS qty FROM ship_ev e
-        WHERE e.order_id = fs.order_id AND e.sid = fs.sid AND e.line_no = ol.line_no
-    ) q ON true
+    LEFT JOIN first_qty q ON q.order_id = ol.order_id AND q.line_no = ol.line_no
     GROUP BY ol.order_id
 ), x AS (
     SELECT t.*, l.n_lines, l.units, l.invoice_ok, ff.full_lines, ff.units_filled
@@ -176,10 +183,11 @@ CROSS JOIN LATERAL (VALUES
      CASE WHEN x.rank >= 5 THEN date_part('epoch', x.shipped - x.released) / 3600 END, 1),
     ('seg_transit', x.delivered,
      CASE WHEN x.rank >= 6 THEN date_part('epoch', x.delivered - x.shipped) / 3600 END, 1),
-    -- OTIF is decided once the order is delivered in full, or once its promise has passed.
+    -- OTIF is decided once the order is delivered in full, or once its promise has passed
+    -- (an order invoiced ahead of any delivery is not delivered: past its promise, a miss).
     ('otif', x.promised_at,
      CASE WHEN x.promised_at IS NULL THEN NULL
-          WHEN x.rank >= 6 THEN (x.delivered <= x.promised_at)::int
+          WHEN x.rank >= 6 AND x.delivered IS NOT NULL THEN (x.delivered <= x.promised_at)::int
           WHEN x.promised_at <= :now THEN 0 END, 1),
     ('perfect_order', x.invoiced,
      CASE WHEN x.rank >= 7 AND x.promised_at IS NOT NULL THEN
@@ -252,3 +260,10 @@ SELECT value FROM kpi_state WHERE key = :key
 -- name: set_state
 INSERT INTO kpi_state (key, value) VALUES (:key, :value)
 ON CONFLICT (key) DO UPDATE SET value = excluded.value
+
+-- name: pending_capped
+-- Marks not yet folded in, counted up to a cap (bounded cost however large the backlog; a
+-- subject marked twice counts twice, so this is an upper bound on the changed subjects), and
+-- when the oldest was made (the primary key gives the oldest mark without a scan).
+SELECT (SELECT count(*) FROM (SELECT 1 FROM kpi_dirty LIMIT :cap) k) AS marks,
+       (SELECT marked_at FROM kpi_dirty ORDER BY mark_id LIMIT 1) AS oldest

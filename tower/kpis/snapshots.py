@@ -22,8 +22,8 @@ RETENTION = timedelta(days=35)
 
 
 def take_snapshot(*, conn: Connection, now: datetime, policy: Policy, refresh_limit: int = 10000) -> int:
-    """Refresh the analytics facts (up to `refresh_limit` changed orders and exceptions: about
-    15 s on a busy two-core machine; a backfill catches up over the next runs), then write one
+    """Refresh the analytics facts (up to `refresh_limit` change marks; the minute job,
+    tower.kpis.job.run, drains the rest before it calls this), then write one
     queue_snapshots row per (warehouse, open stage) with open orders, taken at `now`.
     Returns the number of snapshot rows written (0 if a snapshot at `now` exists)."""
     facts.refresh(conn=conn, now=now, policy=policy, limit=refresh_limit)

@@ -15,33 +15,47 @@ COPY _ms_stage (order_id, source, source_event_id, kind, occurred_at, line_no, s
                 invoice_id, payment_id, return_id, attrs, ref_system, ref_kind, ref_value)
 FROM STDIN
 
+-- name: analyze_stage
+-- Statistics for the batch: without them the planner takes a small batch for a large one and
+-- hashes the whole identifiers table to resolve a few references (a cost that grows with the
+-- store, not the batch).
+ANALYZE _ms_stage (order_id, ref_value);  -- the row count and the join keys only: a full ANALYZE costs more than it saves
+
 -- name: register_identifiers
--- Keys each system knows for an order, learnt from the facts that name them.
+-- Keys each system knows for an order, learnt from the facts that name them (one pass over
+-- the batch: each fact yields the keys its kind carries).
 INSERT INTO identifiers (system, kind, value, order_id, object_id)
-SELECT DISTINCT ON (system, kind, value) system, kind, value, order_id, object_id
-FROM (
-    SELECT 'erp' AS system, 'order_no' AS kind, order_id AS value, order_id, NULL AS object_id, occurred_at
-    FROM _ms_stage WHERE order_id IS NOT NULL AND kind IN ('placed', 'amended')
-    UNION ALL
-    SELECT 'erp', 'customer_po', attrs->>'customer_po', order_id, NULL, occurred_at
-    FROM _ms_stage WHERE order_id IS NOT NULL AND kind IN ('placed', 'amended') AND attrs->>'customer_po' <> ''
-    UNION ALL
-    SELECT 'carrier', 'tracking_no', attrs->>'tracking_no', order_id, shipment_id, occurred_at
-    FROM _ms_stage WHERE order_id IS NOT NULL AND kind = 'shipped' AND attrs->>'tracking_no' <> ''
-    UNION ALL
-    SELECT 'finance', 'invoice_no', coalesce(attrs->>'invoice_no', invoice_id), order_id, invoice_id, occurred_at
-    FROM _ms_stage WHERE order_id IS NOT NULL AND kind = 'invoiced' AND coalesce(attrs->>'invoice_no', invoice_id) <> ''
-) k
-ORDER BY system, kind, value, occurred_at
+SELECT DISTINCT ON (k.system, k.kind, k.value) k.system, k.kind, k.value, s.order_id, k.object_id
+FROM _ms_stage s
+CROSS JOIN LATERAL (VALUES
+    ('erp', 'order_no', CASE WHEN s.kind IN ('placed', 'amended') THEN s.order_id END, NULL),
+    ('erp', 'customer_po', CASE WHEN s.kind IN ('placed', 'amended') THEN nullif(s.attrs->>'customer_po', '') END, NULL),
+    ('carrier', 'tracking_no', CASE WHEN s.kind = 'shipped' THEN nullif(s.attrs->>'tracking_no', '') END, s.shipment_id),
+    ('finance', 'invoice_no', CASE WHEN s.kind = 'invoiced' THEN nullif(coalesce(s.attrs->>'invoice_no', s.invoice_id), '') END, s.invoice_id)
+) AS k (system, kind, value, object_id)
+WHERE s.order_id IS NOT NULL AND s.kind IN ('placed', 'amended', 'shipped', 'invoiced')
+  AND k.value IS NOT NULL
+ORDER BY k.system, k.kind, k.value, s.occurred_at
 ON CONFLICT (system, kind, value) DO NOTHING;
 
 -- name: unpark
--- Parked events whose reference is now known join this batch.
-WITH moved AS (
+-- Parked events whose reference is now known join this batch. Every parked event is looked up
+-- by key (the identifiers table is never scanned: it grows with the store, parked events are
+-- few), and every batch looks, so an event parked by a concurrent batch that was registering
+-- its reference at the same time is picked up by the next one.
+WITH found AS (
+    SELECT p.source, p.source_event_id, i.order_id, i.object_id, i.kind AS id_kind
+    FROM parked_milestones p
+    CROSS JOIN LATERAL (
+        SELECT order_id, object_id, kind FROM identifiers i
+        WHERE i.system = p.ref_system AND i.kind = p.ref_kind AND i.value = p.ref_value
+        LIMIT 1
+    ) i
+), moved AS (
     DELETE FROM parked_milestones p
-    USING identifiers i
-    WHERE i.system = p.ref_system AND i.kind = p.ref_kind AND i.value = p.ref_value
-    RETURNING p.milestone AS m, i.order_id, i.object_id, i.kind AS id_kind
+    USING found f
+    WHERE p.source = f.source AND p.source_event_id = f.source_event_id
+    RETURNING p.milestone AS m, f.order_id, f.object_id, f.id_kind
 )
 INSERT INTO _ms_stage (order_id, source, source_event_id, kind, occurred_at, line_no, shipment_id,
                        invoice_id, payment_id, return_id, attrs, ref_system, ref_kind, ref_value)

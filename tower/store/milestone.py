@@ -73,6 +73,8 @@ class Rejected:
 
 
 def _is_number(value: Any) -> bool:
+    if type(value) is int or type(value) is float:  # the common case first (bool is not int here)
+        return True
     if isinstance(value, bool):
         return False
     if isinstance(value, (int, float, Decimal)):
@@ -100,6 +102,8 @@ def _check_lines(lines: Any) -> None:
 
 
 def _text(value: Any, what: str, required: bool) -> str | None:
+    if type(value) is str and value:  # the common case, checked first: this runs per field
+        return value
     if value is None or value == "":
         if required:
             raise InvalidMilestone(f"{what} is missing")
@@ -114,6 +118,10 @@ def _ref(value: Any) -> Ref | None:
         return None
     if isinstance(value, Ref):
         return value
+    if type(value) is dict:  # the common case (JSON from a collector), without the ABC check
+        system, kind, key = value.get("system"), value.get("kind"), value.get("value")
+        if type(system) is str and type(kind) is str and type(key) is str and system and kind and key:
+            return Ref(system, kind, key)
     if isinstance(value, (dict, Mapping)) and all(isinstance(value.get(k), str) and value.get(k) for k in ("system", "kind", "value")):
         return Ref(value["system"], value["kind"], value["value"])
     raise InvalidMilestone(f"ref must have system, kind and value, got {value!r}")
@@ -122,7 +130,7 @@ def _ref(value: Any) -> Ref | None:
 def normalise(record: Milestone | Mapping[str, Any]) -> dict[str, Any]:
     """A validated row for the store, or InvalidMilestone with the reason."""
     # dict first: isinstance against the Mapping ABC is slow, and this runs for every record.
-    get = record.get if isinstance(record, (dict, Mapping)) else lambda k, d=None: getattr(record, k, d)
+    get = record.get if type(record) is dict or isinstance(record, Mapping) else lambda k, d=None: getattr(record, k, d)
     kind = get("kind")
     if kind not in KINDS:
         raise InvalidMilestone(f"unknown kind {kind!r}")
@@ -149,9 +157,11 @@ def normalise(record: Milestone | Mapping[str, Any]) -> dict[str, Any]:
     for key in AMOUNT_ATTRS:
         if key in attrs and attrs[key] is not None and not _is_number(attrs[key]):
             raise InvalidMilestone(f"{key} must be a number, got {attrs[key]!r}")
-    for key in TIME_ATTRS:
-        if attrs.get(key) is not None:
-            attrs[key] = parse_time(attrs[key], f"attrs.{key}").isoformat()
+    if not attrs.keys().isdisjoint(TIME_ATTRS):  # most facts carry none: skip the loop
+        for key in TIME_ATTRS:
+            value = attrs.get(key)
+            if value is not None:
+                attrs[key] = parse_time(value, f"attrs.{key}").isoformat()
     row: dict[str, Any] = {
         "order_id": order_id,
         "source": source,
@@ -162,7 +172,8 @@ def normalise(record: Milestone | Mapping[str, Any]) -> dict[str, Any]:
         "ref": ref,
     }
     for key in OBJECT_FIELDS:
-        row[key] = _text(get(key) if get(key) is not None else attrs.get(key), key, False)
+        value = get(key)
+        row[key] = _text(value if value is not None else attrs.get(key), key, False)
     try:
         row["attrs"] = orjson.dumps(attrs, default=str, option=orjson.OPT_SORT_KEYS).decode()
     except (TypeError, ValueError, orjson.JSONEncodeError) as exc:
