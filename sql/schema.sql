@@ -41,6 +41,39 @@ BEGIN
 END $$;
 
 --
+-- Name: api_tokens; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.api_tokens (
+    token_id bigint NOT NULL,
+    username text NOT NULL,
+    label text DEFAULT ''::text NOT NULL,
+    scopes text[] NOT NULL,
+    token_hash text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    created_by text NOT NULL,
+    expires_at timestamp with time zone,
+    revoked_at timestamp with time zone,
+    revoked_by text,
+    last_used_at timestamp with time zone,
+    CONSTRAINT api_tokens_hash_shape CHECK ((token_hash ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT api_tokens_scopes_known CHECK ((scopes <@ ARRAY['orders:read'::text, 'exceptions:read'::text, 'exceptions:act'::text, 'milestones:write'::text, 'kpis:read'::text, 'integrations:read'::text, 'admin'::text]))
+);
+
+--
+-- Name: api_tokens_token_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.api_tokens ALTER COLUMN token_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.api_tokens_token_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: bookmarks; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -626,6 +659,20 @@ ALTER TABLE ONLY public.exceptions ALTER COLUMN exception_id SET DEFAULT nextval
 ALTER TABLE ONLY public.kpi_dirty ALTER COLUMN mark_id SET DEFAULT nextval('public.kpi_dirty_mark_id_seq'::regclass);
 
 --
+-- Name: api_tokens api_tokens_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_tokens
+    ADD CONSTRAINT api_tokens_pkey PRIMARY KEY (token_id);
+
+--
+-- Name: api_tokens api_tokens_token_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_tokens
+    ADD CONSTRAINT api_tokens_token_hash_key UNIQUE (token_hash);
+
+--
 -- Name: bookmarks bookmarks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -827,6 +874,12 @@ ALTER TABLE ONLY public.teams
 
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_pkey PRIMARY KEY (username);
+
+--
+-- Name: api_tokens_by_user; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX api_tokens_by_user ON public.api_tokens USING btree (username);
 
 --
 -- Name: collector_runs_failed_idx; Type: INDEX; Schema: public; Owner: -
@@ -1121,6 +1174,13 @@ CREATE TRIGGER orders_kpi_mark_ins AFTER INSERT ON public.orders REFERENCING NEW
 --
 
 CREATE TRIGGER orders_kpi_mark_upd AFTER UPDATE ON public.orders REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.kpi_mark_orders();
+
+--
+-- Name: api_tokens api_tokens_username_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_tokens
+    ADD CONSTRAINT api_tokens_username_fkey FOREIGN KEY (username) REFERENCES public.users(username);
 
 --
 -- Name: exception_events exception_events_exception_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

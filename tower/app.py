@@ -21,7 +21,7 @@ import psycopg
 import sqlalchemy as sa
 from flask import Flask
 
-from tower import web_guard
+from tower import api, web_guard
 from tower.auth import current, roles
 from tower.auth.secret import secret_key
 from tower.auth.server import init_auth
@@ -93,4 +93,5 @@ def create_app(settings: Settings, *, db_url: str) -> dash.Dash:
             page["layout"]._tower_guarded = True
     app.layout = shell.layout
     shell.register(app)
+    api.register(server)  # /api/v1 (tower/api): bearer tokens, problem+json, its own 404s
     return app
