@@ -18,7 +18,7 @@ from tower.api.problems import Problem
 
 
 def value(v: Any) -> Any:
-    if v is None:
+    if v is None or v is pd.NaT:  # NaT is a datetime subclass: test it first
         return None
     if isinstance(v, pd.Timestamp):
         return None if pd.isna(v) else v.to_pydatetime()
@@ -29,8 +29,6 @@ def value(v: Any) -> Any:
     if hasattr(v, "item") and not isinstance(v, (list, dict, str)):  # numpy scalar
         v = v.item()
     if isinstance(v, float) and not math.isfinite(v):
-        return None
-    if v is pd.NaT:
         return None
     return v
 

@@ -157,7 +157,8 @@ def _body(kind: Any) -> Any:
         raise Problem(413, "Body too large", f"Send at most {MAX_BODY_BYTES:,} bytes per request.")
     if request.mimetype != "application/json":
         raise Problem(415, "JSON expected", "Send the body as application/json.")
-    raw = request.stream.read(MAX_BODY_BYTES + 1)
+    # get_data (cached): the server's input check (tower/web_guard.py) may have read it already.
+    raw = request.get_data(cache=True)
     if len(raw) > MAX_BODY_BYTES:
         raise Problem(413, "Body too large", f"Send at most {MAX_BODY_BYTES:,} bytes per request.")
     try:
