@@ -28,7 +28,7 @@ def openapi_document() -> Response:
 
 
 @api.operation("GET", "/v1/docs", summary="Browsable documentation", tag="meta", scope=None,
-               response=None, raw=True)
+               response=None, raw=True, media="text/html")
 def docs() -> Response:
     """The document as a readable page (no token needed)."""
     return Response(openapi.docs_page(openapi.document(api)), mimetype="text/html")

@@ -81,6 +81,7 @@ class Operation:
     path_params: dict[str, str] = field(default_factory=dict)   # name -> description
     raw: bool = False               # handler returns a Flask Response itself
     page: str | None = None         # the page whose audience may call it (tower/auth/roles.py)
+    media: str | None = None        # a raw handler's media type (for the document)
 
     @property
     def openapi_path(self) -> str:
@@ -182,10 +183,11 @@ class Api:
     def operation(self, method: str, rule: str, *, summary: str, tag: str, scope: str | None,
                   response: type[BaseModel] | None, status: int = 200, query: type[BaseModel] | None = None,
                   body: Any = None, description: str = "", path_params: dict[str, str] | None = None,
-                  raw: bool = False, page: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+                  raw: bool = False, page: str | None = None,
+                  media: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def register(handler: Callable[..., Any]) -> Callable[..., Any]:
             op = Operation(method, rule, handler, summary, tag, scope, response, status, query, body,
-                           description or (handler.__doc__ or "").strip(), path_params or {}, raw, page)
+                           description or (handler.__doc__ or "").strip(), path_params or {}, raw, page, media)
             self.operations.append(op)
             self.blueprint.add_url_rule(rule, f"{handler.__name__}", self._view(op), methods=[method])
             return handler

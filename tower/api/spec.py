@@ -68,6 +68,10 @@ def _operation(spec: APISpec, op: Operation, problem: dict[str, Any]) -> dict[st
     if op.response is not None:
         responses[str(op.status)] = {"description": "OK", "content": {"application/json": {
             "schema": _schema(spec, op.response)}}}
+    elif op.raw:
+        media = op.media or "application/json"
+        responses[str(op.status)] = {"description": "OK", "content": {media: {
+            "schema": {"type": "string"} if media.startswith("text/") else {"type": "object"}}}}
     codes = [400, 404, 405, 500] if op.scope is None else [400, 401, 403, 404, 405, 429, 500]
     if op.body is not None:
         codes += [413, 415, 422]
