@@ -15,6 +15,33 @@ CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
 COMMENT ON EXTENSION pg_trgm IS 'text similarity measurement and index searching based on trigrams';
 
 --
+-- Name: change_feed_exceptions(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.change_feed_exceptions() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO change_feed (entity, entity_id, warehouse)
+    SELECT 'exception', c.exception_id::text, o.warehouse
+    FROM changed_rows c LEFT JOIN orders o ON o.order_id = c.order_id;
+    RETURN NULL;
+END $$;
+
+--
+-- Name: change_feed_orders(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.change_feed_orders() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO change_feed (entity, entity_id, warehouse)
+    SELECT 'order', c.order_id, c.warehouse FROM changed_rows c;
+    RETURN NULL;
+END $$;
+
+--
 -- Name: kpi_mark_exceptions(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -82,6 +109,33 @@ CREATE TABLE public.bookmarks (
     stream text NOT NULL,
     value jsonb NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: change_feed; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.change_feed (
+    change_id bigint NOT NULL,
+    txid xid8 DEFAULT pg_current_xact_id() NOT NULL,
+    entity text NOT NULL,
+    entity_id text NOT NULL,
+    warehouse text,
+    changed_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    CONSTRAINT change_feed_entity_check CHECK ((entity = ANY (ARRAY['order'::text, 'exception'::text])))
+);
+
+--
+-- Name: change_feed_change_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.change_feed ALTER COLUMN change_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.change_feed_change_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 --
@@ -680,6 +734,13 @@ ALTER TABLE ONLY public.bookmarks
     ADD CONSTRAINT bookmarks_pkey PRIMARY KEY (source, stream);
 
 --
+-- Name: change_feed change_feed_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.change_feed
+    ADD CONSTRAINT change_feed_pkey PRIMARY KEY (change_id);
+
+--
 -- Name: collector_runs collector_runs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -880,6 +941,12 @@ ALTER TABLE ONLY public.users
 --
 
 CREATE INDEX api_tokens_by_user ON public.api_tokens USING btree (username);
+
+--
+-- Name: change_feed_by_txid; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX change_feed_by_txid ON public.change_feed USING btree (txid, change_id);
 
 --
 -- Name: collector_runs_failed_idx; Type: INDEX; Schema: public; Owner: -
@@ -1152,6 +1219,18 @@ CREATE INDEX shipments_order_idx ON public.shipments USING btree (order_id);
 CREATE INDEX shipments_tracking_idx ON public.shipments USING btree (tracking_no);
 
 --
+-- Name: exceptions exceptions_change_feed_ins; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER exceptions_change_feed_ins AFTER INSERT ON public.exceptions REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.change_feed_exceptions();
+
+--
+-- Name: exceptions exceptions_change_feed_upd; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER exceptions_change_feed_upd AFTER UPDATE ON public.exceptions REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.change_feed_exceptions();
+
+--
 -- Name: exceptions exceptions_kpi_mark_ins; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1162,6 +1241,18 @@ CREATE TRIGGER exceptions_kpi_mark_ins AFTER INSERT ON public.exceptions REFEREN
 --
 
 CREATE TRIGGER exceptions_kpi_mark_upd AFTER UPDATE ON public.exceptions REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.kpi_mark_exceptions();
+
+--
+-- Name: orders orders_change_feed_ins; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER orders_change_feed_ins AFTER INSERT ON public.orders REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.change_feed_orders();
+
+--
+-- Name: orders orders_change_feed_upd; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER orders_change_feed_upd AFTER UPDATE ON public.orders REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.change_feed_orders();
 
 --
 -- Name: orders orders_kpi_mark_ins; Type: TRIGGER; Schema: public; Owner: -

@@ -10,7 +10,7 @@ from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 
-from tower.api import exceptions, orders, reference  # noqa: F401  (importing them registers their routes)
+from tower.api import changes, exceptions, milestones, orders, reference  # noqa: F401  (importing registers routes)
 from tower.api import spec as openapi
 from tower.api.framework import api, limiter, request_id
 from tower.api.problems import Problem, response
