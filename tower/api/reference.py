@@ -216,3 +216,20 @@ def integration_health(call: Call) -> Integrations:
         d = integrations.open_dead_letters(conn=conn, scope=call.scope)
         i = integrations.incidents(conn=conn, scope=call.scope)
     return Integrations(streams=_models(Stream, s), dead_letters=_models(DeadLetter, d), incidents=_models(Incident, i))
+
+
+class Me(BaseModel):
+    username: str
+    role: str
+    warehouses: list[str] | None = Field(description="null: every warehouse")
+    scopes: list[str] = Field(description="the token's scopes that the user's role allows")
+    token_id: int
+
+
+@api.operation("GET", "/v1/me", summary="Who the token acts as", tag="meta", scope="orders:read", response=Me)
+def me(call: Call) -> Me:
+    """The token's user, role, warehouses and usable scopes (no other read)."""
+    user = call.caller.user
+    return Me(username=user.username, role=user.role,
+              warehouses=list(user.warehouses) if user.warehouses is not None else None,
+              scopes=sorted(call.caller.scopes), token_id=call.caller.token_id)
