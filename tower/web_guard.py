@@ -36,9 +36,10 @@ def _json_path() -> bool:
 
 def _plain(status: int, title: str, message: str, **extra: str) -> Response:
     if request.path.startswith("/api/"):  # the JSON API answers RFC 9457 problems (tower/api)
+        request_id = extra.get("request_id") or uuid.uuid4().hex
         response = Response(json.dumps({"type": "about:blank", "title": title, "status": status,
-                                        "detail": message, "request_id": extra.get("request_id", "")}),
-                            mimetype="application/problem+json")
+                                        "detail": message, "request_id": request_id}),
+                            mimetype="application/problem+json", headers={"X-Request-Id": request_id})
     elif request.path.startswith("/_dash"):
         response = jsonify({"error": message, **extra})
     else:

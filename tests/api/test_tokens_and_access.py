@@ -143,3 +143,8 @@ def test_the_document_is_openapi_3_1_and_the_docs_page_is_served_locally(world: 
     assert doc["openapi"] == "3.1.0" and "/api/v1/orders/{order_id}" in doc["paths"]
     page = client.get("/api/v1/docs").get_data(as_text=True)
     assert "GET /api/v1/orders" in page and "<script" not in page
+
+
+def test_a_nul_character_is_refused_as_a_problem_not_an_html_page(world: World) -> None:
+    body = _problem(world.client().get("/api/v1/orders?q=a%00b", headers=world.auth("cs")), 400)
+    assert "NUL" in body["detail"]

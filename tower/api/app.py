@@ -53,7 +53,8 @@ def _start() -> None:
 
 
 def _stamp(out: Response) -> Response:
-    out.headers["X-Request-Id"] = getattr(g, "request_id", None) or request_id()
+    if "X-Request-Id" not in out.headers:  # tower/web_guard.py's refusals carry their own
+        out.headers["X-Request-Id"] = getattr(g, "request_id", None) or request_id()
     out.headers.setdefault("Cache-Control", "no-store")
     return out
 
