@@ -42,3 +42,29 @@ def bench_database(name: str = "tower_bench") -> Iterator[str]:
         if cluster is not None:
             cluster.destroy()
             shutil.rmtree(home, ignore_errors=True)
+
+
+def sign_in(client, username: str, password: str):
+    """Sign an httpx client in the way a browser does: render the sign-in form through Dash's
+    router callback, take its CSRF token, post the form. Returns the form post's answer."""
+    import json
+
+    body = {"output": ".._pages_content.children..._pages_store.data..",
+            "outputs": [{"id": "_pages_content", "property": "children"},
+                        {"id": "_pages_store", "property": "data"}],
+            "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/login"},
+                       {"id": "_pages_location", "property": "search", "value": ""}],
+            "changedPropIds": ["_pages_location.pathname"]}
+    page = client.post("/_dash-update-component", content=json.dumps(body),
+                       headers={"Content-Type": "application/json"}).raise_for_status().json()
+    token, todo = "", [page]
+    while todo and not token:
+        node = todo.pop()
+        if isinstance(node, dict):
+            props = node.get("props")
+            if isinstance(props, dict) and props.get("name") == "csrf_token":
+                token = str(props.get("value") or "")
+            todo.extend(node.values())
+        elif isinstance(node, list):
+            todo.extend(node)
+    return client.post("/auth/login", data={"username": username, "password": password, "csrf_token": token})

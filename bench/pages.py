@@ -34,7 +34,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._common import bench_database  # noqa: E402
+from bench._common import bench_database, sign_in  # noqa: E402
 from tower import clock, config, sqlfiles  # noqa: E402
 from tower.db import make_engine, raw  # noqa: E402
 from tower.kpis.registry import BUCKETED  # noqa: E402
@@ -183,7 +183,7 @@ def run(n: int, days: int, repeat: int, reuse: str | None = None) -> list[tuple]
     with _database(n, days, reuse) as url:
         base = serve(url)
         with httpx.Client(base_url=base, timeout=60) as client:
-            signed = client.post("/auth/login", data={"username": "bench", "password": "bench-password-1"})
+            signed = sign_in(client, "bench", "bench-password-1")
             if "error" in signed.headers.get("location", "error"):
                 raise SystemExit(f"bench: could not sign in ({signed.status_code} {signed.headers.get('location')})")
             deps = client.get("/_dash-dependencies").raise_for_status().json()

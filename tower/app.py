@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable
 
@@ -21,10 +22,14 @@ import psycopg
 import sqlalchemy as sa
 from flask import Flask
 
-from tower import api, web_guard
+from tower import api, hooks, web_guard
 from tower.auth import current, roles
+from tower.auth.headers import init_headers
+from tower.auth.request_checks import init_request_checks
 from tower.auth.secret import secret_key
 from tower.auth.server import init_auth
+from tower.auth.sessions import Policy
+from tower.auth.throttle import Limits
 from tower.components import shell
 from tower.config import Settings
 from tower.db import DatabaseUnavailable, explain_connect_error
@@ -67,11 +72,19 @@ def create_app(settings: Settings, *, db_url: str) -> dash.Dash:
         TOWER_READ_DB_URL=settings.read_database_url or db_url,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
+        TOWER_SESSION_POLICY=Policy(idle=timedelta(minutes=settings.session_idle_minutes),
+                                    lifetime=timedelta(hours=settings.session_max_hours)),
+        TOWER_SIGNIN_LIMITS=Limits(window=timedelta(minutes=settings.signin_window_minutes),
+                                   per_user=settings.signin_max_per_user,
+                                   per_address=settings.signin_max_per_address),
     )
     # The policy is read once, here at start-up; pages find it through tower.pages._running.
     server.config[POLICY_KEY] = load_policy(settings.policy_path)
+    init_request_checks(server, max_request_mb=settings.max_request_mb)
     init_auth(server)
     web_guard.install(server)  # after the sign-in guard: strangers get 401/302 before any parsing
+    hooks.register(server, settings)   # carrier webhooks: signed, so outside the sign-in guard
     app = dash.Dash(
         "tower",
         server=server,  # type: ignore[arg-type]  # dash's hints omit a Flask instance
@@ -94,4 +107,5 @@ def create_app(settings: Settings, *, db_url: str) -> dash.Dash:
     app.layout = shell.layout
     shell.register(app)
     api.register(server)  # /api/v1 (tower/api): bearer tokens, problem+json, its own 404s
+    init_headers(app, cookie_secure=settings.cookie_secure)  # after every inline script exists
     return app

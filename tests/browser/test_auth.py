@@ -5,7 +5,10 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import expect
 
+from tower import clock
+from tower.auth import sessions
 from tower.auth.roles import BY_PREFIX, LANDING
 from tower.auth.roles import ROLES as ROLE_NAMES
 
@@ -101,6 +104,41 @@ def test_signing_out_ends_the_session(page, live_server, sign_in, shot):
     shot(page, "signed-out")
     page.goto(live_server.url + "/orders")
     assert "/login" in page.url
+
+
+def test_a_link_to_logout_on_another_site_signs_nobody_out(page, live_server, sign_in, shot):
+    sign_in(page, "cs")
+    elsewhere = page.context.new_page()  # another site's page in the same browser
+    elsewhere.set_content(f'<a id="trap" href="{live_server.url}/logout">cute cats</a>')
+    elsewhere.click("#trap")
+    elsewhere.wait_for_selector("#signout-confirm")  # only a button, nothing done yet
+    shot(elsewhere, "logout-asks")
+    page.goto(live_server.url + "/orders")
+    page.wait_for_selector("#shell-signout")
+    assert "/login" not in page.url
+    elsewhere.click("#signout-confirm")  # the person presses it: now they are signed out
+    elsewhere.wait_for_selector("#login-signed-out")
+    page.goto(live_server.url + "/orders")
+    assert "/login" in page.url
+
+
+def test_an_open_page_whose_session_ends_sends_the_user_to_sign_in_and_back(page, live_server, sign_in,
+                                                                              engine_live, shot):
+    sign_in(page, "supervisor")
+    page.goto(live_server.url + "/orders?q=")
+    page.wait_for_selector("#orders-search")
+    username = live_server.users["supervisor"][0]
+    with engine_live.begin() as conn:  # as `tower users disable` or a timeout would
+        assert sessions.revoke_user(conn=conn, username=username, now=clock.now(), why="test") >= 1
+    page.fill("#orders-search", "SO")  # the page's next callback is answered 401
+    expect(page.locator("#login-error")).to_contain_text("session has ended")
+    assert "next=%2Forders" in page.url
+    shot(page, "session-ended")
+    page.fill("#login-username", username)
+    page.fill("#login-password", live_server.users["supervisor"][1])
+    with page.expect_navigation():
+        page.click("#login-submit")
+    assert urlparse(page.url).path == "/orders"
 
 
 def test_the_health_page_answers_before_sign_in(page, live_server, shot):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from tower import clock
 
@@ -58,10 +59,11 @@ def test_an_admin_views_and_replays_a_dead_letter(page, live_server, engine_live
     page.goto(live_server.url + "/integrations")
     page.wait_for_selector("#integrations-letters .ag-row")
     page.click("#integrations-letters .ag-row >> text=SHP-BAD-1")
-    page.wait_for_function("document.querySelector('#integrations-letter-detail').innerText.includes('many')")
+    # expect() polls from outside the page: the page's CSP forbids the eval wait_for_function needs
+    expect(page.locator("#integrations-letter-detail")).to_contain_text("many")
     page.click("#integrations-letters .ag-row .ag-checkbox-input")
     page.click("#integrations-replay")
-    page.wait_for_function("document.querySelector('#integrations-replay-result').innerText.includes('Queued')")
+    expect(page.locator("#integrations-replay-result")).to_contain_text("Queued")
     # The page only marks the letter; the collector process's dead-letter job replays it.
     assert "Queued 1 for replay" in page.inner_text("#integrations-replay-result")
     with engine_live.connect() as conn:

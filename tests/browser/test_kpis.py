@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.snapshot_helpers import run_analytics
 from tower import clock
@@ -64,7 +66,8 @@ def test_drilling_into_a_kpi_lists_the_orders_behind_it(page, analytics, engine_
     page.goto(analytics.url + "/kpis")
     page.wait_for_selector(".kpis-value")
     page.click("[id*='\"index\":\"cycle_time_p50\"'][id*='kpis-card-drill']")
-    page.wait_for_function("location.search.includes('kpi=cycle_time_p50')")
+    # expect() polls from outside the page: the page's CSP forbids the eval wait_for_function needs
+    expect(page).to_have_url(re.compile(r"[?&]kpi=cycle_time_p50"))
     page.wait_for_selector("#kpis-drill-grid .ag-row a")
     with engine_live.begin() as conn:
         expected = data.kpi_orders(conn=conn, filters=data.last_days(clock.now().date(), 28),

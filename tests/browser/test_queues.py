@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.snapshot_helpers import run_analytics
 from tower import clock
@@ -51,15 +52,15 @@ def test_the_queue_page_refreshes_by_itself(page, analytics, sign_in, shot):
     sign_in(page, "supervisor")
     page.goto(analytics.url + "/queues?refresh=2")
     page.wait_for_selector(".queues-cell")
-    page.wait_for_function("document.querySelector('#queues-updated').innerText.startsWith('Updated')")
+    # expect() polls from outside the page: the page's CSP forbids the eval wait_for_function needs
+    expect(page.locator("#queues-updated")).to_have_text(re.compile(r"^Updated"))
     before = _depth(page, "DAL-1", "released")
     shot(page, "before")
     _new_released_order(analytics.db_url, "SO-REFRESH-1")
     run_analytics(analytics.db_url, snapshots=0)  # what the collector's snapshot job does every minute
     # No reload: the 2-second interval brings the new order in.
-    page.wait_for_function(
-        """([before]) => { const el = document.querySelector('[id*=\\'"key":"DAL-1|released"\\']');
-                          return el && parseInt(el.innerText) === before + 1; }""", arg=[before], timeout=15000)
+    expect(page.locator("[id*='\"key\":\"DAL-1|released\"']")).to_have_text(
+        re.compile(rf"^\s*{before + 1:,}(?![\d,])"), use_inner_text=True, timeout=15000)
     assert _depth(page, "DAL-1", "released") == before + 1
     assert re.match(r"Updated \d+ s ago", page.inner_text("#queues-updated"))
     assert page.inner_text("#queues-as-of").startswith("Figures as of")

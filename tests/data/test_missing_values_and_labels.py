@@ -44,7 +44,7 @@ def test_an_order_with_two_shipments_one_not_yet_scanned_reads_and_summarises(en
                                 occurred_at=NOW - timedelta(minutes=30), order_id=shipped.order_id,
                                 shipment_id=f"SH-{shipped.order_id}-2", attrs={"carrier": "UPS"}))
     with engine.begin() as conn:
-        ingest(conn, milestones)
+        ingest(conn=conn, milestones=milestones)
     everything = Scope.everything()
     with engine.connect() as conn:
         header = orders.header(shipped.order_id, conn=conn, scope=everything)
@@ -93,7 +93,7 @@ def test_grid_rows_cope_with_missing_text_and_numbers():
         "assignee": _text([NAN]), "warehouse": _text([NAN]), "region": _text([NAN]), "priority": [NAN],
         "age_hours": [NAN], "opened_at": pd.to_datetime([NOW], utc=True), "due_at": pd.to_datetime([None], utc=True),
         "value_at_risk": [NAN]})
-    row = grid_rows(frame, "UTC")[0]
+    row = grid_rows(frame, "UTC", {})[0]
     assert row["order_id"] == "(incident)" and row["team"] == "—" and row["assignee_text"] == "(unassigned)"
 
 

@@ -95,7 +95,7 @@ def test_people_s_actions_follow_the_lifecycle_and_are_audited(engine):
     load(engine, Story(list_prices=(12.0, 20.0)).validated().events, now=MON_9 + hours(1))
     eid = open_exceptions(engine)[("pricing_discrepancy", "line 1")]["exception_id"]
     with engine.begin() as conn:  # an assignee must be a user who can sign in
-        users.add(conn, username="lena", password="long enough pass", role="cs")
+        users.add(conn=conn, username="lena", password="long enough pass", role="cs")
     t = MON_9 + hours(2)
     steps = [
         dict(action="acknowledge"), dict(action="assign", assignee="lena"),

@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 from psycopg import sql
 
+from tests.auth.conftest import sign_in
 from tests.conftest import _clone
 from tests.data import factory
 from tower import clock, config
@@ -27,6 +28,7 @@ from tower.db import make_engine
 from tower.evaluation.worker import run_once
 from tower.kpis import facts
 from tower.kpis.snapshots import take_snapshot
+from tower.rules.policy import cached
 
 PASSWORD = "correct horse battery staple"
 ROLE_USERS = {"cs": "cs1", "supervisor": "supervisor1", "finance": "finance1", "executive": "executive1",
@@ -48,7 +50,7 @@ class World:
     def client(self, username: str | None = None):
         client = self.app.server.test_client()
         if username:
-            response = client.post("/auth/login", data={"username": username, "password": PASSWORD})
+            response = sign_in(client, username, PASSWORD)  # the real form, with its CSRF token
             assert response.status_code == 302 and "error" not in response.location, response.location
         return client
 
@@ -66,18 +68,18 @@ def world(server_url: str, template_url: str, tmp_path_factory) -> World:
     engine = make_engine(url)
     now = clock.now()
     seeded = factory.seed(engine, 36, now=now)
-    while run_once(engine):
+    while run_once(engine, policy=cached()):
         pass
     with engine.begin() as conn:
-        facts.refresh_all(conn, now=now)
+        facts.refresh_all(conn=conn, policy=cached(), now=now)
     with engine.begin() as conn:
         for k in range(3, -1, -1):
-            take_snapshot(conn, now=now - timedelta(minutes=20 * k))
+            take_snapshot(conn=conn, policy=cached(), now=now - timedelta(minutes=20 * k))
     with engine.begin() as conn:
         for role, username in ROLE_USERS.items():
-            users.add(conn, username=username, password=PASSWORD, role=role)
-        users.add(conn, username=SCOPED, password=PASSWORD, role="supervisor", warehouses=["DAL-1"])
-        users.add(conn, username=ATL_ONLY, password=PASSWORD, role="cs")
+            users.add(conn=conn, username=username, password=PASSWORD, role=role)
+        users.add(conn=conn, username=SCOPED, password=PASSWORD, role="supervisor", warehouses=["DAL-1"])
+        users.add(conn=conn, username=ATL_ONLY, password=PASSWORD, role="cs")
         rows = conn.execute(sa.text(
             "SELECT e.exception_id, o.warehouse FROM exceptions e JOIN orders o USING (order_id) "
             "WHERE e.status <> 'resolved' ORDER BY e.exception_id")).all()

@@ -18,8 +18,8 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 @pytest.fixture
 def exception_id(engine) -> int:
     with engine.begin() as conn:
-        users.add(conn, username="maria", password="long enough password", role="cs")
-        users.add(conn, username="gone", password="long enough password", role="cs")
+        users.add(conn=conn, username="maria", password="long enough password", role="cs")
+        users.add(conn=conn, username="gone", password="long enough password", role="cs")
         conn.execute(sa.text("UPDATE users SET active = false WHERE username = 'gone'"))
         return conn.execute(sa.text(
             "INSERT INTO exceptions (kind, subject, severity, status, title, opened_at) VALUES "
@@ -29,7 +29,7 @@ def exception_id(engine) -> int:
 
 def _act(engine, exception_id, **kwargs) -> int:
     with engine.begin() as conn:
-        return act(conn, exception_ids=[exception_id], actor="maria", now=NOW, **kwargs)
+        return act(conn=conn, exception_ids=[exception_id], actor="maria", now=NOW, **kwargs)
 
 
 @pytest.mark.parametrize("assignee", ["nobody.here", "gone", "<a href='http://evil.example'>boss</a>",

@@ -32,6 +32,15 @@ def actor() -> str:
     return found.username
 
 
+def csrf_token() -> str:
+    """This browser's CSRF token for the sign-in and sign-out forms ("" outside a request)."""
+    if not has_request_context():
+        return ""
+    from flask_wtf.csrf import generate_csrf
+
+    return generate_csrf()
+
+
 def warehouses() -> tuple[str, ...] | None:
     """The warehouses the user is scoped to (None: all)."""
     found = user()

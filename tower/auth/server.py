@@ -1,5 +1,11 @@
-"""Sign-in for the Flask server under Dash: Flask-Login sessions, the login/logout routes, and
-the server-side guard that checks the role on every page load and every Dash callback.
+"""Sign-in for the Flask server under Dash: Flask-Login over server-side sessions
+(tower/auth/sessions.py), the login route with its CSRF token and throttle
+(tower/auth/throttle.py), the logout route (tower/auth/signout.py), and the server-side guard
+that checks the role on every page load and every Dash callback.
+
+Flask-Login keeps `get_id()` in the signed cookie; here that id is the random session id, so
+each request finds its session (and user) in the database and a revoked or expired session
+signs nobody in, whatever cookie the browser kept.
 
 Why a guard on `/_dash-update-component`: hiding a link stops nobody, and every Dash callback
 is a plain POST anyone can send. The guard reads the callback's output component ids, maps
@@ -15,10 +21,14 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import Flask, jsonify, redirect, request
-from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_login import LoginManager, UserMixin, current_user, login_user
+from flask_wtf.csrf import CSRFError, validate_csrf
+from sqlalchemy.engine import Connection
 from werkzeug.wrappers import Response
+from wtforms import ValidationError
 
-from tower.auth import roles, users
+from tower import clock
+from tower.auth import roles, sessions, signout, throttle, users
 from tower.db import DatabaseUnavailable, engine_for
 
 log = logging.getLogger(__name__)
@@ -27,30 +37,44 @@ CALLBACK_PATH = "/_dash-update-component"
 # Dash's own plumbing and static files: no business data, needed to draw the login page.
 _OPEN_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_dash-layout", "/_dash-dependencies",
                   "/_favicon.ico", "/_reload-hash", "/auth/", "/logout", "/login",
+                  "/hooks/",  # webhooks authenticate by signature (tower/hooks.py)
                   "/api")  # the JSON API (tower/api) authenticates every call by bearer token
 # Dash Pages' router callback renders the page layout; the layout itself refuses (see app.py).
 _ROUTER_IDS = frozenset({"_pages_content", "_pages_store"})
 
 
 class SessionUser(UserMixin):
-    def __init__(self, user: users.User) -> None:
+    def __init__(self, user: users.User, session_id: str) -> None:
         self.user = user
+        self.session_id = session_id
 
     def get_id(self) -> str:
-        return self.user.username
+        return self.session_id
 
 
-def _load_user(username: str) -> SessionUser | None:
+def _policy() -> sessions.Policy:
+    from flask import current_app
+
+    return current_app.config.get("TOWER_SESSION_POLICY") or sessions.Policy()
+
+
+def _limits() -> throttle.Limits:
+    from flask import current_app
+
+    return current_app.config.get("TOWER_SIGNIN_LIMITS") or throttle.Limits()
+
+
+def _load_user(session_id: str) -> SessionUser | None:
     from flask import current_app
 
     try:
-        with engine_for(current_app.config["TOWER_DB_URL"]).connect() as conn:
-            found = users.get(conn=conn, username=username)
+        with engine_for(current_app.config["TOWER_DB_URL"]).begin() as conn:
+            found = sessions.load_user(conn=conn, session_id=session_id, now=clock.now(), policy=_policy())
     except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.ProgrammingError, DatabaseUnavailable):
         # Database down (or not migrated): nobody is signed in, /health still answers.
-        log.warning("cannot load user %s: database unavailable", username)
+        log.warning("cannot load a session: database unavailable")
         return None
-    return SessionUser(found) if found else None
+    return SessionUser(found, session_id) if found else None
 
 
 def safe_next(target: str | None) -> str | None:
@@ -62,30 +86,59 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def _attempt(*, conn: Connection, username: str, password: str,
+             address: str) -> tuple[int | None, users.User | None, str]:
+    """One sign-in attempt in one transaction: (minutes to wait or None, the user or None,
+    the new session id or "")."""
+    now = clock.now()
+    wait = throttle.wait_minutes(conn=conn, username=username, address=address, now=now, limits=_limits())
+    if wait is not None:
+        return wait, None, ""
+    found = users.authenticate(conn=conn, username=username, password=password)
+    if found is None:
+        throttle.record_failure(conn=conn, username=username, address=address, now=now, limits=_limits())
+        return None, None, ""
+    throttle.forget_user(conn=conn, username=found.username)
+    if current_user.is_authenticated:  # signing in again: the old session ends
+        sessions.revoke(conn=conn, session_id=current_user.session_id, now=now, why="signed in again")
+    session_id = sessions.create(conn=conn, username=found.username, now=now, policy=_policy(),
+                                 address=address,
+                                 # web_guard reads forms, not headers; Postgres text cannot hold NUL
+                                 user_agent=request.headers.get("User-Agent", "").replace("\x00", ""))
+    return None, found, session_id
+
+
 def _login_post() -> Response:
     from flask import current_app
 
+    # A form with a NUL character never gets here: tower.web_guard refuses it (400) on every route.
     username = request.form.get("username", "")
     password = request.form.get("password", "")
     target = safe_next(request.form.get("next"))
+    back = {"next": target} if target else {}
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except (ValidationError, CSRFError):
+        # No token, a stale one, or one from another browser's form: show a fresh form.
+        return redirect("/login?" + urlencode({"error": "expired", **back}))
+    address = request.remote_addr or ""
     try:
         with engine_for(current_app.config["TOWER_DB_URL"]).begin() as conn:
-            found = users.authenticate(conn=conn, username=username, password=password)
+            wait, found, session_id = _attempt(conn=conn, username=username, password=password,
+                                               address=address)
     except (sa.exc.OperationalError, sa.exc.InterfaceError, DatabaseUnavailable):
-        return redirect("/login?" + urlencode({"error": "db", **({"next": target} if target else {})}))
+        return redirect("/login?" + urlencode({"error": "db", **back}))
+    if wait is not None:
+        log.warning("throttled sign-in for %r from %s", username[:64], address)
+        return redirect("/login?" + urlencode({"error": "wait", "minutes": wait, **back}))
     if found is None:
         log.info("failed sign-in for %r", username[:64])
-        return redirect("/login?" + urlencode({"error": "1", **({"next": target} if target else {})}))
-    login_user(SessionUser(found))
+        return redirect("/login?" + urlencode({"error": "1", **back}))
+    login_user(SessionUser(found, session_id))
     log.info("%s signed in (%s)", found.username, found.role)
     if target and roles.may_open(found.role, roles.prefix_of_path(target)):
         return redirect(target)
     return redirect(roles.landing(found.role))
-
-
-def _logout() -> Response:
-    logout_user()
-    return redirect("/login?signed_out=1")
 
 
 def _id_prefix(component_id: Any) -> str:
@@ -140,7 +193,7 @@ def _guard() -> Response | None:
             if role is None:
                 return _deny(401, "sign in first")
             if not roles.may_open(role, prefix):
-                log.warning("refused callback %r for %s (%s)", component_id, current_user.get_id(), role)
+                log.warning("refused callback %r for %s (%s)", component_id, current_user.user.username, role)
                 return _deny(403, f"the {roles.ROLES.get(role, role)} role may not use this page")
         return None
     if path.startswith("/_dash") or path.startswith("/_"):
@@ -159,7 +212,8 @@ def _guard() -> Response | None:
 def init_auth(server: Flask) -> None:
     """Attach Flask-Login, the sign-in routes and the role guard to `server`.
 
-    `server.config` must hold SECRET_KEY and TOWER_DB_URL.
+    `server.config` must hold SECRET_KEY and TOWER_DB_URL; TOWER_SESSION_POLICY
+    (sessions.Policy) and TOWER_SIGNIN_LIMITS (throttle.Limits) default to their defaults.
     """
     manager = LoginManager()
     manager.init_app(server)
@@ -167,6 +221,9 @@ def init_auth(server: Flask) -> None:
     manager.session_protection = "basic"
     server.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     server.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # The signed cookie is not accepted after a session's lifetime either (Flask's default: 31 days).
+    server.config["PERMANENT_SESSION_LIFETIME"] = server.config.get(
+        "TOWER_SESSION_POLICY", sessions.Policy()).lifetime
     server.add_url_rule("/auth/login", "tower_login", _login_post, methods=["POST"])
-    server.add_url_rule("/logout", "tower_logout", _logout, methods=["GET", "POST"])
+    server.add_url_rule("/logout", "tower_logout", signout.logout_view, methods=["GET", "POST"])
     server.before_request(_guard)

@@ -84,14 +84,21 @@ def authenticate(*, conn: Connection, username: str, password: str) -> User | No
     return _row_to_user(row)
 
 
+MIN_PASSWORD = 12
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise UserInputError(f"a password needs at least {MIN_PASSWORD} characters")
+
+
 def _validate(username: str, role: str, time_zone: str, password: str) -> None:
     if not _NAME.match(username):
         raise UserInputError(
             f"user name {username!r} must be 2-63 characters of a-z, 0-9, '.', '_' or '-'")
     if role not in ROLES:
         raise UserInputError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
-    if len(password) < 8:
-        raise UserInputError("a password needs at least 8 characters")
+    _check_password(password)
     try:
         ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -112,6 +119,32 @@ def add(*, conn: Connection, username: str, password: str, role: str, display_na
         "is_demo": is_demo,
     }
     row = conn.execute(Q["upsert" if replace else "insert"], params).first()
+    if row is not None and replace:
+        _end_sessions(conn=conn, username=username, why="user reset")
+    return row is not None
+
+
+def _end_sessions(*, conn: Connection, username: str, why: str) -> None:
+    from tower.auth import sessions  # sessions builds Users: import here, not at the top
+
+    sessions.revoke_user(conn=conn, username=username, now=clock.now(), why=why)
+
+
+def set_password(*, conn: Connection, username: str, password: str) -> bool:
+    """Change a user's password and end their open sessions. False if there is no such user."""
+    _check_password(password)
+    row = conn.execute(Q["set_password"], {"username": username.strip().lower(),
+                                           "password_hash": generate_password_hash(password)}).first()
+    if row is not None:
+        _end_sessions(conn=conn, username=row.username, why="password changed")
+    return row is not None
+
+
+def set_active(*, conn: Connection, username: str, active: bool) -> bool:
+    """Enable or disable a user; disabling ends their open sessions. False if no such user."""
+    row = conn.execute(Q["set_active"], {"username": username.strip().lower(), "active": active}).first()
+    if row is not None and not active:
+        _end_sessions(conn=conn, username=row.username, why="user disabled")
     return row is not None
 
 

@@ -25,3 +25,11 @@ UPDATE users SET last_login_at = :at WHERE username = :username;
 SELECT username, display_name, role, warehouses, time_zone, active, is_demo, created_at, last_login_at
 FROM users
 ORDER BY role, username;
+
+-- name: set_password
+UPDATE users SET password_hash = :password_hash WHERE username = :username
+RETURNING username;
+
+-- name: set_active
+UPDATE users SET active = :active WHERE username = :username
+RETURNING username;

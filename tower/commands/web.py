@@ -1,4 +1,4 @@
-"""`tower web` (the Dash app under waitress) and `tower users add|list`.
+"""`tower web` (the Dash app under waitress) and `tower users add|list|passwd|disable|enable`.
 
 `tower web` finds the database the same way every tower command does (TOWER_DATABASE_URL, or
 the embedded cluster that `tower run` / `tower db start` manage), migrates it, and serves the
@@ -32,8 +32,13 @@ def _web(args: argparse.Namespace) -> int:
     host = args.host or settings.web_host
     port = args.port or settings.web_port
     print(f"tower web: serving on http://{host}:{port}/", flush=True)
+    # The app answers a body over TOWER_MAX_REQUEST_MB with a plain 413. waitress reads a body
+    # whole before the app sees it, and when it refuses one itself it drops the connection
+    # mid-upload (the browser shows a network error, not the message), so its own cap is only a
+    # backstop far above the app's.
     serve(app.server, host=host, port=port, threads=args.threads, ident="tower",
-          channel_timeout=120, clear_untrusted_proxy_headers=True)
+          channel_timeout=120, clear_untrusted_proxy_headers=True,
+          max_request_body_size=8 * settings.max_request_mb * 1024 * 1024)
     return 0
 
 
@@ -63,6 +68,43 @@ def _users_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _users_passwd(args: argparse.Namespace) -> int:
+    from tower.auth import users
+    from tower.commands.db import open_engine
+
+    password = args.password
+    generated = False
+    if password == "-":
+        password = getpass.getpass(f"new password for {args.username}: ")
+    elif password is None:
+        password, generated = secrets.token_urlsafe(12), True
+    engine = open_engine(args.settings, migrate_first=True)
+    try:
+        with engine.begin() as conn:
+            found = users.set_password(conn=conn, username=args.username, password=password)
+    except users.UserInputError as exc:
+        raise UserError(str(exc)) from None
+    if not found:
+        raise UserError(f"no user {args.username!r} (see `tower users list`)")
+    print(f"password of {args.username} changed; their open sessions are ended"
+          + (f"; new password: {password}" if generated else ""))
+    return 0
+
+
+def _users_set_active(args: argparse.Namespace) -> int:
+    from tower.auth import users
+    from tower.commands.db import open_engine
+
+    active = args.users_command == "enable"
+    engine = open_engine(args.settings, migrate_first=True)
+    with engine.begin() as conn:
+        found = users.set_active(conn=conn, username=args.username, active=active)
+    if not found:
+        raise UserError(f"no user {args.username!r} (see `tower users list`)")
+    print(f"user {args.username} " + ("enabled" if active else "disabled; their open sessions are ended"))
+    return 0
+
+
 def _users_list(args: argparse.Namespace) -> int:
     from tower.auth import users
     from tower.commands.db import open_engine
@@ -89,7 +131,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     p.set_defaults(handler=_web)
 
-    p = sub.add_parser("users", help="add or list the people who sign in to the web app",
+    p = sub.add_parser("users", help="manage the people who sign in to the web app",
                        description="Manage web users. Roles: cs, supervisor, finance, executive, admin.")
     usub = p.add_subparsers(dest="users_command", metavar="<action>", required=True)
     q = usub.add_parser("add", help="add a user (or reset one with --replace)",
@@ -105,3 +147,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.set_defaults(handler=_users_add)
     q = usub.add_parser("list", help="list users", description="List users, their roles and scopes.")
     q.set_defaults(handler=_users_list)
+    q = usub.add_parser("passwd", help="change a user's password (ends their open sessions)",
+                        description="Change a user's password and end every session they have open. "
+                                    "Without --password a random one is generated and printed once; "
+                                    "--password - asks for it without echo. At least 12 characters.")
+    q.add_argument("username")
+    q.add_argument("--password", help="the new password, or - to type it (default: generate one)")
+    q.set_defaults(handler=_users_passwd)
+    q = usub.add_parser("disable", help="stop a user from signing in (ends their open sessions)",
+                        description="Disable a user: they cannot sign in and every open session of theirs ends.")
+    q.add_argument("username")
+    q.set_defaults(handler=_users_set_active)
+    q = usub.add_parser("enable", help="let a disabled user sign in again",
+                        description="Enable a user that `tower users disable` disabled.")
+    q.add_argument("username")
+    q.set_defaults(handler=_users_set_active)

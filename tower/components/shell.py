@@ -24,7 +24,7 @@ THEME = {
 def _header(user) -> dmc.AppShellHeader:
     right = ([dmc.Text(user.label, size="sm", fw=500, id="shell-user"),
               dmc.Badge(ROLES[user.role], variant="outline", id="shell-role"),
-              dmc.Anchor("Sign out", href="/logout", refresh=True, size="sm", id="shell-signout")]
+              signout_form("shell-signout")]
              if user else [dmc.Anchor("Sign in", href="/login", size="sm", id="shell-signin")])
     return dmc.AppShellHeader(
         dmc.Group([
@@ -34,6 +34,14 @@ def _header(user) -> dmc.AppShellHeader:
             dmc.Group(right, gap="md"),
         ], justify="space-between", h="100%", px="md"),
     )
+
+
+def signout_form(button_id: str) -> html.Form:
+    """The sign-out control: a form posting this browser's CSRF token to /logout. Not a link,
+    which any other site could make the browser follow (see tower/auth/signout.py)."""
+    return html.Form([dcc.Input(type="hidden", name="csrf_token", value=current.csrf_token()),
+                      html.Button("Sign out", id=button_id, type="submit", className="tower-signout")],
+                     method="POST", action="/logout", className="tower-signout-form")
 
 
 def _navbar(user) -> dmc.AppShellNavbar:
