@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from tests.api.conftest import PASSWORD, World
+from tests.auth.conftest import sign_in
 from tests.security.dash_calls import call, server_callbacks
 
 
 def _signed_in(world: World, username: str):
     client = world.client()
-    response = client.post("/auth/login", data={"username": username, "password": PASSWORD})
+    response = sign_in(client, username, PASSWORD)  # the real form, with its CSRF token
     assert response.status_code == 302 and "error" not in response.location
     return client
 
