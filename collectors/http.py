@@ -15,6 +15,7 @@ Errors are classified here, at the edge, and nowhere above (STYLE habit 4):
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
 import random
 from dataclasses import dataclass
@@ -45,6 +46,20 @@ class SourceUnavailable(SourceError):
 
 class FatalSourceError(SourceError):
     """Auth refused or a request the source will never accept; the stream stops and says why."""
+
+
+class BadPage(SourceError):
+    """The source answered 200, but not with a page tower can read: not JSON (an HTML sign-in
+    or proxy page), no data list, larger than the cap, or a cursor that loops. Retrying the
+    request would get the same answer: the run fails, the bookmark stays, and the next
+    scheduled run tries again (a person fixes the source or the stream's page size)."""
+
+
+# A page larger than this is refused before it is parsed (memory stays bounded whatever a
+# source sends); the sandbox's largest real page is about 1 MB.
+MAX_PAGE_BYTES = 8 << 20
+# Pages one fetch follows at most: a cursor that never ends stops here with a clear error.
+MAX_PAGES_PER_FETCH = 20_000
 
 
 @dataclass(frozen=True)
@@ -139,19 +154,49 @@ class SourceClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    max_page_bytes: int = MAX_PAGE_BYTES
+    max_pages: int = MAX_PAGES_PER_FETCH
+
     def _once(self, path: str, params: Mapping[str, Any] | None) -> Any:
+        query = {k: v for k, v in (params or {}).items() if v is not None}
         try:
-            response = self._http.get(path, params={k: v for k, v in (params or {}).items() if v is not None})
+            with self._http.stream("GET", path, params=query) as response:
+                body = self._read_capped(response, path) if 200 <= response.status_code < 300 else None
+                if body is None:
+                    response.read()
         except httpx.TimeoutException as exc:
             raise RetriableError(f"{self.source}: GET {path} timed out ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
             raise RetriableError(f"{self.source}: GET {path} failed: {type(exc).__name__}: {exc}") from None
         classify(response)
+        assert body is not None  # classify() raised for every status but a 2xx, which was read
+        kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if kind in ("text/html", "application/xhtml+xml") or body[:1] == b"<":
+            snippet = body[:120].decode("utf-8", "replace").replace("\n", " ")
+            raise BadPage(f"{self.source}: GET {path} answered 200 with {kind or 'markup'}, not JSON (a sign-in or "
+                          f"proxy page?): {snippet!r}")
         try:
-            return response.json()
+            return json.loads(body)
         except ValueError:
             # A truncated or proxy-mangled body: the same request usually succeeds next time.
             raise RetriableError(f"{self.source}: GET {path} returned a body that is not JSON") from None
+
+    def _read_capped(self, response: httpx.Response, path: str) -> bytes:
+        """The body, refused (BadPage) as soon as it passes max_page_bytes."""
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_page_bytes:
+            raise BadPage(self._too_large(path, int(declared)))
+        chunks, size = [], 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > self.max_page_bytes:
+                raise BadPage(self._too_large(path, size))
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self, path: str, size: int) -> str:
+        return (f"{self.source}: GET {path} sent a page larger than {self.max_page_bytes:,} bytes "
+                f"({size:,} bytes read); lower the stream's page size")
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """GET a JSON document, retrying retriable failures per the policy."""
@@ -176,14 +221,22 @@ class SourceClient:
         """Yield the records of each page, following the source's next-page cursor while the
         source says there is more. Only one page is held at a time."""
         query = dict(params)
-        while True:
+        seen: set[str] = set()  # a cursor seen before means the source's paging loops
+        for _ in range(self.max_pages):
             body = self.get_json(path, query)
             if not isinstance(body, Mapping) or not isinstance(body.get(items_key), list):
-                raise SourceUnavailable(f"{self.source}: GET {path} returned a page without a {items_key!r} list")
+                got = f"keys {', '.join(sorted(map(str, body)))}" if isinstance(body, Mapping) else type(body).__name__
+                raise BadPage(f"{self.source}: GET {path} returned a page without a {items_key!r} list ({got})")
             if not body[items_key]:
                 return
             yield body[items_key]
             cursor = body.get(next_key)
             if not cursor or body.get(more_key) is False:
                 return
+            if str(cursor) in seen:
+                raise BadPage(f"{self.source}: GET {path} sent a next cursor it had sent before: its "
+                              "paging loops; stopped (the pages before it are kept)")
+            seen.add(str(cursor))
             query[cursor_param] = cursor
+        raise BadPage(f"{self.source}: GET {path} still had more after {self.max_pages:,} pages: its "
+                      "cursor does not end; stopped (the pages read are kept)")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
+import orjson
 from sqlalchemy.engine import Engine
 
 from collectors.http import FatalSourceError, SourceError
@@ -36,6 +37,7 @@ from tower.store.milestone import Milestone
 
 log = logging.getLogger(__name__)
 PAGE_ATTEMPTS = 6
+HEAD_BYTES = 2000  # what a dead letter keeps of a record too large to keep whole
 
 
 @dataclass
@@ -62,11 +64,17 @@ class _Mapped:
     newest: datetime | None = None
 
 
-def map_page(stream: Stream, records: list[Any]) -> _Mapped:
-    """Map a page: milestones for the good records, dead letters (with reasons) for the bad."""
+def map_page(stream: Stream, records: list[Any], *, now: datetime | None = None) -> _Mapped:
+    """Map a page: milestones for the good records, dead letters (with reasons) for the bad.
+    `now` (tower's clock) bounds the change times believed: see Stream.max_future."""
     out = _Mapped()
     for record in records:
         key = stream.record_key(record)
+        refused = refuse_record(stream, record, now=now)
+        if refused is not None:
+            reason, kept = refused
+            out.letters.append(DeadLetter(stream.source, stream.name, key, kept, reason))
+            continue
         try:
             when = stream.record_time(record)
             # Read is read, good or bad: a bad record is kept in dead letters, so the bookmark
@@ -89,6 +97,27 @@ def map_page(stream: Stream, records: list[Any]) -> _Mapped:
             out.milestones.append(milestone)
             out.origin[id(milestone)] = (key, record)
     return out
+
+
+def refuse_record(stream: Stream, record: Any, *, now: datetime | None) -> tuple[str, Any] | None:
+    """(reason, payload to keep) for a record that must not be mapped at all — larger than the
+    stream's cap (kept cut short) or changed too far in the future — else None."""
+    size = len(orjson.dumps(record, default=str))
+    if size > stream.max_record_bytes:
+        text = orjson.dumps(record, default=str)[:HEAD_BYTES].decode("utf-8", "replace")
+        return (f"record of {size:,} bytes is larger than the cap of {stream.max_record_bytes:,} bytes; "
+                f"kept cut to its first {HEAD_BYTES:,}", {"cut": True, "bytes": size, "head": text})
+    if now is not None:
+        try:
+            when = stream.record_time(record)
+        except SkipRecord:
+            return None  # the mapping says what is wrong with it
+        if when > now + stream.max_future:
+            ahead = when - now
+            return (f"{stream.replication_key} {when.isoformat()} is {ahead.days} days "
+                    f"{ahead.seconds // 3600} h in the future (the source's clock or data is wrong); "
+                    "not stored, so the bookmark and the data lag do not jump ahead", record)
+    return None
 
 
 def write_page(conn: Any, stream: Stream, mapped: _Mapped, *, now: datetime) -> tuple[int, int]:
@@ -145,8 +174,8 @@ def _run_locked(engine: Engine, stream: Stream, *, now: Callable[[], datetime],
     counts.newest_source_at = last_newest
     mark = parse_time(bookmark["since"], "bookmark") if bookmark and bookmark.get("since") else None
     try:
-        pages = read_ahead(stream.fetch(_since(bookmark, stream)), lambda page: (page, map_page(stream, page)),
-                           stop=stop)
+        pages = read_ahead(stream.fetch(_since(bookmark, stream)),
+                           lambda page: (page, map_page(stream, page, now=now())), stop=stop)
         for records, mapped in pages:
             for attempt in range(PAGE_ATTEMPTS):
                 try:

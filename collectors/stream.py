@@ -44,6 +44,13 @@ class Stream:
     # Empty by default, so schema drift shows up as dead letters; adding an alias is the fix,
     # after which `tower deadletters replay` brings the parked records in.
     aliases: dict[str, str] = {}  # never mutated: an instance given aliases gets its own dict
+    # A record larger than this is a dead letter (kept cut short), never mapped or stored whole.
+    max_record_bytes: ClassVar[int] = 1 << 20
+    # A change time further ahead of tower's clock than this is a source error (a wrong year, a
+    # clock set days ahead): the record is a dead letter and never counts as the newest data
+    # read. Hours of skew (a mislabelled time zone) are not: the bookmark's cap at the poll's
+    # start already keeps those from hiding later records.
+    max_future: ClassVar[timedelta] = timedelta(days=1)
 
     def __init__(self, client: SourceClient | None, *, schedule_seconds: float | None = None,
                  page_size: int | None = None, aliases: Mapping[str, str] | None = None) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import os
 import select
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -34,9 +36,20 @@ def _read_until(proc: subprocess.Popen, needle: str, timeout: float, seen: list[
     return False
 
 
+@pytest.fixture
+def home():
+    """A folder for the clone, not pytest's tmp_path: as root the embedded Postgres runs as an
+    unprivileged user that must reach the clone's .venv and .tower, and every pytest that starts
+    on this machine makes /tmp/pytest-of-<user> private (0700) again, which would lock it out
+    mid-test (pg_ctl: PermissionError)."""
+    path = Path(tempfile.mkdtemp(prefix="tower-fresh-clone-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.mark.slow
-def test_make_run_from_a_fresh_clone_serves_tower_and_stops_cleanly(tmp_path):
-    clone = tmp_path / "tower"
+def test_make_run_from_a_fresh_clone_serves_tower_and_stops_cleanly(home):
+    clone = home / "tower"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
     web_port, sandbox_port = free_port(), free_port() + 10
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TOWER_", "VIRTUAL_ENV"))}

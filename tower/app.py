@@ -34,13 +34,14 @@ from tower.components import shell
 from tower.config import Settings
 from tower.db import DatabaseUnavailable, explain_connect_error
 from tower.pages._running import POLICY_KEY
+from tower.resources import resource_dir
 from tower.rules.policy import load as load_policy
 
 log = logging.getLogger(__name__)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PAGES_DIR = PACKAGE_DIR / "pages"
-ASSETS_DIR = PACKAGE_DIR.parent / "assets"
+ASSETS_DIR = resource_dir("assets")
 
 
 def _guarded(layout: Callable[..., Any] | Any, prefix: str, url: str) -> Callable[..., Any]:

@@ -18,11 +18,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from tower.db import raw
+from tower.resources import resource_dir
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+SQL_DIR = resource_dir("sql")
 MIGRATIONS_DIR = SQL_DIR / "migrations"
 SCHEMA_FILE = SQL_DIR / "schema.sql"
 _LOCK_KEY = 7_201_117  # advisory lock id for migrations
+
+
 class MigrationError(RuntimeError):
     """A migration failed; it was rolled back and the message names it."""
 
@@ -42,12 +45,21 @@ class Migration:
 
 
 def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """The migrations in `directory`, in order. No migrations at all is an error, not an empty
+    list: it means a broken install (a wheel without its SQL), and migrating "nothing" would
+    leave a database without tables while saying all is well."""
+    if not directory.is_dir():
+        raise MigrationError(f"no migrations folder at {directory}: this tower installation is incomplete; "
+                             "reinstall it (a wheel carries them in tower/_resources/sql)")
     found = []
     for path in sorted(directory.glob("*.sql")):
         match = _FILE.match(path.name)
         if not match:
             raise ValueError(f"{path.name}: migration files are named NNNN_what.sql")
         found.append(Migration(int(match.group(1)), match.group(2), path))
+    if not found:
+        raise MigrationError(f"no migrations found in {directory}: this tower installation is incomplete; "
+                             "reinstall it (a wheel carries them in tower/_resources/sql)")
     versions = [m.version for m in found]
     if len(set(versions)) != len(versions):
         raise ValueError("two migrations share a version number")
@@ -108,13 +120,21 @@ def current_version(engine: Engine) -> int | None:
 
 def dump_schema(url: str) -> str:
     """The schema of the database at `url` as normalised SQL (what sql/schema.sql holds)."""
+    import os
+
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
     from tower.db import libpq_url
     from tower.pg import find_bin_dir
 
+    # The password goes in the environment, not on the command line that `ps` shows everyone.
+    params = conninfo_to_dict(libpq_url(url))
+    password = params.pop("password", None)
+    env = {**os.environ, **({"PGPASSWORD": str(password)} if password else {})}
     out = subprocess.run(
         [str(find_bin_dir() / "pg_dump"), "--schema-only", "--no-owner", "--no-privileges",
-         "--exclude-table=schema_migrations", libpq_url(url)],
-        capture_output=True, text=True, check=True,
+         "--exclude-table=schema_migrations", make_conninfo("", **params)],
+        capture_output=True, text=True, check=True, env=env,
     ).stdout
     keep = []
     for line in out.splitlines():

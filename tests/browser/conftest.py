@@ -69,6 +69,7 @@ class LiveServer:
     db_url: str
     users: dict[str, tuple[str, str]]
     seed: object = None            # tests.data.factory.Seeded
+    wms_polled_at: object = None   # when the fixture's stale WMS feed was last polled (aware UTC)
     process: subprocess.Popen | None = field(default=None, repr=False)
     log: Path | None = None
 
@@ -136,10 +137,11 @@ def live_server(server_url: str, template_url: str, tmp_path_factory) -> Iterato
     with engine.begin() as conn:
         created = {u: (u, p) for u, p, _ in ensure_demo_users(conn=conn)}
     _stale_wms(engine, 47)
+    wms_polled_at = clock.now() - timedelta(minutes=47)
     engine.dispose()
     users = {role: created[user] for role, user in ROLE_USERS.items()}
     proc, url, log = _start(db_url, tmp_path_factory.mktemp("web"))
-    server = LiveServer(url, db_url, users, seeded, proc, log)
+    server = LiveServer(url, db_url, users, seeded, wms_polled_at, proc, log)
     yield server
     proc.terminate()
     try:
@@ -158,12 +160,18 @@ def engine_live(live_server: LiveServer):
     engine.dispose()
 
 
+# Every wait is bounded, and long enough for a busy two-core machine: a test waits for the state
+# it asserts (Playwright's expect, wait_for_*), for at most this long, never for a fixed time.
+WAIT_MS = 20000
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
         pytest.skip(NO_CHROMIUM)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=WAIT_MS)
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
@@ -173,7 +181,7 @@ def browser():
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
-    context.set_default_timeout(20000)
+    context.set_default_timeout(WAIT_MS)
     tab = context.new_page()
     yield tab
     context.close()

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import expect
 
+from tests.browser.grids import wait_for_grid_rows
 from tower import clock
 from tower.data import exceptions as data
 from tower.data.scope import Scope
@@ -26,10 +27,11 @@ def _open_rows(engine, **query) -> list[int]:
     return frame["exception_id"].tolist()
 
 
-def _grid_ids(page) -> list[int]:
-    page.wait_for_selector("#exceptions-grid .ag-row")
-    ids = page.locator("#exceptions-grid .ag-center-cols-container .ag-row [col-id='exception_id']").all_inner_texts()
-    return [int(i) for i in ids]
+def _expect_grid(page, expected: list[int]) -> list[int]:
+    """Wait until the grid shows these rows (the first of them, in this order); they are read
+    from the data layer first, so the test waits for the view it asserts, not for a proxy."""
+    assert expected, "the fixture should give this view some open exceptions"
+    return [int(i) for i in wait_for_grid_rows(page, "#exceptions-grid", expected)]
 
 
 def _pick(page, control: str, option: str) -> None:
@@ -95,20 +97,23 @@ def test_acting_on_several_rows_at_once(page, live_server, engine_live, sign_in)
 def test_filters_live_in_the_url_and_a_reload_gives_the_same_view(page, live_server, engine_live, sign_in, shot):
     sign_in(page, "finance")
     page.goto(f"{live_server.url}/exceptions")
-    everything = _grid_ids(page)
+    everything = _open_rows(engine_live)
+    _expect_grid(page, everything)
     _pick(page, "exceptions-f-kind", "pricing discrepancy")
     _pick(page, "exceptions-f-warehouse", "DAL-1")
     page.click("#exceptions-apply")
     page.wait_for_url("**/exceptions?*kind=pricing_discrepancy*")
     query = {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
     assert query == {"kind": "pricing_discrepancy", "warehouse": "DAL-1"}
-    expect(page.locator("#exceptions-count")).not_to_contain_text(f"{len(everything)} open")
-    filtered = _grid_ids(page)
-    assert filtered == _open_rows(engine_live, **query)  # same rows, same priority order
-    assert 0 < len(filtered) < len(everything)
+    expected = _open_rows(engine_live, **query)  # same rows, same priority order
+    assert 0 < len(expected) < len(everything)
+    # The URL changes before the grid does: wait for the rows themselves, all of them.
+    filtered = _expect_grid(page, expected)
+    assert filtered == expected
+    expect(page.locator("#exceptions-count")).to_contain_text(f"{len(expected)} open")
     shot(page, "filtered")
     page.reload()
-    assert _grid_ids(page) == filtered
+    assert _expect_grid(page, expected) == filtered
     # The filter controls show the filters of the URL after the reload too.
     expect(page.locator(".mantine-Pill-label", has_text="pricing discrepancy")).to_have_count(1)
     expect(page.locator(".mantine-Pill-label", has_text="DAL-1")).to_have_count(1)
@@ -118,7 +123,7 @@ def test_filters_live_in_the_url_and_a_reload_gives_the_same_view(page, live_ser
 def test_csv_export_holds_exactly_the_filtered_rows(page, live_server, engine_live, sign_in):
     sign_in(page, "finance")
     page.goto(f"{live_server.url}/exceptions?severity=medium&sla=on_track")
-    page.wait_for_selector("#exceptions-grid .ag-row")
+    _expect_grid(page, _open_rows(engine_live, severity="medium", sla="on_track"))
     with page.expect_download() as download:
         page.click("#exceptions-export")
     text = open(download.value.path(), encoding="utf-8").read()
@@ -130,8 +135,9 @@ def test_csv_export_holds_exactly_the_filtered_rows(page, live_server, engine_li
 def test_a_supervisor_scoped_to_a_warehouse_sees_only_its_exceptions(page, live_server, engine_live, sign_in, shot):
     sign_in(page, "supervisor_scoped")
     page.goto(f"{live_server.url}/exceptions")
-    shown = _grid_ids(page)
+    expected = _open_rows(engine_live, warehouse="DAL-1")
+    shown = _expect_grid(page, expected)
+    assert shown == expected[:len(shown)]
     warehouses = set(page.locator("#exceptions-grid .ag-center-cols-container [col-id='warehouse']").all_inner_texts())
     assert warehouses == {"DAL-1"}
-    assert shown == _open_rows(engine_live, warehouse="DAL-1")
     shot(page, "scoped")

@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from tests.browser.ages import wms_age
 from tower import clock
 
 
@@ -30,13 +31,12 @@ def with_letters_and_incident(live_server, engine_live):
 def test_streams_show_their_status_in_words(page, live_server, sign_in, shot, with_letters_and_incident):
     sign_in(page, "admin")
     page.goto(live_server.url + "/integrations")
-    page.wait_for_selector("#integrations-streams-table")
-    table = page.inner_text("#integrations-streams-table")
     # the fixture's WMS feed was last polled 47 minutes ago: down, and says why
-    wms_row = next(r for r in page.query_selector_all("#integrations-streams-table tbody tr")
-                   if r.query_selector("td").inner_text() == "WMS")
+    wms_row = page.locator("#integrations-streams-table tbody tr", has=page.locator("td", has_text="WMS"))
+    expect(wms_row.first).to_contain_text(wms_age(live_server))
+    table = page.inner_text("#integrations-streams-table")
     # (badges are upper-cased by CSS; the words are what matter)
-    assert "✖ down" in wms_row.inner_text().lower() and "47 min" in wms_row.inner_text()
+    assert "✖ down" in wms_row.first.inner_text().lower()
     assert "● up" in table.lower()
     shot(page, "streams")
 
@@ -44,11 +44,11 @@ def test_streams_show_their_status_in_words(page, live_server, sign_in, shot, wi
 def test_an_incident_lists_the_orders_it_holds(page, live_server, sign_in, shot, with_letters_and_incident):
     sign_in(page, "executive")
     page.goto(live_server.url + "/integrations")
-    page.wait_for_selector("#integrations-incidents-table")
-    assert "WMS data is stale (test)" in page.inner_text("#integrations-incidents-table")
+    expect(page.locator("#integrations-incidents-table")).to_contain_text("WMS data is stale (test)")
     page.click("#integrations-incidents-table >> text=Show orders")
-    page.wait_for_selector("#integrations-incident-orders-table")
-    shown = {a.inner_text() for a in page.query_selector_all("#integrations-incident-orders-table a")}
+    links = page.locator("#integrations-incident-orders-table a")
+    expect(links).to_have_count(len(with_letters_and_incident))
+    shown = set(links.all_inner_texts())
     assert shown == set(with_letters_and_incident)
     shot(page, "incident")
 

@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.grids import wait_for_grid_rows
 from tests.browser.snapshot_helpers import run_analytics
 from tower import clock
 from tower.data import kpis as data
@@ -25,8 +26,11 @@ def analytics(live_server):
     return live_server
 
 
-def _page_values(page) -> dict[str, str]:
-    page.wait_for_selector(".kpis-value")
+def _page_values(page, expected: dict[str, str]) -> dict[str, str]:
+    """Wait until every card shows its expected value (bounded), then read them all."""
+    for kpi_id, value in expected.items():
+        expect(page.locator(f".kpis-value[data-kpi='{kpi_id}']")).to_have_text(value)
+    expect(page.locator(".kpis-value")).to_have_count(len(expected))
     return {el.get_attribute("data-kpi"): el.inner_text() for el in page.query_selector_all(".kpis-value")}
 
 
@@ -41,8 +45,8 @@ def test_kpi_numbers_on_the_page_equal_the_data_layers(page, analytics, engine_l
     sign_in(page, "executive")
     query = "&".join(f"{k}={v}" for k, v in dims.items())
     page.goto(analytics.url + "/kpis" + (f"?{query}" if query else ""))
-    shown = _page_values(page)
     expected = _layer_values(engine_live, **dims)
+    shown = _page_values(page, expected)
     assert set(shown) == {k.id for k in KPIS}
     assert shown == expected
     assert any(v != "—" for v in shown.values())  # the fixture has measured orders
@@ -65,19 +69,16 @@ def test_drilling_into_a_kpi_lists_the_orders_behind_it(page, analytics, engine_
     sign_in(page, "executive")
     page.goto(analytics.url + "/kpis")
     page.wait_for_selector(".kpis-value")
-    page.click("[id*='\"index\":\"cycle_time_p50\"'][id*='kpis-card-drill']")
-    # expect() polls from outside the page: the page's CSP forbids the eval wait_for_function needs
-    expect(page).to_have_url(re.compile(r"[?&]kpi=cycle_time_p50"))
-    page.wait_for_selector("#kpis-drill-grid .ag-row a")
     with engine_live.begin() as conn:
         expected = data.kpi_orders(conn=conn, filters=data.last_days(clock.now().date(), 28),
                                    kpi_id="cycle_time_p50", limit=200, scope=EVERYTHING)
-    # the grid renders the rows in view: compare those, in order (slowest first)
-    shown = page.eval_on_selector_all(
-        "#kpis-drill-grid .ag-center-cols-container .ag-row",
-        "rows => rows.map(r => [+r.getAttribute('row-index'), r.querySelector('a').innerText])")
-    shown = [name for _, name in sorted(shown)]
-    assert len(shown) >= min(5, len(expected))
+    assert len(expected) > 0
+    page.click("[id*='\"index\":\"cycle_time_p50\"'][id*='kpis-card-drill']")
+    # expect() polls from outside the page: the page's CSP forbids the eval wait_for_function needs
+    expect(page).to_have_url(re.compile(r"[?&]kpi=cycle_time_p50"))
+    # The grid still shows the previous KPI's orders until the new ones arrive: wait for those.
+    # It renders the rows in view: compare those, in order (slowest first).
+    shown = wait_for_grid_rows(page, "#kpis-drill-grid", list(expected["order_id"]), key="a", least=5)
     assert shown == list(expected["order_id"])[:len(shown)]
     link = page.locator("#kpis-drill-grid .ag-row a").first
     assert link.get_attribute("href") == f"/orders/{link.inner_text()}"

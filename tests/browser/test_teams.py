@@ -24,11 +24,10 @@ def test_the_teams_page_shows_each_teams_work_and_links_to_its_worklist(page, li
     run_analytics(live_server.db_url, snapshots=0)
     sign_in(page, "supervisor")
     page.goto(live_server.url + "/teams")
-    page.wait_for_selector("#teams-table")
     with engine_live.begin() as conn:
         expected = teams.summary(conn=conn, scope=EVERYTHING, at_risk=AT_RISK, now=clock.now())
+    expect(page.locator("#teams-table tbody tr")).to_have_count(len(expected))
     rows = page.query_selector_all("#teams-table tbody tr")
-    assert len(rows) == len(expected)
     busiest = expected.iloc[0]
     assert busiest["open"] > 0  # the seeded orders raised exceptions
     first = rows[0].query_selector_all("td")
@@ -36,8 +35,7 @@ def test_the_teams_page_shows_each_teams_work_and_links_to_its_worklist(page, li
     assert int(first[1].inner_text()) == busiest["open"]
     href = first[0].query_selector("a").get_attribute("href")
     assert href == f"/exceptions?team={busiest['team_id']}"
-    page.wait_for_selector("#teams-workload-table")
-    assert page.locator("#teams-workload-table tbody tr").count() >= 1
+    expect(page.locator("#teams-workload-table tbody tr").first).to_be_visible()
     shot(page, "teams")
     page.click("text=Last 30 days")
     # expect() polls from outside the page: the page's CSP forbids the eval wait_for_function needs

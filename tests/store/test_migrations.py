@@ -40,3 +40,12 @@ def test_a_failing_migration_leaves_nothing_half_applied(empty_db_url, tmp_path)
     assert "a" in tables and "b" not in tables
     assert current_version(engine) == 1
     engine.dispose()
+
+
+def test_a_folder_without_migrations_is_an_error_not_an_empty_schema(empty_db_url, tmp_path):
+    engine = make_engine(empty_db_url)
+    with pytest.raises(MigrationError, match="no migrations found"):
+        migrate(engine, tmp_path)
+    with pytest.raises(MigrationError, match="no migrations folder"):
+        migrate(engine, tmp_path / "missing")
+    engine.dispose()

@@ -56,7 +56,7 @@ def _db_start(args: argparse.Namespace) -> int:
     if cluster is None:
         print("TOWER_DATABASE_URL is set: tower does not manage that server")
         return 0
-    print(cluster.start())
+    print(mask_url(cluster.start()))  # the password stays in the data directory
     return 0
 
 

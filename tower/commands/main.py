@@ -35,6 +35,7 @@ from tower.errors import UserError
 from tower.migrate import MigrationError
 from tower.pg import ClusterError
 from tower.rules.policy import PolicyError
+from tower.version import version
 
 # The modules that contribute subcommands, in help order; each has register(subparsers).
 _COMMANDS = (db, run, web, tokens, collect, sandbox, rules, imports, edi)
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="tower: an operations control tower for distributors. "
                     "Run `tower run` for the demo, `tower <command> --help` for details.",
     )
+    parser.add_argument("--version", action="version", version=f"tower {version()}")
     sub = parser.add_subparsers(dest="command", metavar="<command>")
     for module in _COMMANDS:
         module.register(sub)

@@ -40,8 +40,12 @@ class Child:
     log_file: IO[str] | None = field(default=None, repr=False)
 
     def start(self, env: dict[str, str]) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self.log_file = open(self.log_path, "a", buffering=1)
+        # Logs are the owner's alone: a folder 0700 and files 0600, also for an older demo's.
+        self.log_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(self.log_path.parent, 0o700)
+        fd = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        os.fchmod(fd, 0o600)
+        self.log_file = open(fd, "a", buffering=1)
         self.log_file.write(f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} starting {' '.join(self.args)}\n")
         self.proc = subprocess.Popen([sys.executable, "-m", "tower", *self.args], env=env,
                                      stdout=self.log_file, stderr=subprocess.STDOUT,

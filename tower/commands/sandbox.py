@@ -98,7 +98,8 @@ def _serve(args: argparse.Namespace) -> int:
         sandbox.start()
     except (ValueError, OSError) as exc:
         raise _user_error(f"sandbox: {exc}") from None
-    print(json.dumps(sandbox.info(), indent=2), flush=True)
+    # Printed to a log by `tower run`: never the tokens (they are in the 0600 sandbox.json).
+    print(json.dumps(sandbox.public_info(), indent=2), flush=True)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     try:

@@ -32,14 +32,21 @@ def _url(read: bool) -> str:
     return (config.get("TOWER_READ_DB_URL") if read else None) or config["TOWER_DB_URL"]
 
 
-class ReadTooSlow(RuntimeError):
+class SlowRead(RuntimeError):
+    """A page read got no answer: stopped at its time budget (the database is busy), or its
+    connection was lost (the database restarting or dropping connections). The page may show
+    its last good figures; the next read gets a fresh connection (the pool pings first)."""
+
+
+class ReadTooSlow(SlowRead):
     """A read ran past its time budget and was stopped; the page says so in words."""
 
 
 @contextmanager
 def reading(*, timeout_ms: int = READ_TIMEOUT_MS) -> Iterator[Connection]:
-    """A read-only transaction whose statements are each stopped after `timeout_ms`
-    (raises ReadTooSlow then, so that pages need not know the driver's errors)."""
+    """A read-only transaction whose statements are each stopped after `timeout_ms` (raises
+    ReadTooSlow then, SlowRead when the connection is lost, so that pages need not know the
+    driver's errors)."""
     try:
         with engine_for(_url(True)).connect() as conn:
             with conn.begin():
@@ -47,9 +54,12 @@ def reading(*, timeout_ms: int = READ_TIMEOUT_MS) -> Iterator[Connection]:
                 conn.execute(sa.text("SELECT set_config('statement_timeout', :ms, true)"),
                              {"ms": str(int(timeout_ms))})
                 yield conn
-    except sa.exc.OperationalError as exc:
+    except sa.exc.DBAPIError as exc:
+        # Classified here so that pages can answer a slow read without knowing the driver.
         if isinstance(exc.orig, psycopg.errors.QueryCanceled):
             raise ReadTooSlow(f"a read took longer than {timeout_ms / 1000:g} s and was stopped") from exc
+        if exc.connection_invalidated or isinstance(exc, sa.exc.OperationalError):
+            raise SlowRead(f"the database connection was lost: {str(exc.orig).strip()[:200]}") from exc
         raise
 
 

@@ -84,3 +84,14 @@ def probe(url: str, *, exact_below: int = EXACT_BELOW) -> Health:
         return Health(False, explain_connect_error(exc, url), where)
     version = int(applied["version"].max()) if len(applied) else None
     return Health(True, "connected", where, server["server_version"], version, applied, counts, latency)
+
+
+def reachable(url: str) -> bool:
+    """Whether the database answers at all: what /health shows to those who may not see more
+    (one trivial query, so an anonymous reload costs the server nothing)."""
+    try:
+        with engine_for(url).connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        return True
+    except (sa.exc.OperationalError, sa.exc.InterfaceError, psycopg.OperationalError, DatabaseUnavailable):
+        return False

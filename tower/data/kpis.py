@@ -24,6 +24,7 @@ from tower.sqlfiles import load
 _Q = load(__file__, "kpis.sql")
 ALL = "*"
 GRAINS = ("week", "month")
+PENDING_CAP = 10_000  # marks read to count the backlog: the KPI job's batch
 
 VALUE_COLUMNS = ["kpi_id", "name", "group", "value", "display", "target", "target_display",
                  "status", "status_word", "n", "unit", "filterable"]
@@ -236,7 +237,14 @@ def filter_options(*, conn: Connection, today: date, scope: Scope) -> dict[str, 
 
 def pending_changes(*, conn: Connection) -> dict:
     """The KPI job's backlog: {"pending": changed orders/exceptions not yet counted (int),
-    "oldest": when the oldest of them changed (aware UTC datetime or None)}. While it is not
-    zero the figures on /kpis are incomplete, and the page says so."""
-    row = conn.execute(_Q["pending_changes"]).mappings().one()
-    return {"pending": int(row["pending"]), "oldest": row["oldest"]}
+    "capped": True when the backlog is larger than PENDING_CAP marks and "pending" is then a
+    lower bound, "oldest": when the oldest of them changed (aware UTC datetime or None)}.
+    While it is not zero the figures on /kpis are incomplete, and the page says so. Reads at
+    most PENDING_CAP + 1 rows by index, whatever the backlog."""
+    row = conn.execute(_Q["pending_changes"], {"cap": PENDING_CAP}).mappings().one()
+    return {"pending": int(row["pending"]), "capped": bool(row["capped"]), "oldest": row["oldest"]}
+
+
+def pending_text(backlog: dict) -> str:
+    """"1,234" or "at least 9,876" for a pending_changes() result."""
+    return ("at least " if backlog.get("capped") else "") + f"{backlog['pending']:,}"

@@ -92,4 +92,11 @@ WHERE measure = 'fill_order' AND day >= :since
 
 -- name: pending_changes
 -- Changed orders and exceptions not yet folded into the KPI facts (the minute job's backlog).
-SELECT count(DISTINCT (subject_type, subject_id)) AS pending, min(marked_at) AS oldest FROM kpi_dirty;
+-- Reads at most :cap + 1 marks, oldest first, by the primary key: counting a 700k-mark backlog
+-- took 2.5 s on every /queues refresh. Past the cap the count is a lower bound ("capped").
+WITH first_marks AS (
+    SELECT subject_type, subject_id, marked_at FROM kpi_dirty ORDER BY mark_id LIMIT :cap + 1
+)
+SELECT count(DISTINCT (subject_type, subject_id)) AS pending, count(*) > :cap AS capped,
+       min(marked_at) AS oldest
+FROM first_marks;

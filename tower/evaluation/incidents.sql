@@ -83,5 +83,7 @@ FROM upd;
 -- name: release_held
 -- The held evaluations run: every order the outage held goes back to the rules worker.
 INSERT INTO dirty_orders (order_id, marked_at)
+-- In order_id order: the lock order of ingest and the sweep (no deadlock with them).
 SELECT order_id, :now FROM orders WHERE held_on = :source
+ORDER BY order_id
 ON CONFLICT (order_id) DO NOTHING;

@@ -44,9 +44,8 @@ def run_sweep(engine: Engine, *, policy: Policy, now: datetime | None = None) ->
         sync_incidents(conn=conn, freshness=freshness, policy=policy, now=now)
         lap("incidents")
         with raw(conn).cursor() as cur:
-            cur.execute(_SQL["move_sla_state"], {"now": now})
-            cur.execute(_SQL["queue_due"], {"now": now})
-            due = max(cur.rowcount, 0)
+            cur.execute(_SQL["queue_and_move_due"], {"now": now})
+            due = scalar(cur)
             lap("orders_due")
             cur.execute(_SQL["escalate"], {"now": now})
             escalated = max(cur.rowcount, 0)

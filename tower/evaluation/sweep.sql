@@ -1,24 +1,34 @@
 -- The periodic sweep: set-based statements over the orders and exceptions whose clocks crossed
 -- a threshold (index range scans on next_check_at / due_at / snoozed_until), never a rescan.
 
--- name: move_sla_state
--- Orders whose clock crossed a threshold: move sla_state at once (pages read it). A plain
--- range on next_check_at (its index), not a join, so 1M orders are never hashed.
-UPDATE orders o
-SET sla_state = CASE WHEN :now >= o.due_at THEN 'breached'
-                     WHEN :now >= o.at_risk_at THEN 'at_risk' ELSE o.sla_state END
-WHERE o.next_check_at <= :now AND o.held_on IS NULL AND o.status = 'open'
-  AND o.due_at IS NOT NULL
-  AND o.sla_state IS DISTINCT FROM (CASE WHEN :now >= o.due_at THEN 'breached'
-                                         WHEN :now >= o.at_risk_at THEN 'at_risk'
-                                         ELSE o.sla_state END);
-
--- name: queue_due
--- ... and queue them for the rules worker, which raises the exceptions and sets the next check.
-INSERT INTO dirty_orders (order_id, marked_at)
-SELECT order_id, :now FROM orders
-WHERE next_check_at <= :now AND held_on IS NULL
-ON CONFLICT (order_id) DO NOTHING;
+-- name: queue_and_move_due
+-- Orders whose clock crossed a threshold (a plain range on next_check_at, its index, not a
+-- join, so 1M orders are never hashed): queue them for the rules worker, which raises the
+-- exceptions and sets the next check, and move sla_state at once (pages read it).
+-- Lock order: ingest marks dirty_orders (sorted by order id) before it rewrites `orders`, so
+-- the sweep does the same — dirty_orders first, by order id, taking each row's lock even when
+-- the mark exists already (DO UPDATE, not DO NOTHING), then only those orders. Moving
+-- `orders` first deadlocked with ingest (DeadlockDetected, seen live).
+WITH queued AS (
+    INSERT INTO dirty_orders AS d (order_id, marked_at)
+    SELECT order_id, :now FROM orders
+    WHERE next_check_at <= :now AND held_on IS NULL
+    ORDER BY order_id
+    ON CONFLICT (order_id) DO UPDATE SET marked_at = d.marked_at
+    RETURNING d.order_id, (d.xmax = 0) AS fresh
+), moved AS (
+    UPDATE orders o
+    SET sla_state = CASE WHEN :now >= o.due_at THEN 'breached'
+                         WHEN :now >= o.at_risk_at THEN 'at_risk' ELSE o.sla_state END
+    FROM queued q
+    WHERE o.order_id = q.order_id AND o.status = 'open' AND o.due_at IS NOT NULL
+      AND o.next_check_at <= :now AND o.held_on IS NULL
+      AND o.sla_state IS DISTINCT FROM (CASE WHEN :now >= o.due_at THEN 'breached'
+                                             WHEN :now >= o.at_risk_at THEN 'at_risk'
+                                             ELSE o.sla_state END)
+    RETURNING o.order_id
+)
+SELECT count(*) FILTER (WHERE fresh) AS queued, (SELECT count(*) FROM moved) AS moved FROM queued;
 
 -- name: escalate
 -- Past 100 percent of its SLA: to the team lead (tier 1); past 150 percent: the manager (tier 2).

@@ -1,6 +1,7 @@
 """/health — is the database there, which schema version, how many rows per table. Open to
-everyone (even before sign-in): it carries no business data and must answer when signing in
-is impossible because the database is down."""
+everyone (even before sign-in): it must answer when signing in is impossible because the
+database is down. Anyone not signed in as an admin sees only "up" or "down": where the
+database is, its port, versions, row counts and the clock are for admins."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import dash
 import dash_mantine_components as dmc
 
 from tower import clock
+from tower.auth import current
 from tower.components.tables import simple_table
 from tower.components.timefmt import fmt
 from tower.data import access, health
@@ -15,9 +17,22 @@ from tower.data import access, health
 dash.register_page(__name__, path="/health", title="Health · tower")
 
 
+def _state(ok: bool) -> dmc.Badge:
+    return dmc.Badge("Connected" if ok else "Unreachable", color="green" if ok else "red",
+                     size="lg", id="health-db-status")
+
+
+def _public_panel(up: bool) -> dmc.Paper:
+    """Up or down, and nothing an outsider could use."""
+    facts = [dmc.Group([dmc.Text("Database", fw=600), _state(up)], gap="sm")]
+    if not up:
+        facts.append(dmc.Text("tower cannot use its database right now; an admin can see why here "
+                              "once it is back, or in the server's logs.", size="sm", id="health-db-message"))
+    return dmc.Paper(dmc.Stack(facts, gap=4), withBorder=True, p="md")
+
+
 def _db_panel(report: health.Health) -> dmc.Paper:
-    state = dmc.Badge("Connected" if report.ok else "Unreachable", color="green" if report.ok else "red",
-                      size="lg", id="health-db-status")
+    state = _state(report.ok)
     facts = [
         dmc.Group([dmc.Text("Database", fw=600), state], gap="sm"),
         dmc.Text(report.message, id="health-db-message", size="sm"),
@@ -33,6 +48,10 @@ def _db_panel(report: health.Health) -> dmc.Paper:
 
 
 def layout(**_: str) -> dmc.Container:
+    if current.role() != "admin":
+        up = health.reachable(access.database_url())
+        return dmc.Container(dmc.Stack([dmc.Title("Health", order=2), _public_panel(up)], gap="sm"),
+                             size="md", id="health-page")
     report = health.probe(access.database_url())
     parts = [dmc.Title("Health", order=2), _db_panel(report)]
     if report.ok:

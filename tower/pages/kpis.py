@@ -21,6 +21,7 @@ from tower import clock, params
 from tower.auth import current
 from tower.components.banner import stale_banner
 from tower.components.kpi_card import definition, kpi_card
+from tower.components.last_good import keeps_last_good
 from tower.components.shell import empty_state, loading
 from tower.components.text import markdown_link
 from tower.components.timefmt import fmt
@@ -130,6 +131,7 @@ _FILTER_INPUTS = [Input(Ids.PERIOD, "value"), Input(Ids.REGION, "value"), Input(
 
 @callback(Output(Ids.CARDS, "children"), Output(Ids.BANNER, "children"), Output(Ids.PERIOD_TEXT, "children"),
           *_FILTER_INPUTS, Input(Ids.KPI, "value"))
+@keeps_last_good(outputs=3, notice=1)
 def cards(days: str | None, region: str | None, warehouse: str | None, channel: str | None,
           customer: str | None, selected: str | None) -> tuple[Any, Component, str]:
     """The main callback: every KPI of the registry for the filters, grouped as cards."""
@@ -158,7 +160,7 @@ def cards(days: str | None, region: str | None, warehouse: str | None, channel: 
                                        "updated by the collector process every minute."))
     if backlog["pending"]:
         sections.insert(0, dmc.Alert(
-            f"{backlog['pending']:,} changed orders and exceptions are not counted yet: the figures "
+            f"{data.pending_text(backlog)} changed orders and exceptions are not counted yet: the figures "
             "below are incomplete until the collector's KPI job catches up (it folds in up to "
             "10,000 a minute).", title="KPI figures are catching up", color="yellow"))
     return dmc.Stack(sections, gap="md"), stale_banner(fresh, tz=user.time_zone if user else "UTC"), period
@@ -175,6 +177,7 @@ def pick_from_card(clicks: list[int | None]) -> str | NoUpdate:
 
 @callback(Output(Ids.TREND, "figure"), Output(Ids.DRILL, "children"), Output(Ids.DEFINITION, "children"),
           Output(Ids.SEARCH, "data"), *_FILTER_INPUTS, Input(Ids.KPI, "value"), Input(Ids.GRAIN, "value"))
+@keeps_last_good(outputs=4, notice=1)
 def trend_and_drill(days: str | None, region: str | None, warehouse: str | None, channel: str | None,
                     customer: str | None, kpi_id: str, grain: str) -> tuple[Any, ...]:
     """The selected KPI's trend and the orders behind it (worst first)."""

@@ -19,6 +19,7 @@ from dash import ALL, Input, NoUpdate, Output, State, callback, clientside_callb
 from tower import clock, params
 from tower.auth import current
 from tower.components.banner import stale_banner
+from tower.components.last_good import keeps_last_good
 from tower.components.shell import empty_state, loading
 from tower.components.tables import simple_table
 from tower.components.text import money
@@ -181,6 +182,7 @@ def _matrix(df, stage_list: list[str], big: bool, selected: str | None) -> dmc.T
     Input(Ids.INTERVAL, "n_intervals"), Input(Ids.STAGES, "value"), Input(Ids.SELECTED, "data"),
     State(Ids.WALLBOARD, "data"),
 )
+@keeps_last_good(outputs=5, notice=2, unchanged=(3,), not_keys=(0,))  # "Updated n s ago" keeps counting
 def refresh(_n: int | None, stage_choice: str | None, selected: str | None,
             view: dict[str, Any]) -> tuple[Any, ...]:
     """The main callback: the matrix, the trend and the stale banner, from one read."""
@@ -196,13 +198,13 @@ def refresh(_n: int | None, stage_choice: str | None, selected: str | None,
         trend = queues.trend(conn=conn, now=now, stages=stage_list, scope=scope)
         fresh = freshness.by_source(conn=conn, now=now)
         as_of = queues.as_of(conn=conn)
-        backlog = kpi_data.pending_changes(conn=conn)["pending"]
+        backlog = kpi_data.pending_changes(conn=conn)
     banner = stale_banner(fresh, ("erp", "wms"), tz=tz)
     as_of_text = (f"Figures as of {fmt(as_of, tz, seconds=True)} (recomputed every minute)" if as_of else
                   "Figures not computed yet: the collector process computes them every minute.")
-    if backlog:
+    if backlog["pending"]:
         # Ages and throughput come from the same job as the KPIs: say when it is behind.
-        as_of_text += f" · catching up: {backlog:,} changed orders not counted yet"
+        as_of_text += f" · catching up: {kpi_data.pending_text(backlog)} changed orders not counted yet"
     if df.empty:
         matrix = empty_state("No open orders in these stages",
                              "Nothing is waiting right now" + (f" in {scope.describe()}" if scope.limited else "")
@@ -242,6 +244,7 @@ def select_cell(clicks: list[int | None]) -> str | NoUpdate:
 @callback(Output(Ids.CELL_ORDERS, "children"), Output(Ids.SEARCH, "data"),
           Input(Ids.SELECTED, "data"), Input(Ids.INTERVAL, "n_intervals"), Input(Ids.STAGES, "value"),
           State(Ids.WALLBOARD, "data"))
+@keeps_last_good(outputs=2, notice=0, not_keys=(1,))
 def cell_orders(selected: str | None, _n: int | None, stage_choice: str | None,
                 view: dict[str, Any]) -> tuple[Any, str]:
     view, selected = _view(view), _selected(selected)

@@ -114,10 +114,14 @@ class SystemApp:
                                "endpoints": [f"/v1/{r}" for r in F.RESOURCES[self.system]]})
         if environ.get("REQUEST_METHOD") != "GET":
             return _json(405, {"error": "only GET"})
+        if faults.html:
+            sb.count(self.system, "html_served")
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, F.HTML_PAGE
         try:
-            return self.list(resource, _query(environ.get("QUERY_STRING", "")), faults)
+            status, headers, payload = self.list(resource, _query(environ.get("QUERY_STRING", "")), faults)
         except ValueError as exc:
             return _json(400, {"error": str(exc)})
+        return status, headers, _broken_page(payload, faults)
 
     def list(self, resource: str, query: dict[str, str], faults: F.Faults) -> Response:
         sb = self.sandbox
@@ -143,6 +147,16 @@ class SystemApp:
         texts: list[bytes] = []
         for key, updated, stored, defect in rows:
             body: bytes = stored.encode() if isinstance(stored, str) else stored
+            huge, future = F.is_huge(faults, key, updated), F.is_future(faults, key, updated)
+            if huge or future:
+                record = orjson.loads(body)
+                if huge:
+                    record["notes"] = "x" * faults.huge_record
+                    sb.count(self.system, "huge_served")
+                if future:
+                    record["updated_at"] = iso(updated + F.FUTURE_YEARS * 365 * 86_400_000)
+                    sb.count(self.system, "future_served")
+                body = orjson.dumps(record)
             if defect or faults.drift:
                 record = orjson.loads(body)
                 if defect:
@@ -165,12 +179,24 @@ class SystemApp:
                 sb.count(self.system, "rewinds")
             last = rows[-1 - back]
             next_cursor = encode_cursor(since, last[1], last[0])
+            if faults.cursor_loop and query.get("cursor"):
+                next_cursor, has_more = query["cursor"], True  # the same page, for ever
+                sb.count(self.system, "cursor_loops")
         sb.count(self.system, "served", len(texts))
         tail = (f'],"next_cursor":{json.dumps(next_cursor)},"has_more":{"true" if has_more else "false"},'
                 f'"as_of":"{iso(sb.clock.now_ms())}"}}')
         payload = b'{"data":[' + b",".join(texts) + tail.encode()
         headers = {"X-Schema-Version": "2"} if faults.drift else {}
         return 200, {"Content-Type": "application/json", **headers}, payload
+
+
+def _broken_page(payload: bytes, faults: F.Faults) -> bytes:
+    """A well-formed page spoilt as a whole: its data list renamed, or padded to a huge size."""
+    if faults.no_data:
+        payload = payload.replace(b'{"data":[', b'{"items":[', 1)
+    if faults.huge_page:
+        payload = payload[:-1] + b',"debug":"' + b"x" * faults.huge_page + b'"}'
+    return payload
 
 
 def _query(text: str) -> dict[str, str]:

@@ -48,6 +48,13 @@ class Faults:
     out_of_order: int = 0             # seconds a held-back version may be late
     malformed: float = 0.0
     drift: bool = False
+    # Pages that are broken as a whole (what proxies, portals and buggy APIs really send):
+    html: bool = False                # 200 with an HTML page instead of JSON
+    no_data: bool = False             # 200 JSON without its "data" list
+    huge_page: int = 0                # bytes of padding added to every page
+    huge_record: int = 0              # bytes of padding added to about 1 record in 10
+    cursor_loop: bool = False         # next_cursor is the cursor just used, has_more stays true
+    future: float = 0.0               # share of records stamped ~10 years ahead (a bad clock)
 
     def active(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v not in (None, 0, 0.0, False)}
@@ -70,7 +77,24 @@ _SPEC: dict[str, tuple[str, Any, Callable[[str], Any]]] = {  # CLI name -> (fiel
     "ratelimit": ("rate_limit", 1.0, float), "duplicates": ("duplicates", 0.2, float),
     "out_of_order": ("out_of_order", 120, int), "malformed": ("malformed", 0.1, float),
     "drift": ("drift", True, lambda v: v.lower() not in ("0", "false", "off")),
+    "html": ("html", True, lambda v: v.lower() not in ("0", "false", "off")),
+    "no_data": ("no_data", True, lambda v: v.lower() not in ("0", "false", "off")),
+    "huge_page": ("huge_page", 32 << 20, int), "huge_record": ("huge_record", 4 << 20, int),
+    "cursor_loop": ("cursor_loop", True, lambda v: v.lower() not in ("0", "false", "off")),
+    "future": ("future", 0.1, float),
 }
+
+HTML_PAGE = (b"<!doctype html><html><head><title>Sign in - Corporate Proxy</title></head>"
+             b"<body><form action=\"/login\"><input name=\"user\"></form></body></html>")
+FUTURE_YEARS = 10
+
+
+def is_huge(faults: Faults, key: str, version: int) -> bool:
+    return bool(faults.huge_record) and stable_fraction(key, version, "huge") < 0.1
+
+
+def is_future(faults: Faults, key: str, version: int) -> bool:
+    return bool(faults.future) and stable_fraction(key, version, "future") < faults.future
 
 
 def parse_spec(text: str) -> dict[str, dict[str, Any]]:

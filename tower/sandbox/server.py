@@ -291,6 +291,12 @@ class Sandbox:
                 "admin_token": self.admin_token, "seed": self.seed, "days": self.days,
                 "pid": os.getpid(), "data_dir": str(self.root), "now": self.now().isoformat()}
 
+    def public_info(self) -> dict[str, Any]:
+        """`info()` without the secrets: what may be printed or logged."""
+        where = str(self.root / "sandbox.json")
+        return {**self.info(), "tokens": {s: f"(in {where})" for s in self.tokens},
+                "admin_token": f"(in {where})"}
+
     def write_info(self) -> Path:
         path = self.root / "sandbox.json"
         tmp = path.with_suffix(".tmp")

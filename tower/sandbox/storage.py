@@ -12,6 +12,7 @@ writers with one lock, readers never wait thanks to WAL.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -85,6 +86,7 @@ class Storage:
     def __init__(self, root: Path):
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.root, 0o700)  # the tokens and the data are the owner's alone
         self._local = threading.local()
         self.write_lock = threading.RLock()
 
@@ -97,6 +99,9 @@ class Storage:
     def conn(self, name: str) -> sqlite3.Connection:
         conns = self._local.__dict__.setdefault("conns", {})
         if name not in conns:
+            # SQLite gives the -wal and -shm files the mode of the database file: make it 0600.
+            os.close(os.open(self.path(name), os.O_CREAT | os.O_RDWR, 0o600))
+            os.chmod(self.path(name), 0o600)
             conn = sqlite3.connect(self.path(name), timeout=30, isolation_level=None,
                                    check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
