@@ -141,8 +141,12 @@ def test_the_document_is_openapi_3_1_and_the_docs_page_is_served_locally(world: 
     client = world.client()
     doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["openapi"] == "3.1.0" and "/api/v1/orders/{order_id}" in doc["paths"]
-    page = client.get("/api/v1/docs").get_data(as_text=True)
+    answer = client.get("/api/v1/docs")
+    page = answer.get_data(as_text=True)
     assert "GET /api/v1/orders" in page and "<script" not in page
+    # the app's Content-Security-Policy covers it too, and it needs no inline script
+    policy = answer.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy.split("script-src", 1)[1].split(";")[0]
 
 
 def test_a_nul_character_is_refused_as_a_problem_not_an_html_page(world: World) -> None:
