@@ -15,6 +15,33 @@ CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
 COMMENT ON EXTENSION pg_trgm IS 'text similarity measurement and index searching based on trigrams';
 
 --
+-- Name: change_feed_exceptions(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.change_feed_exceptions() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO change_feed (entity, entity_id, warehouse)
+    SELECT 'exception', c.exception_id::text, o.warehouse
+    FROM changed_rows c LEFT JOIN orders o ON o.order_id = c.order_id;
+    RETURN NULL;
+END $$;
+
+--
+-- Name: change_feed_orders(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.change_feed_orders() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO change_feed (entity, entity_id, warehouse)
+    SELECT 'order', c.order_id, c.warehouse FROM changed_rows c;
+    RETURN NULL;
+END $$;
+
+--
 -- Name: kpi_mark_exceptions(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -41,6 +68,39 @@ BEGIN
 END $$;
 
 --
+-- Name: api_tokens; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.api_tokens (
+    token_id bigint NOT NULL,
+    username text NOT NULL,
+    label text DEFAULT ''::text NOT NULL,
+    scopes text[] NOT NULL,
+    token_hash text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    created_by text NOT NULL,
+    expires_at timestamp with time zone,
+    revoked_at timestamp with time zone,
+    revoked_by text,
+    last_used_at timestamp with time zone,
+    CONSTRAINT api_tokens_hash_shape CHECK ((token_hash ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT api_tokens_scopes_known CHECK ((scopes <@ ARRAY['orders:read'::text, 'exceptions:read'::text, 'exceptions:act'::text, 'milestones:write'::text, 'kpis:read'::text, 'integrations:read'::text, 'admin'::text]))
+);
+
+--
+-- Name: api_tokens_token_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.api_tokens ALTER COLUMN token_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.api_tokens_token_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: bookmarks; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -49,6 +109,33 @@ CREATE TABLE public.bookmarks (
     stream text NOT NULL,
     value jsonb NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: change_feed; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.change_feed (
+    change_id bigint NOT NULL,
+    txid xid8 DEFAULT pg_current_xact_id() NOT NULL,
+    entity text NOT NULL,
+    entity_id text NOT NULL,
+    warehouse text,
+    changed_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    CONSTRAINT change_feed_entity_check CHECK ((entity = ANY (ARRAY['order'::text, 'exception'::text])))
+);
+
+--
+-- Name: change_feed_change_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.change_feed ALTER COLUMN change_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.change_feed_change_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 --
@@ -777,11 +864,32 @@ ALTER TABLE ONLY public.sign_in_failures ALTER COLUMN id SET DEFAULT nextval('pu
 ALTER TABLE ONLY public.webhook_inbox ALTER COLUMN inbox_id SET DEFAULT nextval('public.webhook_inbox_inbox_id_seq'::regclass);
 
 --
+-- Name: api_tokens api_tokens_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_tokens
+    ADD CONSTRAINT api_tokens_pkey PRIMARY KEY (token_id);
+
+--
+-- Name: api_tokens api_tokens_token_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_tokens
+    ADD CONSTRAINT api_tokens_token_hash_key UNIQUE (token_hash);
+
+--
 -- Name: bookmarks bookmarks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.bookmarks
     ADD CONSTRAINT bookmarks_pkey PRIMARY KEY (source, stream);
+
+--
+-- Name: change_feed change_feed_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.change_feed
+    ADD CONSTRAINT change_feed_pkey PRIMARY KEY (change_id);
 
 --
 -- Name: collector_runs collector_runs_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1020,6 +1128,18 @@ ALTER TABLE ONLY public.webhook_inbox
 
 ALTER TABLE ONLY public.webhook_inbox
     ADD CONSTRAINT webhook_inbox_provider_event_id_key UNIQUE (provider, event_id);
+
+--
+-- Name: api_tokens_by_user; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX api_tokens_by_user ON public.api_tokens USING btree (username);
+
+--
+-- Name: change_feed_by_txid; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX change_feed_by_txid ON public.change_feed USING btree (txid, change_id);
 
 --
 -- Name: collector_runs_failed_idx; Type: INDEX; Schema: public; Owner: -
@@ -1340,6 +1460,18 @@ CREATE INDEX sign_in_failures_username_idx ON public.sign_in_failures USING btre
 CREATE INDEX webhook_inbox_new_idx ON public.webhook_inbox USING btree (inbox_id) WHERE (status = 'new'::text);
 
 --
+-- Name: exceptions exceptions_change_feed_ins; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER exceptions_change_feed_ins AFTER INSERT ON public.exceptions REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.change_feed_exceptions();
+
+--
+-- Name: exceptions exceptions_change_feed_upd; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER exceptions_change_feed_upd AFTER UPDATE ON public.exceptions REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.change_feed_exceptions();
+
+--
 -- Name: exceptions exceptions_kpi_mark_ins; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1352,6 +1484,18 @@ CREATE TRIGGER exceptions_kpi_mark_ins AFTER INSERT ON public.exceptions REFEREN
 CREATE TRIGGER exceptions_kpi_mark_upd AFTER UPDATE ON public.exceptions REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.kpi_mark_exceptions();
 
 --
+-- Name: orders orders_change_feed_ins; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER orders_change_feed_ins AFTER INSERT ON public.orders REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.change_feed_orders();
+
+--
+-- Name: orders orders_change_feed_upd; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER orders_change_feed_upd AFTER UPDATE ON public.orders REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.change_feed_orders();
+
+--
 -- Name: orders orders_kpi_mark_ins; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1362,6 +1506,13 @@ CREATE TRIGGER orders_kpi_mark_ins AFTER INSERT ON public.orders REFERENCING NEW
 --
 
 CREATE TRIGGER orders_kpi_mark_upd AFTER UPDATE ON public.orders REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.kpi_mark_orders();
+
+--
+-- Name: api_tokens api_tokens_username_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.api_tokens
+    ADD CONSTRAINT api_tokens_username_fkey FOREIGN KEY (username) REFERENCES public.users(username);
 
 --
 -- Name: exception_events exception_events_exception_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -22,7 +22,7 @@ import psycopg
 import sqlalchemy as sa
 from flask import Flask
 
-from tower import hooks, web_guard
+from tower import api, hooks, web_guard
 from tower.auth import current, roles
 from tower.auth.headers import init_headers
 from tower.auth.request_checks import init_request_checks
@@ -107,5 +107,6 @@ def create_app(settings: Settings, *, db_url: str) -> dash.Dash:
             page["layout"]._tower_guarded = True
     app.layout = shell.layout
     shell.register(app)
+    api.register(server)  # /api/v1 (tower/api): bearer tokens, problem+json, its own 404s
     init_headers(app, cookie_secure=settings.cookie_secure)  # after every inline script exists
     return app

@@ -21,7 +21,7 @@ import html
 import logging
 import uuid
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, json, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,12 @@ def _json_path() -> bool:
 
 
 def _plain(status: int, title: str, message: str, **extra: str) -> Response:
-    if request.path.startswith("/_dash"):
+    if request.path.startswith("/api/"):  # the JSON API answers RFC 9457 problems (tower/api)
+        request_id = extra.get("request_id") or uuid.uuid4().hex
+        response = Response(json.dumps({"type": "about:blank", "title": title, "status": status,
+                                        "detail": message, "request_id": request_id}),
+                            mimetype="application/problem+json", headers={"X-Request-Id": request_id})
+    elif request.path.startswith("/_dash"):
         response = jsonify({"error": message, **extra})
     else:
         body = (f"<!doctype html><html lang=en><meta charset=utf-8><title>{html.escape(title)} · tower</title>"

@@ -53,4 +53,11 @@ def scope():
     from tower.data.scope import Scope
 
     found = user()
-    return Scope.of(found.role, found.warehouses) if found else Scope.nothing()
+    return scope_of(found) if found else Scope.nothing()
+
+
+def scope_of(found: User):
+    """What `found` may see: their role and warehouses (pages and API tokens alike)."""
+    from tower.data.scope import Scope
+
+    return Scope.of(found.role, found.warehouses)

@@ -38,6 +38,7 @@ PAGES: tuple[PageAccess, ...] = (
     PageAccess("kpis", "/kpis", "KPIs", frozenset({"executive", "finance", "admin"})),
     PageAccess("integrations", "/integrations", "Integrations", frozenset({"admin", "supervisor", "executive"})),
     PageAccess("health", "/health", "Health", ALL),
+    PageAccess("tokens", "/tokens", "API tokens", frozenset({"admin"})),
     # The order detail page shares the orders page's audience; its ids start with "order-".
     PageAccess("order", "/orders/<order_id>", "Order", ALL, in_nav=False),
     PageAccess("home", "/", "Home", ALL, in_nav=False),

@@ -37,7 +37,8 @@ CALLBACK_PATH = "/_dash-update-component"
 # Dash's own plumbing and static files: no business data, needed to draw the login page.
 _OPEN_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_dash-layout", "/_dash-dependencies",
                   "/_favicon.ico", "/_reload-hash", "/auth/", "/logout", "/login",
-                  "/hooks/")  # webhooks authenticate by signature (tower/hooks.py)
+                  "/hooks/",  # webhooks authenticate by signature (tower/hooks.py)
+                  "/api")  # the JSON API (tower/api) authenticates every call by bearer token
 # Dash Pages' router callback renders the page layout; the layout itself refuses (see app.py).
 _ROUTER_IDS = frozenset({"_pages_content", "_pages_store"})
 

@@ -6,6 +6,7 @@
     tower db url|start|stop|status
     tower web                  the Dash app (tower/commands/web.py)
     tower users add|list
+    tower tokens create|list|revoke   API tokens (tower/commands/tokens.py)
     tower collect              the collector process (tower/commands/collect.py)
     tower deadletters list|replay
     tower sandbox ...          the simulated distributor (tower/commands/sandbox.py)
@@ -28,7 +29,7 @@ from typing import Callable
 
 from tower import config
 from tower.clock import ClockError
-from tower.commands import collect, db, edi, imports, rules, run, sandbox, web
+from tower.commands import collect, db, edi, imports, rules, run, sandbox, tokens, web
 from tower.db import DatabaseUnavailable
 from tower.errors import UserError
 from tower.migrate import MigrationError
@@ -37,7 +38,7 @@ from tower.rules.policy import PolicyError
 from tower.version import version
 
 # The modules that contribute subcommands, in help order; each has register(subparsers).
-_COMMANDS = (db, run, web, collect, sandbox, rules, imports, edi)
+_COMMANDS = (db, run, web, tokens, collect, sandbox, rules, imports, edi)
 
 
 def build_parser() -> argparse.ArgumentParser:
