@@ -85,3 +85,22 @@ FROM upd;
 INSERT INTO dirty_orders (order_id, marked_at)
 SELECT order_id, :now FROM orders WHERE held_on = :source
 ON CONFLICT (order_id) DO NOTHING;
+
+-- name: source_states
+SELECT source, stale FROM source_states;
+
+-- name: put_source_state
+INSERT INTO source_states (source, state, stale, since, updated_at)
+VALUES (:source, :state, :stale, :now, :now)
+ON CONFLICT (source) DO UPDATE
+SET since = CASE WHEN source_states.state = excluded.state THEN source_states.since ELSE excluded.since END,
+    state = excluded.state, stale = excluded.stale, updated_at = excluded.updated_at;
+
+-- name: release_judged_while_stale
+-- Orders whose last evaluation held alerts back because this source was stale (the rules
+-- record the stale sources in reason_facts): judged again now that it is fresh. Runs once per
+-- change from held to fresh, so the scan is paid per recovery, not per sweep.
+INSERT INTO dirty_orders (order_id, marked_at)
+SELECT order_id, :now FROM orders
+WHERE reason_facts -> 'stale_sources' ? :source
+ON CONFLICT (order_id) DO NOTHING;

@@ -62,6 +62,8 @@ def run_once(engine: Engine, *, policy: Policy, now: datetime | None = None, lim
             if o.held_on:
                 held[o.held_on].append(o.order_id)
         for source, order_ids in held.items():
+            if not freshness[source].down:
+                continue  # a backlog being read holds its alerts but is not an outage
             incident = incidents.open_incident(conn=conn, fresh=freshness[source], policy=policy, now=now)
             incidents.link_orders(conn=conn, incident=incident, order_ids=order_ids)
             incidents.refresh(conn=conn, incident=incident, fresh=freshness[source], now=now)
