@@ -113,6 +113,12 @@ def test_after_catching_up_the_open_exceptions_match_the_ground_truth_and_none_c
             "JOIN exception_events r ON r.exception_id = e.exception_id AND r.action = 'resolved' "
             "     AND r.detail ->> 'auto' = 'true' "
             "WHERE e.origin = 'live' GROUP BY e.kind ORDER BY e.kind")).all()
+        history = dict(conn.execute(sa.text(
+            "SELECT kind, count(*) FROM exceptions WHERE origin = 'history' GROUP BY kind")).all())
+        history_wrong = conn.execute(sa.text(
+            "SELECT count(*) FROM exceptions e WHERE origin = 'history' AND (status <> 'resolved' "
+            "OR NOT opened_at < resolved_at OR resolved_at > :now OR EXISTS (SELECT 1 FROM exception_events x "
+            "WHERE x.exception_id = e.exception_id AND x.action <> 'recorded'))"), {"now": sandbox.now()}).scalar_one()
         incidents = conn.execute(sa.text(
             "SELECT count(*) FROM exceptions WHERE kind = 'integration_incident'")).scalar_one()
     open_by_kind: dict[str, set[str]] = defaultdict(set)
@@ -125,10 +131,12 @@ def test_after_catching_up_the_open_exceptions_match_the_ground_truth_and_none_c
         print(f"  {kind:24s} open {n:4d}  precision {precision:.2f}  "
               f"recall {'  -' if recall is None else f'{recall:.2f}'}")
     print(f"  live-raised then auto-resolved: {dict(churned) or 0}; integration incidents: {incidents}")
+    print(f"  recorded as history (opened and closed in the past): {history}")
 
     assert len(truth) > 100 and rows, "the backfill produced too little to judge"
     assert churned == [], f"exceptions raised live and auto-resolved during the catch-up: {churned}"
     assert incidents == 0, "a backlog being read is not an outage"
+    assert history_wrong == 0, "history must be resolved, closed before now, with its true times, never raised"
     for kind, (n, precision, recall) in result.items():
         assert precision >= MIN_PRECISION, (kind, n, precision)
         if recall is not None:

@@ -133,3 +133,6 @@ class Outcome:
     lines: list[LineOutcome] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     suppressed: set[str] = field(default_factory=set)  # kinds held back by a stale source
+    # Exceptions whose whole life lies in the past (tower.rules.history.PastException), to be
+    # kept as history when nothing live covers them; empty when the policy says skip.
+    history: list[Any] = field(default_factory=list)
