@@ -24,7 +24,8 @@ from tower.pages import _running
 
 dash.register_page(__name__, path="/integrations", title="Integrations · tower")
 
-STATUS = {"up": ("● Up", "green"), "degraded": ("▲ Degraded", "yellow"), "down": ("✖ Down", "red")}
+STATUS = {"up": ("● Up", "green"), "catching_up": ("↻ Catching up", "blue"),
+          "degraded": ("▲ Degraded", "yellow"), "down": ("✖ Down", "red")}
 REFRESH_SECONDS = 30
 
 
@@ -119,7 +120,7 @@ def refresh(_n, _replayed):
                  ago(r.lag_seconds), _num(r.records_per_run, ".1f"), _num(r.error_rate * 100 if r.runs else None, ".0f") +
                  (f"% of {r.runs}" if r.runs else ""), r.open_dead_letters]
                 for r in streams.itertuples()]
-        streams_view = simple_table(["Source", "Stream", "Status", "Why", f"Last success ({tz})", "Lag",
+        streams_view = simple_table(["Source", "Stream", "Status", "Why", f"Last success ({tz})", "Data lag",
                                      "Records / run", "Error rate (recent runs)", "Dead letters"],
                                     rows, id="integrations-streams-table", numeric=[6, 7, 8])
     errors_view = (empty_state("No failed runs", "Every recent poll succeeded.") if errors.empty else
