@@ -86,3 +86,26 @@ def test_an_order_on_a_backorder_is_not_judged_on_stage_lateness(engine):
     story = Story().short(0.2).released(0.5).picked(30.5)
     load(engine, story.events, now=MON_9 + timedelta(days=10))
     assert ("queue_aging", "pick") not in history(engine)
+
+
+def test_history_cannot_be_reopened_as_if_it_were_work(engine):
+    from tower.data.exceptions import act
+
+    load(engine, late_pick_delivered_late_after_a_delay().events, now=NOW)
+    ids = [r["exception_id"] for r in history(engine).values()]
+    with engine.begin() as conn:
+        assert act(conn=conn, exception_ids=ids, action="reopen", actor="ann", now=NOW) == 0
+
+
+
+def test_a_live_condition_after_a_history_record_opens_a_live_exception_of_its_own(engine):
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO exceptions (order_id, kind, subject, severity, status, title, opened_at, resolved_at, "
+            "resolution, origin) VALUES ('SO-1', 'queue_aging', 'pick', 'high', 'resolved', 'past', :a, :b, "
+            "'history: opened and closed before tower saw the facts', 'history')"),
+            {"a": MON_9 - hours(50), "b": MON_9 - hours(40)})
+    load(engine, Story().validated().released(0.5).events, now=MON_9 + hours(30))
+    live = open_exceptions(engine)[("queue_aging", "pick")]
+    assert live["origin"] == "live" and live["reopen_count"] == 0
+    assert [e["action"] for e in events(engine, live["exception_id"])][0] == "opened"

@@ -10,6 +10,7 @@ import pandas as pd
 from dash import dcc, html
 
 from tower.components import shell, status
+from tower.components.sides import decided_by, sides
 from tower.components.timefmt import fmt
 from tower.data.exceptions import SLA_STATES, Filters
 
@@ -64,7 +65,8 @@ COLUMNS = [
          {"condition": "params.value == 'High'", "style": {"color": "#d9480f", "fontWeight": 600}}]}},
     {"field": "title", "headerName": "Exception", "flex": 2, "minWidth": 240, "tooltipField": "title"},
     {"field": "order_id", "headerName": "Order", "width": 120, "cellRenderer": "markdown"},
-    {"field": "status_text", "headerName": "Status", "width": 125},
+    {"field": "status_text", "headerName": "Status", "width": 150, "tooltipField": "status_text"},
+    {"field": "tier_text", "headerName": "Escalated to", "width": 130},
     {"field": "sla_text", "headerName": "SLA", "width": 110,
      "cellStyle": {"styleConditions": [
          {"condition": "params.value == 'Breached'", "style": {"color": "#c92a2a", "fontWeight": 600}},
@@ -82,6 +84,18 @@ COLUMNS = [
 ]
 
 
+# Escalation tier in words: who the exception has been escalated to (policy `escalation`).
+TIERS = {0: "—", 1: "team lead", 2: "manager"}
+
+
+def status_words(value: str, snoozed_until, tz: str) -> str:
+    """An exception's status in words; a snooze says until when ('Snoozed until 27 Nov 14:00 CST')."""
+    text = status.label("exception", value)
+    if value == "snoozed" and snoozed_until is not None and not pd.isna(snoozed_until):
+        text += f" until {fmt(snoozed_until, tz)}"
+    return text
+
+
 def grid_rows(frame: pd.DataFrame, viewer_tz: str, zones: Mapping[str, str]) -> list[dict]:
     """Rows for the grid: words for statuses (colour only repeats them), times in the
     warehouse's zone (or the viewer's) with the zone's abbreviation in every cell."""
@@ -92,7 +106,8 @@ def grid_rows(frame: pd.DataFrame, viewer_tz: str, zones: Mapping[str, str]) -> 
             "row_id": str(r.exception_id), "exception_id": int(r.exception_id), "priority": float(r.priority),
             "severity_text": status.label("severity", r.severity), "title": r.title,
             "order_id": f"[{r.order_id}](/orders/{r.order_id})" if isinstance(r.order_id, str) else "(incident)",
-            "status_text": status.label("exception", r.status),
+            "status_text": status_words(r.status, r.snoozed_until, tz),
+            "tier_text": TIERS.get(int(r.escalation_tier or 0), f"tier {int(r.escalation_tier or 0)}"),
             "sla_text": status.label("sla", r.sla_state) if isinstance(r.sla_state, str) else "No due time",
             "team": r.team_name or r.team_id or "—",
             "assignee_text": r.assignee if isinstance(r.assignee, str) else "(unassigned)",
@@ -121,6 +136,9 @@ def actions_panel(reason_codes) -> dmc.Paper:
         dmc.Group([dmc.Select(id="exceptions-reason", placeholder="reason for resolving",
                               data=_options(reason_codes), size="xs", w=220),
                    dmc.Button("Resolve", id="exceptions-resolve", size="xs", color="green")], gap="xs"),
+        dmc.Group([dmc.Button("Reopen", id="exceptions-reopen", size="xs", variant="light", color="orange"),
+                   dmc.Text("for a resolved exception that is not over after all (select it in its "
+                            "history, or filter by #id)", size="xs", c="dimmed")], gap="xs"),
         html.Div(id="exceptions-feedback"),
     ], gap=8), withBorder=True, p="sm")
 
@@ -144,10 +162,17 @@ def history_panel(rows: pd.DataFrame | None, history: pd.DataFrame | None, viewe
                 dmc.Text(f"“{e.comment}”", size="xs", fs="italic") if isinstance(e.comment, str) and e.comment else None,
             ]) for e in events.itertuples()]
         order = dcc.Link(r.order_id, href=f"/orders/{r.order_id}") if isinstance(r.order_id, str) else "integration incident"
+        detail = r.detail if isinstance(getattr(r, "detail", None), dict) else {}
+        said = sides(detail, tz=tz)
         blocks.append(dmc.Paper([
             dmc.Group([dmc.Text(f"#{r.exception_id} {r.title}", fw=600, size="sm"),
                        status.badge("exception", r.status)], gap="xs"),
             dmc.Text(["Order ", order], size="xs", mb=4),
+            dmc.List([dmc.ListItem(x) for x in said], size="xs", className="exceptions-sides") if said else None,
+            dmc.Text(status_words(r.status, getattr(r, "snoozed_until", None), tz), size="xs")
+            if r.status == "snoozed" else None,
+            dmc.Text(decided_by(getattr(r, "policy_version", None), getattr(r, "origin", None)),
+                     size="xs", c="dimmed", className="exceptions-decided-by"),
             dmc.Timeline(items, active=0, bulletSize=12, lineWidth=2) if items
             else dmc.Text("No events recorded yet.", size="xs"),
         ], withBorder=True, p="xs", className="exceptions-history-block"))

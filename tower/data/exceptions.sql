@@ -8,7 +8,8 @@
 WITH picked AS (
     SELECT e.*
     FROM exceptions e
-    WHERE e.status <> 'resolved'
+    -- Resolved ones only when asked for by id (to see them, or reopen them).
+    WHERE (e.status <> 'resolved' OR CAST(:ids AS bigint[]) IS NOT NULL)
       AND (CAST(:kinds AS text[]) IS NULL OR e.kind = ANY(:kinds))
       AND (CAST(:severities AS text[]) IS NULL OR e.severity = ANY(:severities))
       AND (CAST(:teams AS text[]) IS NULL OR e.team_id = ANY(:teams))
@@ -54,7 +55,8 @@ WITH f AS (
                 ELSE 5 END AS age_bucket
     FROM exceptions e
     LEFT JOIN teams t ON t.team_id = e.team_id
-    WHERE e.status <> 'resolved'
+    -- Resolved ones only when asked for by id (to see them, or reopen them).
+    WHERE (e.status <> 'resolved' OR CAST(:ids AS bigint[]) IS NOT NULL)
       AND (CAST(:kinds AS text[]) IS NULL OR e.kind = ANY(:kinds))
       AND (CAST(:severities AS text[]) IS NULL OR e.severity = ANY(:severities))
       AND (CAST(:teams AS text[]) IS NULL OR e.team_id = ANY(:teams))
@@ -132,7 +134,8 @@ WITH ids AS (
 )
 SELECT e.exception_id, e.kind, e.severity, e.status, e.team_id, t.name AS team_name,
        e.assignee, e.title, e.opened_at, e.due_at, e.resolved_at, e.resolution,
-       (e.order_id IS NULL) AS is_incident
+       (e.order_id IS NULL) AS is_incident, e.detail, e.policy_version, e.origin, e.snoozed_until,
+       e.escalation_tier
 FROM ids
 JOIN exceptions e ON e.exception_id = ids.exception_id
 LEFT JOIN teams t ON t.team_id = e.team_id
@@ -147,7 +150,8 @@ WHERE e.exception_id = ANY(:ids);
 
 -- name: by_ids
 -- Exceptions by id whatever their status (the history panel shows just-resolved ones too).
-SELECT e.exception_id, e.order_id, e.title, e.status, e.severity, o.warehouse
+SELECT e.exception_id, e.order_id, e.title, e.status, e.severity, o.warehouse, e.detail,
+       e.policy_version, e.origin, e.snoozed_until, e.resolved_at, e.escalation_tier
 FROM exceptions e
 LEFT JOIN orders o ON o.order_id = e.order_id
 WHERE e.exception_id = ANY(:ids)

@@ -151,9 +151,9 @@ def show_history(selected):
 
 
 ACTION_OF = {"exceptions-ack": "acknowledge", "exceptions-assign": "assign", "exceptions-comment-btn": "comment",
-             "exceptions-snooze": "snooze", "exceptions-resolve": "resolve"}
+             "exceptions-snooze": "snooze", "exceptions-resolve": "resolve", "exceptions-reopen": "reopen"}
 DONE_WORDS = {"acknowledge": "Acknowledged", "assign": "Assigned", "comment": "Commented on",
-              "snooze": "Snoozed", "resolve": "Resolved"}
+              "snooze": "Snoozed", "resolve": "Resolved", "reopen": "Reopened"}
 
 
 @callback(Output(Ids.FEEDBACK, "children"), Output(Ids.GRID, "rowData"),

@@ -33,10 +33,10 @@ def _terminal_words(facts: OrderFacts, eff: Effective) -> str:
     order = facts.order
     if order["status"] == "cancelled":
         cancel = facts.latest("cancelled")
-        when = f" at {eff.office_calendar.local_label(cancel['occurred_at'])}" if cancel else ""
+        when = f" at {eff.warehouse_calendar.local_label(cancel['occurred_at'])}" if cancel else ""
         return f"nothing — cancelled in ERP{when}"
     paid = facts.latest("paid")
-    when = f" {eff.office_calendar.local_label(paid['occurred_at'])}" if paid else ""
+    when = f" {eff.warehouse_calendar.local_label(paid['occurred_at'])}" if paid else ""
     return f"nothing — {order['stage']}{when}"
 
 
@@ -98,7 +98,7 @@ def evaluate(facts: OrderFacts, policy: Policy, freshness: Mapping[str, SourceFr
         overrides = f" (overrides: {'; '.join(eff.applied)})" if eff.applied else ""
         state_words = {"uncertain": f"uncertain: {system.upper()} data is stale"}.get(state, state.replace("_", " "))
         reason = (f"{step.rule}: {used:.1f} of {clk.sla_hours:g} h used on {clk.calendar}{overrides}"
-                  f" → {state_words}; due {cal.local_label(clk.due_at)}")
+                  f" → {state_words}; due {eff.warehouse_calendar.local_label(clk.due_at)}")
         outcome = Outcome(
             order_id=facts.order_id, stage=order["stage"], waiting_on=words,
             owner_team=eff.team(step.spec["team"]), due_at=clk.due_at, at_risk_at=clk.at_risk_at,
