@@ -15,7 +15,7 @@ from typing import Mapping
 from tower.rules import checks_billing, checks_fulfilment, flow
 from tower.rules.context import Ctx
 from tower.rules.facts import OrderFacts, Outcome, SourceFreshness
-from tower.rules.history import past_exceptions
+from tower.rules.history import facts_about_the_past, past_exceptions
 from tower.rules.policy import Effective, Policy
 
 RULES = checks_fulfilment.RULES + checks_billing.RULES
@@ -111,6 +111,6 @@ def evaluate(facts: OrderFacts, policy: Policy, freshness: Mapping[str, SourceFr
     outcome.next_check_at = min(ctx.timers, default=None)
     # History only from complete facts: while a source is stale, the fact that opened or closed
     # a past condition may still be on its way (the held evaluations run again once it is back).
-    if policy.past_exceptions == "record" and not stale:
+    if policy.past_exceptions == "record" and not stale and facts_about_the_past(facts):
         outcome.history = past_exceptions(facts, eff, now)
     return outcome

@@ -20,12 +20,12 @@ stage lateness: their clock was the hold's, and no rule raises a breach for a ho
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from tower.rules.calendar import wall_add
 from tower.rules.facts import OrderFacts
-from tower.rules.flow import STAGE_ENTRY, Step, clock
+from tower.rules.flow import STAGE_ENTRY
 from tower.rules.policy import Effective
 
 # Stages whose lateness can be told from milestones alone, in flow order, and the milestones
@@ -74,13 +74,19 @@ def _stage_lateness(facts: OrderFacts, eff: Effective, now: datetime) -> list[Pa
         if left is None or left["occurred_at"] > now:
             continue  # still in the stage: the live rules judge it
         subject = spec.get("queue") or stage
-        due = clock(Step(f"stage.{stage}", spec, entry["occurred_at"], subject, "", []), eff).due_at
+        # Only the due instant (flow.clock also works out at-risk and escalation times: three
+        # business-calendar walks where one will do).
+        sla = float(spec["sla_hours"]) * eff.escalation["lead"]
+        if spec.get("clock") == "wall":
+            due = wall_add(entry["occurred_at"], sla)
+        else:
+            due = eff.calendar_for(spec).add_hours(entry["occurred_at"], sla)
         if left["occurred_at"] <= due:
             continue
         late_h = (left["occurred_at"] - due).total_seconds() / 3600.0
         out.append(PastException(
             kind, subject, due, left["occurred_at"],
-            f"Left {spec['waiting_on']} {late_h:.1f} h after its {float(spec['sla_hours']):g} h SLA",
+            f"Left {spec['waiting_on']} {late_h:.1f} h after it was due ({float(spec['sla_hours']):g} h allowed)",
             {"facts": {"stage": stage, "started_at": entry["occurred_at"].isoformat(),
                        "due_at": due.isoformat(), "left_at": left["occurred_at"].isoformat(),
                        "left_by": left["kind"]}}))
@@ -118,6 +124,21 @@ def _carrier(facts: OrderFacts, eff: Effective, now: datetime) -> list[PastExcep
                     {"facts": {"shipment_id": sid, "began_at": begun["occurred_at"].isoformat(),
                                "delivered_at": delivered["occurred_at"].isoformat()}}))
     return out
+
+
+# A fact that reached tower this long after it happened arrived late (a backlog, an import).
+LATE_ARRIVAL = timedelta(minutes=10)
+
+
+def facts_about_the_past(facts: OrderFacts) -> bool:
+    """Whether this evaluation may find past lives: the order was never judged, or judged
+    while a source was stale (its alerts held), or a fact arrived late since it was judged.
+    Live orders judged on time skip the search (it costs as much as the rules themselves)."""
+    before = facts.order.get("evaluated_at")
+    if before is None or facts.order.get("stale_before"):
+        return True
+    return any(m.get("recorded_at") is not None and m["recorded_at"] > before
+               and m["recorded_at"] - m["occurred_at"] > LATE_ARRIVAL for m in facts.milestones)
 
 
 def past_exceptions(facts: OrderFacts, eff: Effective, now: datetime) -> list[PastException]:
