@@ -82,6 +82,14 @@ def sync_incidents(*, conn: Connection, freshness: Mapping[str, SourceFreshness]
     return incidents
 
 
+def note_held(*, conn: Connection, freshness: Mapping[str, SourceFreshness], now: datetime) -> None:
+    """Remember the sources that held this evaluation (see `_stopped_holding`)."""
+    with raw(conn).cursor() as cur:
+        for source, fresh in freshness.items():
+            if fresh.stale:
+                cur.execute(_SQL["note_held"], {"source": source, "state": fresh.state, "now": now})
+
+
 def _stopped_holding(*, conn: Connection, freshness: Mapping[str, SourceFreshness],
                      now: datetime) -> list[str]:
     """Record each source's state in `source_states`; the sources that held before and hold

@@ -93,8 +93,19 @@ SELECT source, stale FROM source_states;
 INSERT INTO source_states (source, state, stale, since, updated_at)
 VALUES (:source, :state, :stale, :now, :now)
 ON CONFLICT (source) DO UPDATE
-SET since = CASE WHEN source_states.state = excluded.state THEN source_states.since ELSE excluded.since END,
-    state = excluded.state, stale = excluded.stale, updated_at = excluded.updated_at;
+SET since = excluded.since, state = excluded.state, stale = excluded.stale,
+    updated_at = excluded.updated_at
+-- Written only when it changes, so the row is rarely locked (the worker marks it too).
+WHERE (source_states.state, source_states.stale) IS DISTINCT FROM (excluded.state, excluded.stale);
+
+-- name: note_held
+-- The rules worker judged orders while this source held: remember it, so the sweep re-queues
+-- them once the source stops holding even if it never saw the source stale itself.
+INSERT INTO source_states (source, state, stale, since, updated_at)
+VALUES (:source, :state, true, :now, :now)
+ON CONFLICT (source) DO UPDATE
+SET state = excluded.state, stale = true, since = excluded.since, updated_at = excluded.updated_at
+WHERE NOT source_states.stale;
 
 -- name: release_judged_while_stale
 -- Orders whose last evaluation held alerts back because this source was stale (the rules

@@ -48,6 +48,7 @@ def run_once(engine: Engine, *, policy: Policy, now: datetime | None = None, lim
         if not ids:
             return 0
         freshness = source_freshness(conn=conn, policy=policy, now=now)
+        incidents.note_held(conn=conn, freshness=freshness, now=now)
         lap("claim")
         facts = load_facts(conn=conn, order_ids=ids)
         lap("load")

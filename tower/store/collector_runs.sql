@@ -78,13 +78,13 @@ LEFT JOIN LATERAL (
 LEFT JOIN LATERAL (
     SELECT c.finished_at FROM collector_runs c
     WHERE c.source = s.source AND c.stream = s.stream AND c.status = 'ok'
-    ORDER BY c.started_at DESC LIMIT 1
+    ORDER BY c.started_at DESC, c.run_id DESC LIMIT 1
 ) ok ON true
 LEFT JOIN LATERAL (
     SELECT c.data_through, c.source_as_of, c.caught_up, c.observed_at, c.newest_source_at
     FROM collector_runs c
     WHERE c.source = s.source AND c.stream = s.stream AND c.data_through IS NOT NULL
-    ORDER BY c.started_at DESC LIMIT 1
+    ORDER BY c.started_at DESC, c.run_id DESC LIMIT 1
 ) d ON true
 LEFT JOIN LATERAL (
     SELECT count(*)::int AS runs,
