@@ -16,6 +16,7 @@ from tower.data.exceptions import SLA_STATES, Filters
 
 SEVERITIES = ["critical", "high", "medium", "low"]
 STATUSES = ["open", "acknowledged", "in_progress", "on_hold", "snoozed"]
+REOPEN = "exceptions-reopen"   # pattern-matching type of the history panel's Reopen buttons
 SNOOZE_HOURS = [("1", "1 hour"), ("4", "4 hours"), ("24", "1 day"), ("72", "3 days"), ("168", "1 week")]
 
 
@@ -136,9 +137,6 @@ def actions_panel(reason_codes) -> dmc.Paper:
         dmc.Group([dmc.Select(id="exceptions-reason", placeholder="reason for resolving",
                               data=_options(reason_codes), size="xs", w=220),
                    dmc.Button("Resolve", id="exceptions-resolve", size="xs", color="green")], gap="xs"),
-        dmc.Group([dmc.Button("Reopen", id="exceptions-reopen", size="xs", variant="light", color="orange"),
-                   dmc.Text("for a resolved exception that is not over after all (select it in its "
-                            "history, or filter by #id)", size="xs", c="dimmed")], gap="xs"),
         html.Div(id="exceptions-feedback"),
     ], gap=8), withBorder=True, p="sm")
 
@@ -173,6 +171,10 @@ def history_panel(rows: pd.DataFrame | None, history: pd.DataFrame | None, viewe
             if r.status == "snoozed" else None,
             dmc.Text(decided_by(getattr(r, "policy_version", None), getattr(r, "origin", None)),
                      size="xs", c="dimmed", className="exceptions-decided-by"),
+            # A resolved exception that is not over after all can be reopened (never history).
+            dmc.Button("Reopen", id={"type": REOPEN, "index": int(r.exception_id)}, size="compact-xs",
+                       variant="light", color="orange", w=90)
+            if r.status == "resolved" and getattr(r, "origin", "live") != "history" else None,
             dmc.Timeline(items, active=0, bulletSize=12, lineWidth=2) if items
             else dmc.Text("No events recorded yet.", size="xs"),
         ], withBorder=True, p="xs", className="exceptions-history-block"))

@@ -8,8 +8,7 @@
 WITH picked AS (
     SELECT e.*
     FROM exceptions e
-    -- Resolved ones only when asked for by id (to see them, or reopen them).
-    WHERE (e.status <> 'resolved' OR CAST(:ids AS bigint[]) IS NOT NULL)
+    WHERE e.status <> 'resolved'
       AND (CAST(:kinds AS text[]) IS NULL OR e.kind = ANY(:kinds))
       AND (CAST(:severities AS text[]) IS NULL OR e.severity = ANY(:severities))
       AND (CAST(:teams AS text[]) IS NULL OR e.team_id = ANY(:teams))
@@ -55,8 +54,7 @@ WITH f AS (
                 ELSE 5 END AS age_bucket
     FROM exceptions e
     LEFT JOIN teams t ON t.team_id = e.team_id
-    -- Resolved ones only when asked for by id (to see them, or reopen them).
-    WHERE (e.status <> 'resolved' OR CAST(:ids AS bigint[]) IS NOT NULL)
+    WHERE e.status <> 'resolved'
       AND (CAST(:kinds AS text[]) IS NULL OR e.kind = ANY(:kinds))
       AND (CAST(:severities AS text[]) IS NULL OR e.severity = ANY(:severities))
       AND (CAST(:teams AS text[]) IS NULL OR e.team_id = ANY(:teams))

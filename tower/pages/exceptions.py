@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import dash
 import dash_ag_grid as dag
 import dash_mantine_components as dmc
-from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from tower import clock
 from tower.auth import current
@@ -151,7 +151,7 @@ def show_history(selected):
 
 
 ACTION_OF = {"exceptions-ack": "acknowledge", "exceptions-assign": "assign", "exceptions-comment-btn": "comment",
-             "exceptions-snooze": "snooze", "exceptions-resolve": "resolve", "exceptions-reopen": "reopen"}
+             "exceptions-snooze": "snooze", "exceptions-resolve": "resolve"}
 DONE_WORDS = {"acknowledge": "Acknowledged", "assign": "Assigned", "comment": "Commented on",
               "snooze": "Snoozed", "resolve": "Resolved", "reopen": "Reopened"}
 
@@ -193,6 +193,23 @@ def act(*args):
             panels.grid_rows(rows, _viewer_tz(), _running.warehouse_zones()), _history(ids), _count_text(len(rows), summary.total),
             "" if changed and comment else no_update,  # a comment on record is not left to be sent twice
             _charts(summary))
+
+
+@callback(Output(Ids.FEEDBACK, "children", allow_duplicate=True),
+          Output(Ids.HISTORY, "children", allow_duplicate=True),
+          Input({"type": panels.REOPEN, "index": ALL}, "n_clicks"), prevent_initial_call=True)
+def reopen(clicks):
+    """Reopen the resolved exception whose history block's button was clicked."""
+    if not ctx.triggered_id or not any(clicks or ()):
+        return no_update, no_update
+    target = int(ctx.triggered_id["index"])
+    now, scope, actor = clock.now(), current.warehouses(), current.actor()
+    with writing() as conn:
+        allowed = data.permitted([target], conn=conn, scope=scope)
+        changed = data.act(conn=conn, exception_ids=allowed, action="reopen", actor=actor, now=now)
+    note = (f"Reopened #{target}." if changed else
+            f"#{target} not reopened: another exception is open for the same thing, or it is outside your warehouses.")
+    return dmc.Alert(note, color="green" if changed else "yellow", id="exceptions-done"), _history([target])
 
 
 @callback(Output(Ids.DOWNLOAD, "data"), Input(Ids.EXPORT, "n_clicks"), State(Ids.FILTERS, "data"),
