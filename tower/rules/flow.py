@@ -97,7 +97,6 @@ def _stage_step(facts: OrderFacts, eff: Effective) -> Step | None:
     spec = eff.stages[stage]
     entry = facts.latest(*STAGE_ENTRY[stage])
     start = entry["occurred_at"] if entry else facts.started_at
-    cal = eff.calendar_for(spec)
     where = f" at {order['warehouse']}" if spec.get("calendar") == "warehouse" and order.get("warehouse") else ""
     due_from = None
     if spec.get("due_from") == "promised_delivery_at":
