@@ -1,6 +1,7 @@
-"""/integrations — per source and stream: status in words (up / degraded / down) with the
-reason, last success, lag, records per run, error rate; recent errors; dead letters (view and,
-for administrators, replay); open integration incidents with the orders and value they hold.
+"""/integrations — per source and stream: status in words (up / catching up / degraded / down)
+with the reason, last success, data lag in event time, records per run, error rate; recent
+errors; dead letters (view and, for administrators, replay); open integration incidents with
+the orders and value they hold.
 Refreshes every 30 s.
 """
 
@@ -129,7 +130,7 @@ def refresh(_n, _replayed):
                                   html.Span(r.error or "—", className="tower-mono")] for r in errors.itertuples()],
                                 id="integrations-errors-table"))
     if incidents.empty:
-        incidents_view = empty_state("No open incidents", "An incident opens when a source goes stale; "
+        incidents_view = empty_state("No open incidents", "An incident opens when a source is down (a backlog being read is 'catching up', not an outage); "
                                      "it holds the late-order alerts the outage would cause.")
     else:
         incidents_view = simple_table(
