@@ -116,3 +116,17 @@ def test_a_stale_source_is_named_on_the_order_page(page, live_server, sign_in, s
     page.goto(f"{live_server.url}/orders")  # the search depends on every source too
     page.wait_for_selector(".tower-stale-banner")
     assert "WMS data 47 min old" in page.inner_text(".tower-stale-banner")
+
+
+def test_the_order_page_says_why_in_sentences_with_the_flow_model_that_decided(page, live_server, engine_live, sign_in):
+    target = live_server.seed.by_reached("in_transit")[0]
+    with engine_live.connect() as conn:
+        header = orders.header(target.order_id, conn=conn)
+    sign_in(page, "cs")
+    page.goto(f"{live_server.url}/orders/{target.order_id}")
+    page.wait_for_selector("#order-reason")
+    why = page.inner_text("#order-reason")
+    assert header["evaluated_at"] is not None and header["reason"]   # the seed is judged by the rules
+    assert why.startswith("Why: Waiting on ")
+    assert header["reason"] not in why and " h used on " not in why   # never the engine's line
+    assert f"Decided by flow model {header['policy_version']}" in why
