@@ -13,7 +13,6 @@ marks). Prints both rates and, as the last line, the ratio ingest / COPY (target
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import time

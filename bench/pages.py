@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Iterator
 
 import httpx
+import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -61,7 +62,7 @@ def generate(url: str, n: int, days: int) -> float:
             print(f"  {step:<17} {time.perf_counter() - t:6.1f} s", flush=True)
         conn.execute(sa.text("ALTER TABLE orders ENABLE TRIGGER USER"))
         conn.execute(sa.text("ALTER TABLE exceptions ENABLE TRIGGER USER"))
-        pg.execute("TRUNCATE kpi_dirty")
+        conn.execute(sa.text("TRUNCATE kpi_dirty"))
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT")
         raw(conn).execute("VACUUM ANALYZE")

@@ -31,8 +31,8 @@ import sqlalchemy as sa  # noqa: E402
 
 from bench._common import bench_database  # noqa: E402
 from tower.db import make_engine  # noqa: E402
-from tower.evaluation.sweep import run_sweep  # noqa: E402
 from tower.evaluation import sweep, worker  # noqa: E402
+from tower.evaluation.sweep import run_sweep  # noqa: E402
 from tower.evaluation.worker import drain, run_once  # noqa: E402
 from tower.rules.policy import load as load_policy  # noqa: E402
 from tower.store.ingest import ingest  # noqa: E402

@@ -26,12 +26,12 @@ from collectors.locks import try_lock
 from collectors.pipeline import read_ahead
 from collectors.stream import SkipRecord, Stream
 from tower import clock
+from tower.milestones import parse_time
 from tower.store import bookmarks, collector_runs, dead_letters
 from tower.store.collector_runs import RunCounts
 from tower.store.dead_letters import DeadLetter
 from tower.store.errors import RetryableStoreError
 from tower.store.ingest import ingest
-from tower.milestones import parse_time
 from tower.store.milestone import Milestone
 
 log = logging.getLogger(__name__)
@@ -223,6 +223,7 @@ def event_time(stream: Stream, page: list[Any], page_newest: datetime | None,
 
 
 def _finish(engine: Engine, result: RunResult, finished_at: datetime) -> None:
+    assert result.run_id is not None, "a run is started before it is finished"
     with engine.begin() as conn:
         collector_runs.finish(conn=conn, run_id=result.run_id, status=result.status,
                               counts=result.counts, finished_at=finished_at, error=result.error)

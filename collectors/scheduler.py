@@ -26,8 +26,8 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.engine import Engine
 
-from collectors.locks import try_lock
 from collectors import registry
+from collectors.locks import try_lock
 from collectors.runner import RunResult, replay_requested, run_stream
 from collectors.stream import Stream
 from tower import clock

@@ -52,3 +52,13 @@ def test_no_sql_file_uses_the_psycopg_placeholder_style():
     offenders = [str(p.relative_to(root)) for d in ("tower", "collectors", "bench")
                  for p in (root / d).rglob("*.sql") if "%(" in p.read_text()]
     assert offenders == []
+
+
+def test_a_parameter_named_in_a_comment_is_not_a_parameter_of_the_block(tmp_path):
+    # A comment between two blocks belongs to the first one; `:missed` there once made every
+    # run of that block fail for want of a value nobody meant to pass.
+    (tmp_path / "c.sql").write_text("-- name: a\n-- :ignored in a comment\nSELECT :wanted\n"
+                                    "  -- the next block uses :missed\n-- name: b\nSELECT 1\n")
+    clause = sqlfiles.load(str(tmp_path / "c.sql"), "c.sql")["a"]
+    assert set(clause._bindparams) == {"wanted"}
+    assert sqlfiles.load_psycopg(str(tmp_path / "c.sql"), "c.sql")["a"] == "SELECT %(wanted)s"

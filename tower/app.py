@@ -21,6 +21,7 @@ import psycopg
 import sqlalchemy as sa
 from flask import Flask
 
+from tower import web_guard
 from tower.auth import current, roles
 from tower.auth.secret import secret_key
 from tower.auth.server import init_auth
@@ -70,15 +71,16 @@ def create_app(settings: Settings, *, db_url: str) -> dash.Dash:
     # The policy is read once, here at start-up; pages find it through tower.pages._running.
     server.config[POLICY_KEY] = load_policy(settings.policy_path)
     init_auth(server)
+    web_guard.install(server)  # after the sign-in guard: strangers get 401/302 before any parsing
     app = dash.Dash(
         "tower",
-        server=server,
+        server=server,  # type: ignore[arg-type]  # dash's hints omit a Flask instance
         use_pages=True,
         pages_folder=str(PAGES_DIR),
         assets_folder=str(ASSETS_DIR),
         suppress_callback_exceptions=True,  # page components exist only while their page is shown
         title="tower",
-        update_title=None,
+        update_title=None,  # type: ignore[arg-type]  # None (no "Updating..." title) is documented
         serve_locally=True,
     )
     for module, page in dash.page_registry.items():

@@ -26,6 +26,9 @@ import sqlalchemy as sa
 _NAME = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.M)
 # sqlalchemy.sql.elements.TextClause._bind_params_regex
 _BIND = re.compile(r"(?<![:\w\x5c]):(\w+)(?!:)")
+# Whole-line comments are dropped before a block is used: SQLAlchemy and the conversion
+# below would otherwise read a `:name` mentioned in a comment as a parameter to bind.
+_COMMENT_LINE = re.compile(r"^\s*--.*(?:\n|$)", re.M)
 
 
 @cache
@@ -36,7 +39,7 @@ def _read(path: str) -> dict[str, str]:
     for name, body in zip(parts[1::2], parts[2::2]):
         if name in blocks:
             raise ValueError(f"{path}: query {name!r} is defined twice")
-        blocks[name] = body.strip()
+        blocks[name] = _COMMENT_LINE.sub("", body).strip()
     return blocks
 
 

@@ -9,9 +9,20 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from collectors.stream import (SkipRecord, Stream, each_object, need_int,
-                               need_list, need_object, need_text, need_time, opt_amount,
-                               opt_date_end, opt_text, opt_time)
+from collectors.stream import (
+    SkipRecord,
+    Stream,
+    each_object,
+    need_int,
+    need_list,
+    need_object,
+    need_text,
+    need_time,
+    opt_amount,
+    opt_date_end,
+    opt_text,
+    opt_time,
+)
 from tower.store.milestone import Milestone
 
 SOURCE = "erp"

@@ -1,4 +1,4 @@
-"""Helpers for C2's browser tests: bring the live server's analytics read models up to date
+"""Helpers for the browser tests of /kpis, /queues and /teams: bring the live server's analytics read models up to date
 the way the collector process's snapshot job does (tower.kpis.snapshots.take_snapshot)."""
 
 from __future__ import annotations

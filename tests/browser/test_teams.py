@@ -5,10 +5,14 @@ from __future__ import annotations
 from tests.browser.snapshot_helpers import run_analytics
 from tower import clock
 from tower.data import teams
-from tower.rules.policy import cached
+from tower.data.scope import Scope
 from tower.kpis import sla
+from tower.rules.policy import cached
 
 BUILTIN_POLICY = cached()  # the policy shipped in tower/rules/policy.yaml
+AT_RISK = sla.at_risk_share(BUILTIN_POLICY)
+
+EVERYTHING = Scope.everything()
 
 
 def test_the_teams_page_shows_each_teams_work_and_links_to_its_worklist(page, live_server, engine_live,
@@ -18,7 +22,7 @@ def test_the_teams_page_shows_each_teams_work_and_links_to_its_worklist(page, li
     page.goto(live_server.url + "/teams")
     page.wait_for_selector("#teams-table")
     with engine_live.begin() as conn:
-        expected = teams.summary(conn=conn, at_risk=sla.at_risk_share(BUILTIN_POLICY), now=clock.now())
+        expected = teams.summary(conn=conn, scope=EVERYTHING, at_risk=AT_RISK, now=clock.now())
     rows = page.query_selector_all("#teams-table tbody tr")
     assert len(rows) == len(expected)
     busiest = expected.iloc[0]

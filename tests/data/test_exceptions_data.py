@@ -12,12 +12,16 @@ import sqlalchemy as sa
 from tests.data import factory
 from tower import clock
 from tower.data import exceptions as data
+from tower.data.scope import Scope
 from tower.evaluation.worker import run_once
-from tower.store import exceptions as store
-from tower.rules.policy import cached
 from tower.kpis import sla
+from tower.rules.policy import cached
+from tower.store import exceptions as store
+
+EVERYTHING = Scope.everything()
 
 BUILTIN_POLICY = cached()  # the policy shipped in tower/rules/policy.yaml
+AT_RISK = sla.at_risk_share(BUILTIN_POLICY)
 
 
 @pytest.fixture
@@ -26,7 +30,7 @@ def raised(engine):
     while run_once(engine, policy=BUILTIN_POLICY):
         pass
     with engine.connect() as conn:
-        every = data.open_list(data.Filters(), conn=conn, now=clock.now(), at_risk=sla.at_risk_share(BUILTIN_POLICY), limit=None)
+        every = data.open_list(data.Filters(), conn=conn, scope=EVERYTHING, now=clock.now(), at_risk=AT_RISK, limit=None)
     assert len(every) >= 10 and every["kind"].nunique() >= 2, "the factory should raise several kinds"
     return every
 
@@ -52,11 +56,13 @@ def test_each_filter_keeps_only_matching_rows(engine, raised):
     kind = raised["kind"].iloc[0]
     warehouse = raised["warehouse"].dropna().iloc[0]
     with engine.connect() as conn:
-        by_kind = data.open_list(data.Filters(kinds=(kind,)), conn=conn, now=clock.now(), at_risk=sla.at_risk_share(BUILTIN_POLICY))
-        by_both = data.open_list(data.Filters(kinds=(kind,), warehouses=(warehouse,)), conn=conn, now=clock.now(), at_risk=sla.at_risk_share(BUILTIN_POLICY))
-        scoped = data.open_list(data.Filters(), conn=conn, now=clock.now(), at_risk=sla.at_risk_share(BUILTIN_POLICY), scope=(warehouse,))
-        old = data.open_list(data.Filters(min_age_hours=1000), conn=conn, now=clock.now(), at_risk=sla.at_risk_share(BUILTIN_POLICY))
-        unassigned = data.open_list(data.Filters(assignees=("(unassigned)",)), conn=conn, now=clock.now(), at_risk=sla.at_risk_share(BUILTIN_POLICY))
+        by_kind = data.open_list(data.Filters(kinds=(kind,)), conn=conn, scope=EVERYTHING, now=clock.now(), at_risk=AT_RISK)
+        by_both = data.open_list(data.Filters(kinds=(kind,), warehouses=(warehouse,)),
+                                 conn=conn, scope=EVERYTHING, now=clock.now(), at_risk=AT_RISK)
+        scoped = data.open_list(data.Filters(), conn=conn, scope=Scope.of("supervisor", (warehouse,)), now=clock.now(), at_risk=AT_RISK)
+        old = data.open_list(data.Filters(min_age_hours=1000), conn=conn, scope=EVERYTHING, now=clock.now(), at_risk=AT_RISK)
+        unassigned = data.open_list(data.Filters(assignees=("(unassigned)",)),
+                                    conn=conn, scope=EVERYTHING, now=clock.now(), at_risk=AT_RISK)
     assert by_kind["exception_id"].tolist() == raised[raised["kind"] == kind]["exception_id"].tolist()
     assert by_both["exception_id"].tolist() == raised[(raised["kind"] == kind)
                                                       & (raised["warehouse"] == warehouse)]["exception_id"].tolist()
@@ -67,7 +73,7 @@ def test_each_filter_keeps_only_matching_rows(engine, raised):
 
 def test_the_summary_counts_the_same_rows_as_the_list(engine, raised):
     with engine.connect() as conn:
-        s = data.summary(data.Filters(), conn=conn, now=clock.now(), at_risk=sla.at_risk_share(BUILTIN_POLICY))
+        s = data.summary(data.Filters(), conn=conn, scope=EVERYTHING, now=clock.now(), at_risk=AT_RISK)
     assert s.total == len(raised)
     assert dict(zip(s.by_kind["kind"], s.by_kind["n"])) == raised["kind"].value_counts().to_dict()
     assert s.by_team["n"].sum() == s.aging["n"].sum() == len(raised)
@@ -79,13 +85,13 @@ def test_actions_show_in_the_history_newest_first_and_respect_a_warehouse_scope(
     mine = raised[raised["warehouse"] == "DAL-1"]["exception_id"].iloc[0]
     other = raised[raised["warehouse"] == "ATL-1"]["exception_id"].iloc[0]
     with engine.begin() as conn:
-        allowed = data.permitted([int(mine), int(other)], conn=conn, scope=("DAL-1",))
+        allowed = data.permitted([int(mine), int(other)], conn=conn, scope=Scope.of("supervisor", ("DAL-1",)))
         assert allowed == [int(mine)]
         assert store.act(conn=conn, exception_ids=allowed, action="acknowledge", actor="dana", now=now) == 1
         store.act(conn=conn, exception_ids=allowed, action="comment", actor="dana", now=now, comment="on it")
     with engine.connect() as conn:
         history = data.history([int(mine)], conn=conn)
-        again = data.by_ids([int(mine), int(other)], conn=conn, scope=("DAL-1",))
+        again = data.by_ids([int(mine), int(other)], conn=conn, scope=Scope.of("supervisor", ("DAL-1",)))
     assert list(history.columns) == data.HISTORY_COLUMNS
     assert history["action"].tolist()[:2] == ["commented", "acknowledged"]
     assert set(history["actor"]) >= {"dana"}
@@ -102,7 +108,7 @@ def test_the_csv_holds_the_rows_given_in_order(engine, raised):
 def test_an_orders_exceptions_come_unresolved_first(engine, raised):
     order_id = raised["order_id"].dropna().iloc[0]
     with engine.connect() as conn:
-        frame = data.for_order(order_id, conn=conn)
+        frame = data.for_order(order_id, conn=conn, scope=EVERYTHING)
     assert set(frame["exception_id"]) == set(raised[raised["order_id"] == order_id]["exception_id"])
     assert not frame["is_incident"].any()
 
@@ -116,7 +122,7 @@ def test_an_order_lists_the_integration_incident_it_is_caught_in(engine, raised)
             "RETURNING exception_id")).scalar_one()
         conn.execute(sa.text("INSERT INTO incident_orders VALUES (:e, :o)"), {"e": incident, "o": order_id})
     with engine.connect() as conn:
-        frame = data.for_order(order_id, conn=conn)
+        frame = data.for_order(order_id, conn=conn, scope=EVERYTHING)
     own = set(raised[raised["order_id"] == order_id]["exception_id"])
     assert set(frame["exception_id"]) == own | {incident}
     assert frame.set_index("exception_id").loc[incident, "is_incident"]
@@ -124,7 +130,7 @@ def test_an_order_lists_the_integration_incident_it_is_caught_in(engine, raised)
 
 def test_filter_menus_offer_the_values_present(engine, raised):
     with engine.connect() as conn:
-        facets = data.facets(conn=conn)
+        facets = data.facets(conn=conn, scope=EVERYTHING)
     assert facets["kind"] == sorted(raised["kind"].unique())
     assert facets["warehouse"] == ["ATL-1", "DAL-1", "RNO-1"]
     assert facets["region"] == ["East", "South", "West"]

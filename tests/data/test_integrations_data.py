@@ -14,10 +14,14 @@ import pytest
 import sqlalchemy as sa
 
 from tower.data import integrations
-from tower.rules.policy import cached
+from tower.data.scope import Scope
 from tower.kpis import sla
+from tower.rules.policy import cached
 
 BUILTIN_POLICY = cached()  # the policy shipped in tower/rules/policy.yaml
+FRESHNESS_LIMITS = sla.freshness_limits(BUILTIN_POLICY)
+
+EVERYTHING = Scope.everything()
 
 N = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 
@@ -60,7 +64,7 @@ def seeded(engine):
 
 def test_each_stream_gets_a_status_in_words_with_its_reason(seeded):
     with seeded.begin() as conn:
-        df = integrations.streams(conn=conn, now=N, default_limits=sla.freshness_limits(BUILTIN_POLICY)).set_index(["source", "stream"])
+        df = integrations.streams(conn=conn, now=N, default_limits=FRESHNESS_LIMITS).set_index(["source", "stream"])
     assert df.loc[("erp", "orders"), "status"] == "up"
     assert df.loc[("wms", "tasks"), "status"] == "down"
     assert "30 min" in df.loc[("wms", "tasks"), "status_reason"]
@@ -70,7 +74,7 @@ def test_each_stream_gets_a_status_in_words_with_its_reason(seeded):
 
 def test_records_per_run_and_error_rate_come_from_recent_runs(seeded):
     with seeded.begin() as conn:
-        df = integrations.streams(conn=conn, now=N, default_limits=sla.freshness_limits(BUILTIN_POLICY)).set_index(["source", "stream"])
+        df = integrations.streams(conn=conn, now=N, default_limits=FRESHNESS_LIMITS).set_index(["source", "stream"])
     assert df.loc[("erp", "orders"), "records_per_run"] == pytest.approx(15)
     assert df.loc[("carrier", "events"), "error_rate"] == pytest.approx(1 / 3)
     assert df.loc[("wms", "tasks"), "open_dead_letters"] == 2
@@ -85,13 +89,13 @@ def test_recent_errors_are_newest_first(seeded):
 
 def test_an_open_incident_shows_the_orders_and_value_it_holds(seeded):
     with seeded.begin() as conn:
-        df = integrations.incidents(conn=conn)
+        df = integrations.incidents(conn=conn, scope=EVERYTHING)
         assert len(df) == 1
         assert (df.loc[0, "source"], df.loc[0, "orders"], df.loc[0, "value"]) == ("wms", 2, pytest.approx(350.5))
-        held = integrations.incident_orders(conn=conn, exception_id=int(df.loc[0, "exception_id"]))
+        held = integrations.incident_orders(conn=conn, exception_id=int(df.loc[0, "exception_id"]), scope=EVERYTHING)
     assert list(held["order_id"]) == ["O-2", "O-1"]
 
 
 def test_no_runs_at_all_gives_an_empty_table(engine):
     with engine.begin() as conn:
-        assert integrations.streams(conn=conn, now=N, default_limits=sla.freshness_limits(BUILTIN_POLICY)).empty
+        assert integrations.streams(conn=conn, now=N, default_limits=FRESHNESS_LIMITS).empty

@@ -19,10 +19,14 @@ import pytest
 import sqlalchemy as sa
 
 from tower.data import teams
-from tower.rules.policy import cached
+from tower.data.scope import Scope
 from tower.kpis import sla
+from tower.rules.policy import cached
 
 BUILTIN_POLICY = cached()  # the policy shipped in tower/rules/policy.yaml
+AT_RISK = sla.at_risk_share(BUILTIN_POLICY)
+
+EVERYTHING = Scope.everything()
 
 N = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 
@@ -68,14 +72,14 @@ def seeded(engine):
 
 def test_a_teams_open_at_risk_and_overdue_work_is_counted_now(seeded):
     with seeded.begin() as conn:
-        df = teams.summary(conn=conn, at_risk=sla.at_risk_share(BUILTIN_POLICY), now=N).set_index("team_id")
+        df = teams.summary(conn=conn, scope=EVERYTHING, at_risk=AT_RISK, now=N).set_index("team_id")
     billing = df.loc["billing"]
     assert (billing.open, billing.at_risk, billing.overdue, billing.unassigned) == (3, 1, 1, 1)
 
 
 def test_rates_come_from_the_period_and_the_audit_trail(seeded):
     with seeded.begin() as conn:
-        df = teams.summary(conn=conn, at_risk=sla.at_risk_share(BUILTIN_POLICY), now=N, days=7).set_index("team_id")
+        df = teams.summary(conn=conn, scope=EVERYTHING, at_risk=AT_RISK, now=N, days=7).set_index("team_id")
     b = df.loc["billing"]
     assert b.resolved == 2
     assert b.sla_adherence == pytest.approx(0.5)          # e5 in time, e4 late
@@ -87,7 +91,7 @@ def test_rates_come_from_the_period_and_the_audit_trail(seeded):
 
 def test_a_team_without_work_shows_zeros_and_no_rates(seeded):
     with seeded.begin() as conn:
-        df = teams.summary(conn=conn, at_risk=sla.at_risk_share(BUILTIN_POLICY), now=N).set_index("team_id")
+        df = teams.summary(conn=conn, scope=EVERYTHING, at_risk=AT_RISK, now=N).set_index("team_id")
     t = df.loc["transport"]
     assert (t.open, t.resolved, t.escalations) == (0, 0, 0)
     assert pd.isna(t.sla_adherence) and pd.isna(t.mttr_seconds)
@@ -95,12 +99,12 @@ def test_a_team_without_work_shows_zeros_and_no_rates(seeded):
 
 def test_a_short_period_leaves_older_resolutions_out(seeded):
     with seeded.begin() as conn:
-        df = teams.summary(conn=conn, at_risk=sla.at_risk_share(BUILTIN_POLICY), now=N, days=0.5).set_index("team_id")
+        df = teams.summary(conn=conn, scope=EVERYTHING, at_risk=AT_RISK, now=N, days=0.5).set_index("team_id")
     assert df.loc["billing"].resolved == 1  # only e5 (N-8h) falls in the last 12 h
 
 
 def test_workload_lists_each_assignee_and_the_unassigned(seeded):
     with seeded.begin() as conn:
-        df = teams.workload(conn=conn, at_risk=sla.at_risk_share(BUILTIN_POLICY), now=N, team="billing")
+        df = teams.workload(conn=conn, scope=EVERYTHING, at_risk=AT_RISK, now=N, team="billing")
     rows = {r.assignee: (r.open, r.overdue, r.at_risk) for r in df.itertuples()}
     assert rows == {"ann": (2, 1, 0), None: (1, 0, 1)}

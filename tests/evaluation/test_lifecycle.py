@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.evaluation.story import (MON_9, POLICY, Story, events, hours, kinds, load,
-                                    open_exceptions, order, reevaluate)
+from tests.evaluation.story import MON_9, POLICY, Story, events, hours, kinds, load, open_exceptions, order, reevaluate
 from tower import clock
+from tower.auth import users
 from tower.evaluation.sweep import run_sweep
 from tower.evaluation.worker import drain
 from tower.rules.context import priority
@@ -94,6 +94,8 @@ def test_sla_state_and_escalation_follow_a_moved_clock(engine):
 def test_people_s_actions_follow_the_lifecycle_and_are_audited(engine):
     load(engine, Story(list_prices=(12.0, 20.0)).validated().events, now=MON_9 + hours(1))
     eid = open_exceptions(engine)[("pricing_discrepancy", "line 1")]["exception_id"]
+    with engine.begin() as conn:  # an assignee must be a user who can sign in
+        users.add(conn=conn, username="lena", password="long enough pass", role="cs")
     t = MON_9 + hours(2)
     steps = [
         dict(action="acknowledge"), dict(action="assign", assignee="lena"),

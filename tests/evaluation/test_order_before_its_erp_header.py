@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 
 from tower.evaluation.worker import run_once
-from tower.store import ingest
 from tower.rules.policy import cached
+from tower.store import ingest
 
 BUILTIN_POLICY = cached()  # the policy shipped in tower/rules/policy.yaml
 

@@ -10,9 +10,12 @@ import sqlalchemy as sa
 
 from tests.kpis import fixtures
 from tower.data import kpis as data
+from tower.data.scope import Scope
 from tower.kpis import facts
-from tower.store.ingest import ingest
 from tower.rules.policy import cached
+from tower.store.ingest import ingest
+
+EVERYTHING = Scope.everything()
 
 BUILTIN_POLICY = cached()  # the policy shipped in tower/rules/policy.yaml
 
@@ -21,7 +24,7 @@ NOVEMBER = data.KpiFilters(start=date(2026, 11, 1), end=date(2026, 12, 1))
 
 def _otif(engine) -> float | None:
     with engine.begin() as conn:
-        df = data.kpi_values(conn=conn, filters=NOVEMBER, kpi_ids=["otif"])
+        df = data.kpi_values(conn=conn, filters=NOVEMBER, kpi_ids=["otif"], scope=EVERYTHING)
     return df.loc[0, "value"]
 
 
@@ -76,5 +79,5 @@ def test_resolving_an_exception_adds_its_resolution_time(engine):
                      {"at": fixtures.at(44), "id": open_id})
     with engine.begin() as conn:
         facts.refresh_all(conn=conn, policy=BUILTIN_POLICY, now=fixtures.NOW)
-        df = data.kpi_values(conn=conn, filters=NOVEMBER, kpi_ids=["exception_resolution"])
+        df = data.kpi_values(conn=conn, scope=EVERYTHING, filters=NOVEMBER, kpi_ids=["exception_resolution"])
     assert df.loc[0, "value"] == pytest.approx(16.0)

@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 from tests.store.events import order_life
 from tower.data.kpis import pending_changes
 from tower.kpis.facts import refresh_all
-from tower.store import ingest
 from tower.rules.policy import cached
+from tower.store import ingest
 
 BUILTIN_POLICY = cached()  # the policy shipped in tower/rules/policy.yaml
 

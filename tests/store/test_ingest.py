@@ -8,9 +8,9 @@ import random
 import pytest
 import sqlalchemy as sa
 
-from tower.store import ingest
 from tests.store.events import order_life
 from tests.store.snapshot import projections
+from tower.store import ingest
 
 
 def _count(conn, table: str) -> int:

@@ -4,11 +4,12 @@ sizes, yields the same projection as the ordered stream."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from tower.store import ingest
 from tests.store.events import order_life
 from tests.store.snapshot import projections
+from tower.store import ingest
 
 STREAM = order_life("SO-P1", partial=False) + order_life("SO-P2", partial=True)
 

@@ -14,8 +14,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import Flask, Response, jsonify, redirect, request
+from flask import Flask, jsonify, redirect, request
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from werkzeug.wrappers import Response
 
 from tower.auth import roles, users
 from tower.db import DatabaseUnavailable, engine_for
@@ -104,7 +105,7 @@ def output_ids(body: Any) -> list[Any]:
     if isinstance(outputs, dict):
         outputs = [outputs]
     if isinstance(outputs, list):
-        found = []
+        found: list[Any] = []
         for item in outputs:
             if isinstance(item, list):  # outputs of pattern-matching ALL/ALLSMALLER
                 found.extend(o.get("id") for o in item if isinstance(o, dict))

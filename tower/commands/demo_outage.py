@@ -16,6 +16,7 @@ import httpx
 
 from tower.config import DemoOutage
 
+
 def _faults(info_path: Path, body: dict) -> None:
     info = json.loads(info_path.read_text())
     httpx.post(info["admin_url"] + "/admin/faults", json=body, timeout=10,

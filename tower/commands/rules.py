@@ -7,6 +7,7 @@ themselves stay pure.)
 from __future__ import annotations
 
 import argparse
+
 from tower.errors import UserError
 
 

@@ -21,6 +21,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from tower.commands import demo_outage
 from tower.config import Settings
@@ -36,7 +37,7 @@ class Child:
     proc: subprocess.Popen | None = None
     restarts: int = 0
     started_at: float = 0.0
-    log_file: object = field(default=None, repr=False)
+    log_file: IO[str] | None = field(default=None, repr=False)
 
     def start(self, env: dict[str, str]) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -105,7 +106,7 @@ class Supervisor:
             if not child.alive():
                 raise RuntimeError(f"the sandbox stopped while starting:\n{child.tail()}")
             try:
-                if json.loads(info.read_text()).get("pid") == child.proc.pid:
+                if child.proc is not None and json.loads(info.read_text()).get("pid") == child.proc.pid:
                     return
             except (FileNotFoundError, json.JSONDecodeError):
                 pass

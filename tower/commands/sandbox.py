@@ -18,9 +18,9 @@ from typing import Any
 
 import httpx
 
+from tower.errors import UserError
 from tower.sandbox import faults as F
 from tower.sandbox.generate import DEFAULT_LIVE_ORDERS_PER_DAY, DEFAULT_ORDERS_PER_DAY
-from tower.errors import UserError
 
 
 def register(subparsers: Any) -> None:
@@ -126,7 +126,7 @@ def _control(args: argparse.Namespace, method: str, path: str, body: Any = None)
         response = httpx.request(method, info["admin_url"] + path, json=body, timeout=30,
                                  headers={"Authorization": f"Bearer {info['admin_token']}"})
     except httpx.HTTPError as exc:
-        raise _user_error(f"the sandbox at {info['admin_url']} does not answer ({exc}); is it running?")
+        raise _user_error(f"the sandbox at {info['admin_url']} does not answer ({exc}); is it running?") from None
     if response.status_code != 200:
         raise _user_error(f"sandbox refused: {response.text}")
     return response.json()
@@ -164,10 +164,10 @@ def _generate(args: argparse.Namespace) -> int:
             last[0] = time.perf_counter()
             print(f"... {made} orders", file=sys.stderr, flush=True)
 
-    counts = generate(args.data_dir or settings.data_dir,
+    counts: dict[str, Any] = dict(generate(args.data_dir or settings.data_dir,
                       seed=settings.sandbox_seed if args.seed is None else args.seed,
                       days=settings.sandbox_days if args.days is None else args.days,
-                      orders=args.orders, progress=progress, workers=max(1, args.workers))
+                      orders=args.orders, progress=progress, workers=max(1, args.workers)))
     seconds = time.perf_counter() - started
     counts["seconds"] = round(seconds, 1)
     counts["orders_per_second"] = round(counts["orders"] / seconds)

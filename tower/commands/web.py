@@ -12,6 +12,7 @@ import argparse
 import getpass
 import logging
 import secrets
+
 from tower.errors import UserError
 
 log = logging.getLogger(__name__)

@@ -3,16 +3,18 @@ columns and rows, the actions panel and the history panel."""
 
 from __future__ import annotations
 
-import dash_mantine_components as dmc
 from typing import Mapping
 
+import dash_mantine_components as dmc
 import pandas as pd
 from dash import dcc, html
 
 from tower.components import shell, status
 from tower.components.sides import decided_by, sides
+from tower.components.text import markdown_link
 from tower.components.timefmt import fmt
 from tower.data.exceptions import SLA_STATES, Filters
+from tower.data.frames import is_missing, text_or_none
 
 SEVERITIES = ["critical", "high", "medium", "low"]
 STATUSES = ["open", "acknowledged", "in_progress", "on_hold", "snoozed"]
@@ -102,20 +104,23 @@ def grid_rows(frame: pd.DataFrame, viewer_tz: str, zones: Mapping[str, str]) -> 
     warehouse's zone (or the viewer's) with the zone's abbreviation in every cell."""
     rows = []
     for r in frame.itertuples():
-        tz = zones.get(r.warehouse or "", viewer_tz)
+        tz = zones.get(text_or_none(r.warehouse) or "", viewer_tz)
+        tier = 0 if is_missing(r.escalation_tier) else int(r.escalation_tier)
         rows.append({
-            "row_id": str(r.exception_id), "exception_id": int(r.exception_id), "priority": float(r.priority),
-            "severity_text": status.label("severity", r.severity), "title": r.title,
-            "order_id": f"[{r.order_id}](/orders/{r.order_id})" if isinstance(r.order_id, str) else "(incident)",
+            "row_id": str(r.exception_id), "exception_id": int(r.exception_id),
+            "priority": 0.0 if is_missing(r.priority) else float(r.priority),
+            "severity_text": status.label("severity", r.severity), "title": r.title if isinstance(r.title, str) else "",
+            "order_id": markdown_link(r.order_id, "/orders/", r.order_id) if isinstance(r.order_id, str) else "(incident)",
             "status_text": status_words(r.status, r.snoozed_until, tz),
-            "tier_text": TIERS.get(int(r.escalation_tier or 0), f"tier {int(r.escalation_tier or 0)}"),
+            "tier_text": TIERS.get(tier, f"tier {tier}"),
             "sla_text": status.label("sla", r.sla_state) if isinstance(r.sla_state, str) else "No due time",
-            "team": r.team_name or r.team_id or "—",
+            "team": text_or_none(r.team_name) or text_or_none(r.team_id) or "—",
             "assignee_text": r.assignee if isinstance(r.assignee, str) else "(unassigned)",
             "warehouse": r.warehouse if isinstance(r.warehouse, str) else "—",
             "region": r.region if isinstance(r.region, str) else "—",
-            "age_hours": round(float(r.age_hours), 2), "opened": fmt(r.opened_at, tz), "due": fmt(r.due_at, tz),
-            "value_at_risk": float(r.value_at_risk),
+            "age_hours": None if is_missing(r.age_hours) else round(float(r.age_hours), 2),
+            "opened": fmt(r.opened_at, tz), "due": fmt(r.due_at, tz),
+            "value_at_risk": 0.0 if is_missing(r.value_at_risk) else float(r.value_at_risk),
         })
     return rows
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from tower.rules.policy import Policy
 
+
 def zone(name: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(name or "UTC")

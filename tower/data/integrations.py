@@ -20,6 +20,8 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from tower.data import freshness
+from tower.data.frames import missing_as_none
+from tower.data.scope import Scope
 from tower.sqlfiles import load
 from tower.store import dead_letters
 
@@ -76,27 +78,36 @@ def streams(*, conn: Connection, now: datetime, default_limits: Mapping[str, tim
 
 def recent_errors(*, conn: Connection, limit: int = 20) -> pd.DataFrame:
     """The latest failed runs, newest first. Columns ERROR_COLUMNS; times tz-aware UTC."""
-    return pd.DataFrame(conn.execute(_Q["recent_errors"], {"limit": limit}).mappings().all(),
-                        columns=ERROR_COLUMNS)
+    return missing_as_none(pd.DataFrame(conn.execute(_Q["recent_errors"], {"limit": limit}).mappings().all(),
+                                        columns=ERROR_COLUMNS))
 
 
-def open_dead_letters(*, conn: Connection, source: str | None = None, limit: int = 200) -> pd.DataFrame:
-    """Open dead letters, oldest first (tower.store.dead_letters.LIST_COLUMNS)."""
-    return dead_letters.list_letters(conn=conn, source=source, status="open", limit=limit)
+PAYLOAD_OUT_OF_SCOPE = {"hidden": "a record as the source sent it may be about any warehouse"}
 
 
-def incidents(*, conn: Connection) -> pd.DataFrame:
+def open_dead_letters(*, conn: Connection, scope: Scope, source: str | None = None, limit: int = 200) -> pd.DataFrame:
+    """Open dead letters, oldest first (tower.store.dead_letters.LIST_COLUMNS). A dead letter
+    belongs to no warehouse, so a limited `scope` sees its reason but not its payload."""
+    frame = missing_as_none(dead_letters.list_letters(conn=conn, source=source, status="open", limit=limit))
+    if scope.limited:
+        frame["payload"] = [PAYLOAD_OUT_OF_SCOPE] * len(frame)
+    return frame
+
+
+def incidents(*, conn: Connection, scope: Scope) -> pd.DataFrame:
     """Open integration incidents, newest first. Columns INCIDENT_COLUMNS: source is the stale
-    source; orders int and value float are the orders it holds (incident_orders) and their
-    total order value."""
-    return pd.DataFrame(conn.execute(_Q["incidents"]).mappings().all(), columns=INCIDENT_COLUMNS)
+    source; orders int and value float are the orders it holds (incident_orders) inside
+    `scope` and their total order value."""
+    return missing_as_none(pd.DataFrame(conn.execute(_Q["incidents"], {"warehouses": scope.param()}).mappings().all(),
+                                        columns=INCIDENT_COLUMNS))
 
 
-def incident_orders(*, conn: Connection, exception_id: int, limit: int = 200) -> pd.DataFrame:
-    """The orders an incident holds, largest value first. Columns INCIDENT_ORDER_COLUMNS."""
-    return pd.DataFrame(conn.execute(_Q["incident_orders"], {"exception_id": exception_id,
-                                                             "limit": limit}).mappings().all(),
-                        columns=INCIDENT_ORDER_COLUMNS)
+def incident_orders(*, conn: Connection, exception_id: int, scope: Scope, limit: int = 200) -> pd.DataFrame:
+    """The orders inside `scope` an incident holds, largest value first. Columns
+    INCIDENT_ORDER_COLUMNS."""
+    return missing_as_none(pd.DataFrame(conn.execute(_Q["incident_orders"], {
+        "exception_id": exception_id, "limit": limit, "warehouses": scope.param()}).mappings().all(),
+        columns=INCIDENT_ORDER_COLUMNS))
 
 
 def request_replay(*, conn: Connection, ids: list[int], by: str, now: datetime) -> int:

@@ -15,11 +15,13 @@ from the SLA policy on the wall clock.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from tower.data.frames import missing_as_none
+from tower.data.scope import Scope
 from tower.sqlfiles import load
 
 _Q = load(__file__, "queues.sql")
@@ -57,9 +59,8 @@ def cell_state(row: pd.Series | dict) -> str:
     return "ok"
 
 
-def matrix(*, conn: Connection, now: datetime, critical_hours: Mapping[str, float],
-           stages: Sequence[str] = WAREHOUSE_STAGES,
-           warehouses: Sequence[str] | None = None, throughput_hours: float = 1.0) -> pd.DataFrame:
+def matrix(*, conn: Connection, now: datetime, critical_hours: Mapping[str, float], scope: Scope,
+           stages: Sequence[str] = WAREHOUSE_STAGES, throughput_hours: float = 1.0) -> pd.DataFrame:
     """One row per (warehouse, stage) holding at least one open order in the latest queue
     snapshot at or before `now`, ordered by warehouse then flow. Columns MATRIX_COLUMNS: depth
     int; oldest_age_seconds float (carried forward to `now`); b_fresh, b_watch, b_at_risk,
@@ -68,21 +69,24 @@ def matrix(*, conn: Connection, now: datetime, critical_hours: Mapping[str, floa
     int (orders the warehouse can work), waiting_on_stock int (orders held by a backorder,
     STOCK_OWNER's), the buckets counting the workable ones only;
     critical_hours float (from `critical_hours`, the policy's: tower.kpis.sla.critical_hours);
-    state str (cell_state); taken_at tz-aware UTC (the snapshot). `warehouses` None = all. Empty before the first snapshot."""
+    state str (cell_state); taken_at tz-aware UTC (the snapshot). Only warehouses inside `scope`.
+    Empty before the first snapshot."""
     stages = [s for s in OPEN_STAGES if s in set(stages)]
-    params = {"now": now, "stages": stages, "warehouses": list(warehouses) if warehouses is not None else None}
+    params = {"now": now, "stages": stages, "warehouses": scope.param()}
     rows = conn.execute(_Q["matrix"], params).mappings().all()
     df = pd.DataFrame(rows, columns=MATRIX_COLUMNS[:2] + ["depth", "oldest_age_seconds", *BUCKETS, "taken_at"])
-    out = throughput(conn=conn, now=now, warehouses=warehouses, hours=throughput_hours)
+    out = throughput(conn=conn, now=now, scope=scope, hours=throughput_hours)
     df["throughput_per_hour"] = [out.get((w, NEXT[s]), 0) / throughput_hours
                                  for w, s in zip(df["warehouse"], df["stage"])]
-    held = {(r["warehouse"], r["stage"]): r for r in conn.execute(_Q["stock_holds"], params).mappings()}
-    df["waiting_on_stock"] = [int(held.get((w, s), {}).get("n", 0)) for w, s in zip(df["warehouse"], df["stage"])]
+    held: dict[tuple[str, str], Mapping[str, Any]] = {
+        (r["warehouse"], r["stage"]): dict(r) for r in conn.execute(_Q["stock_holds"], params).mappings()}
+    none_held: Mapping[str, Any] = {}
+    df["waiting_on_stock"] = [int(held.get((w, s), none_held).get("n", 0)) for w, s in zip(df["warehouse"], df["stage"])]
     df["workable"] = (df["depth"] - df["waiting_on_stock"]).clip(lower=0).astype(int)
     # The buckets and the state are the warehouse's work: orders waiting on stock are counted
     # apart (they are inventory planning's), so Pick is not red because stock is short.
     for b in BUCKETS:
-        df[b] = [max(int(v) - int(held.get((w, s), {}).get(b, 0)), 0)
+        df[b] = [max(int(v) - int(held.get((w, s), none_held).get(b, 0)), 0)
                  for v, w, s in zip(df[b], df["warehouse"], df["stage"])]
     df["stage_label"] = df["stage"].map(STAGE_LABELS)
     df["critical_hours"] = df["stage"].map(dict(critical_hours)).astype("float64")
@@ -92,25 +96,26 @@ def matrix(*, conn: Connection, now: datetime, critical_hours: Mapping[str, floa
     return df[MATRIX_COLUMNS]
 
 
-def throughput(*, conn: Connection, now: datetime, warehouses: Sequence[str] | None = None,
+def throughput(*, conn: Connection, now: datetime, scope: Scope,
                hours: float = 1.0) -> dict[tuple[str, str], int]:
     """{(warehouse, stage): orders that entered the stage in the last `hours`}."""
     rows = conn.execute(_Q["arrivals"], {"now": now, "since": now - timedelta(hours=hours),
-                                         "warehouses": list(warehouses) if warehouses is not None else None})
+                                         "warehouses": scope.param()})
     return {(r.warehouse, r.stage): int(r.n) for r in rows}
 
 
-def cell_orders(*, conn: Connection, now: datetime, warehouse: str, stage: str,
+def cell_orders(*, conn: Connection, now: datetime, warehouse: str, stage: str, scope: Scope,
                 limit: int = 200) -> pd.DataFrame:
-    """The open orders of one queue cell, oldest first. Columns CELL_COLUMNS: entered_at,
-    due_at, promised_at tz-aware UTC; age_seconds float; value float; sla_state str|None."""
+    """The open orders of one queue cell, oldest first (none for a warehouse outside `scope`).
+    Columns CELL_COLUMNS: entered_at, due_at, promised_at tz-aware UTC; age_seconds float;
+    value float; sla_state str|None."""
     rows = conn.execute(_Q["cell_orders"], {"now": now, "warehouse": warehouse, "stage": stage,
-                                            "limit": limit}).mappings().all()
-    return pd.DataFrame(rows, columns=CELL_COLUMNS)
+                                            "limit": limit, "warehouses": scope.param()}).mappings().all()
+    return missing_as_none(pd.DataFrame(rows, columns=CELL_COLUMNS))
 
 
 def trend(*, conn: Connection, now: datetime, hours: float = 24, stages: Sequence[str] = WAREHOUSE_STAGES,
-          warehouses: Sequence[str] | None = None, step_minutes: int = 5) -> pd.DataFrame:
+          scope: Scope, step_minutes: int = 5) -> pd.DataFrame:
     """Queue snapshots of the last `hours`, oldest first: one row per (time bin of
     `step_minutes`, stage) with a non-empty queue, depth summed over the warehouses in scope
     and averaged over the bin's snapshots. Columns TREND_COLUMNS: taken_at tz-aware UTC (bin
@@ -118,7 +123,7 @@ def trend(*, conn: Connection, now: datetime, hours: float = 24, stages: Sequenc
     in a bin was empty then."""
     rows = conn.execute(_Q["trend"], {"now": now, "since": now - timedelta(hours=hours),
                                       "stages": list(stages), "step_minutes": step_minutes,
-                                      "warehouses": list(warehouses) if warehouses is not None else None}).mappings().all()
+                                      "warehouses": scope.param()}).mappings().all()
     return pd.DataFrame(rows, columns=TREND_COLUMNS)
 
 

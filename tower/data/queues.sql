@@ -28,6 +28,7 @@ SELECT o.order_id, o.customer_name, o.customer_tier, o.value::float8 AS value, q
 FROM queue_items q
 JOIN orders o ON o.order_id = q.order_id
 WHERE q.warehouse = :warehouse AND q.stage = :stage
+  AND (CAST(:warehouses AS text[]) IS NULL OR q.warehouse = ANY(:warehouses))
 ORDER BY q.entered_at, q.order_id
 LIMIT :limit
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Sequence
+from typing import Any, Sequence
 
 from psycopg.rows import dict_row
 from sqlalchemy.engine import Connection
@@ -82,32 +82,35 @@ def reconcile(*, conn: Connection, outcomes: Sequence[Outcome], now: datetime,
     by_order: dict[str, list[tuple[tuple[str, str, str], dict]]] = {}
     for key, ex in existing.items():
         by_order.setdefault(key[0], []).append((key, ex))
-    new, fresh, again, cleared = [], [], [], []
+    new: list[tuple[Finding, int | None, str | None]] = []
+    fresh: list[tuple[Finding, int | None, str | None]] = []
+    again: list[tuple[Finding, int | None, str | None]] = []
+    cleared: list[Any] = []
     history: list[tuple[PastException, str]] = []
     for outcome in outcomes:
-        found = set()
+        found: set[tuple[str, str, str]] = set()
         for f in outcome.findings:
             key = (outcome.order_id, f.kind, f.subject)
             if key in found:
                 continue
             found.add(key)
-            ex = existing.get(key)
-            if ex is None or (ex["origin"] == "history" and ex["status"] == "resolved"):
+            prior = existing.get(key)
+            if prior is None or (prior["origin"] == "history" and prior["status"] == "resolved"):
                 # A past life kept as history is not this live condition: it opens its own.
                 new.append((f, None, outcome.order_id))
-            elif ex["status"] != "resolved":
-                fresh.append((f, ex["exception_id"], outcome.order_id))
-            elif (ex["resolution"] or "").startswith("auto") or ex["fingerprint"] != f.fingerprint:
-                again.append((f, ex["exception_id"], outcome.order_id))
+            elif prior["status"] != "resolved":
+                fresh.append((f, prior["exception_id"], outcome.order_id))
+            elif (prior["resolution"] or "").startswith("auto") or prior["fingerprint"] != f.fingerprint:
+                again.append((f, prior["exception_id"], outcome.order_id))
         for past in outcome.history:
             key = (outcome.order_id, past.kind, past.subject)
             if key not in existing and key not in found:
                 found.add(key)
                 history.append((past, outcome.order_id))
-        for key, ex in by_order.get(outcome.order_id, ()):
-            if (ex["status"] != "resolved" and key not in found
-                    and ex["kind"] != INCIDENT and ex["kind"] not in outcome.suppressed):
-                cleared.append(ex["exception_id"])
+        for key, old in by_order.get(outcome.order_id, ()):
+            if (old["status"] != "resolved" and key not in found
+                    and old["kind"] != INCIDENT and old["kind"] not in outcome.suppressed):
+                cleared.append(old["exception_id"])
     base = {"now": now, "version": policy_version}
     with pg.cursor() as cur:
         if new:

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from tower import clock, sqlfiles
-from tower.db import raw
+from tower.db import raw, scalar
 from tower.evaluation.freshness import source_freshness
 from tower.evaluation.incidents import sync_incidents
 from tower.evaluation.policy_sync import ensure
@@ -54,7 +54,7 @@ def run_sweep(engine: Engine, *, policy: Policy, now: datetime | None = None) ->
             cur.execute(_SQL["unsnooze"], {"now": now})
             unsnoozed = max(cur.rowcount, 0)
             cur.execute(_SQL["last_sweep"], {"now": now})
-            last = cur.fetchone()[0]
+            last = scalar(cur)
             if last is None or now - last > timedelta(hours=1):
                 cur.execute(_SQL["reprioritise"], {"now": now})
             else:

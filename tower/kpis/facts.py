@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy.engine import Connection
 
 from tower import sqlfiles
-from tower.db import raw
+from tower.db import raw, scalar
 from tower.kpis import sla
 from tower.kpis.registry import BUCKETED
 from tower.rules.policy import Policy
@@ -41,7 +41,7 @@ def refresh(*, conn: Connection, now: datetime, policy: Policy, limit: int = 200
             cur.execute(_Q["sweep_promises"], {"since": row[0], "now": now})
         cur.execute(_Q["set_state"], {"key": _SWEEP_KEY, "value": now})
         cur.execute(_Q["batch_size"])
-        taken = int(cur.fetchone()[0])
+        taken = int(scalar(cur))
         if taken == 0:
             return 0
         cur.execute(_Q["old_days"])

@@ -141,7 +141,8 @@ class SystemApp:
         has_more = len(rows) > limit
         rows = rows[:limit]
         texts: list[bytes] = []
-        for key, updated, body, defect in rows:
+        for key, updated, stored, defect in rows:
+            body: bytes = stored.encode() if isinstance(stored, str) else stored
             if defect or faults.drift:
                 record = orjson.loads(body)
                 if defect:

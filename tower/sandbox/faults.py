@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import Any, Callable
 
 from tower.sandbox.world import stable_fraction, stable_hash
 
@@ -65,7 +65,7 @@ class Faults:
             setattr(self, key, value)
 
 
-_SPEC = {  # CLI name -> (field, default value, converter)
+_SPEC: dict[str, tuple[str, Any, Callable[[str], Any]]] = {  # CLI name -> (field, default value, converter)
     "outage": ("outage", "503", str), "slow": ("slow_ms", 2000, int),
     "ratelimit": ("rate_limit", 1.0, float), "duplicates": ("duplicates", 0.2, float),
     "out_of_order": ("out_of_order", 120, int), "malformed": ("malformed", 0.1, float),
@@ -86,7 +86,7 @@ def parse_spec(text: str) -> dict[str, dict[str, Any]]:
             raise ValueError(f"unknown system {system!r}; use one of {', '.join(SYSTEMS)} or all")
         name, _, raw = fault.partition(":")
         if name == "clear":
-            change = {"clear": True}
+            change: dict[str, Any] = {"clear": True}
         elif name in _SPEC:
             field_name, default, convert = _SPEC[name]
             try:

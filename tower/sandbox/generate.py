@@ -158,7 +158,8 @@ class Generator:
                        progress: Callable[[int], None] | None = None, workers: int = 1) -> int:
         """Generate every day that starts before `horizon_ms`; versions up to `cutoff_ms`
         are published now. Returns the number of orders generated."""
-        days = []
+        assert self.storage is not None, "a Generator without storage only simulates (rows)"
+        days: list[int] = []
         while self.anchor_ms + (self.next_day + len(days)) * DAY < horizon_ms:
             days.append(self.next_day + len(days))
         if not days:

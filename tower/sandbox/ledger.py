@@ -53,7 +53,7 @@ def summarise(row: tuple, as_of_ms: int, defects: dict[str, int]) -> dict[str, A
                              **{name: 0 for name in _LINE_FACTS.values()},
                              "unit_price": money(ln["unit"]), "list_price": money(ln["list"])}
              for ln in json.loads(lines_json)}
-    totals = defaultdict(int)
+    totals: defaultdict[str, int] = defaultdict(int)
     for at, kind, line_no, qty, amount in json.loads(facts_json):
         if at > as_of_ms:
             continue

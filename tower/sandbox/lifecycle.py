@@ -12,8 +12,7 @@ import random
 from typing import Any
 
 from tower.sandbox.records import Invoice, Rma, Static, Task, money
-from tower.sandbox.world import (CARRIERS, DAY, HOUR, HUBS, MINUTE, PICKERS, Customer,
-                                      World, date_of, iso, iso_local)
+from tower.sandbox.world import CARRIERS, DAY, HOUR, HUBS, MINUTE, PICKERS, Customer, World, date_of, iso, iso_local
 
 _CARRIER_WEIGHTS = (50, 35, 15)
 _SIGNERS = ("M. RUIZ", "J. PATEL", "FRONT DESK", "DOCK 3", "K. NGUYEN", "S. OBRIEN", "RECEIVING")
@@ -97,7 +96,7 @@ def _scans(rng: random.Random, life: Any, wh: Any, seq: int, wave_no: int, carri
             estimate = eta if code == "DELAYED" else at + DAY
         recorded = at + rng.randint(1, 10) * MINUTE
         visible_last = recorded
-        body = {"event_id": f"EV{seq * 64 + wave_no * 16 + n:011d}", "tracking_number": tracking,
+        body: dict[str, Any] = {"event_id": f"EV{seq * 64 + wave_no * 16 + n:011d}", "tracking_number": tracking,
                 "carrier": carrier, "shipper_reference": shipment_no, "code": code,
                 "description": code.replace("_", " ").capitalize(),
                 "occurred_at": iso_local(at, place[3]),

@@ -14,6 +14,11 @@ from typing import Any
 from tower.sandbox.world import iso
 
 
+def iso_or_none(ms: int | None) -> str | None:
+    """`iso` for a time that may not have happened (yet)."""
+    return None if ms is None else iso(ms)
+
+
 def money(cents: int) -> str:
     sign = "-" if cents < 0 else ""
     cents = abs(cents)
@@ -82,7 +87,7 @@ class SalesOrder(Rec):
                 row["atp"] = {"status": "SHORT" if short else "CONFIRMED",
                               "qty_allocated": line["qty"] - short, "qty_short": short,
                               "expected_at": atp["expected_at"] if short else None,
-                              "checked_at": iso(self.atp_t)}
+                              "checked_at": iso_or_none(self.atp_t)}
             else:
                 row["atp"] = None
             lines.append(row)
@@ -105,8 +110,8 @@ class SalesOrder(Rec):
         else:
             status = "ENTERED"
         body.update(status=status, credit=credit, lines=lines, history=events,
-                    cancelled_at=iso(self.cancel[0]) if cancelled else None,
-                    cancel_reason=self.cancel[1] if cancelled else None,
+                    cancelled_at=iso(self.cancel[0]) if cancelled and self.cancel else None,
+                    cancel_reason=self.cancel[1] if cancelled and self.cancel else None,
                     updated_at=iso(max(at for at, _ in self.history if at <= t)))
         return body
 
@@ -136,9 +141,9 @@ class Task(Rec):
             lines=[{"ref_line": ln["ref_line"], "sku": ln["sku"], "qty_requested": ln["qty_requested"],
                     "qty_done": ln["qty_done"] if show_done else None} for ln in self.lines],
             created_at=iso(self.created),
-            started_at=iso(self.started) if started else None,
-            completed_at=iso(self.completed) if done else None,
-            cancelled_at=iso(self.cancelled) if cancelled else None,
+            started_at=iso_or_none(self.started) if started else None,
+            completed_at=iso_or_none(self.completed) if done else None,
+            cancelled_at=iso_or_none(self.cancelled) if cancelled else None,
             updated_at=iso(max(x for x in self.times if x <= t)),
         )
         return body
@@ -181,7 +186,7 @@ class Rma(Rec):
         body = dict(self.head)
         body.update(requested_at=iso(self.requested),
                     status="CLOSED" if closed else "RECEIVED" if received else "AUTHORIZED",
-                    received_at=iso(self.received) if received else None,
-                    closed_at=iso(self.closed) if closed else None,
+                    received_at=iso_or_none(self.received) if received else None,
+                    closed_at=iso_or_none(self.closed) if closed else None,
                     updated_at=iso(max(x for x in self.times if x <= t)))
         return body

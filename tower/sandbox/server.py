@@ -23,8 +23,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from tower.sandbox import faults as F
 from tower.sandbox.api import SystemApp
 from tower.sandbox.control import ControlApp
-from tower.sandbox.generate import (DEFAULT_ORDERS_PER_DAY, Generator, generate,
-                                         open_generator)
+from tower.sandbox.generate import DEFAULT_ORDERS_PER_DAY, Generator, generate, open_generator
 from tower.sandbox.ledger import ledger_rows, truth_rows
 from tower.sandbox.storage import Storage
 from tower.sandbox.world import HOUR, from_ms, to_ms
@@ -162,7 +161,7 @@ class Sandbox:
             server = make_server(self.host, port, self._apps[name], threaded=True)
         except SystemExit:  # werkzeug reports a busy port on stderr and exits; we must not
             raise OSError(f"port {port} is in use") from None
-        server.daemon_threads = True
+        server.daemon_threads = True  # type: ignore[attr-defined]  # ThreadedWSGIServer has it
         self.ports[name] = server.server_port
         self._servers[name] = server
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},

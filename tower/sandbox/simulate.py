@@ -14,8 +14,7 @@ from typing import Any
 
 from tower.sandbox import lifecycle
 from tower.sandbox.records import Rec, SalesOrder, Task, money
-from tower.sandbox.world import (CREDIT_OFFICERS, DAY, HOUR, MINUTE, PICKERS, World,
-                                      date_of, iso, next_work_time)
+from tower.sandbox.world import CREDIT_OFFICERS, DAY, HOUR, MINUTE, PICKERS, World, date_of, iso, next_work_time
 
 CHANNELS = ("web", "edi", "sales_rep")
 
@@ -53,7 +52,7 @@ def simulate_order(world: World, seq: int, placed: int, rng: random.Random) -> L
           else f"WEB{seq:08d}" if channel == "web" else f"PO-{rng.randint(100000, 999999)}")
     nlines = rng.choices((1, 2, 3, 4, 5, 6, 8), (30, 22, 16, 11, 8, 7, 6))[0]
     wrong_price = rng.random() < 0.04
-    lines = []
+    lines: list[dict[str, Any]] = []
     for line_no in range(1, nlines + 1):
         sku = world.skus[rng.randrange(len(world.skus))]
         qty = rng.choice((1, 1, 2, 2, 3, 4, 5, 6, 8, 10, 12, 20, 24, 36, 50))
@@ -143,6 +142,7 @@ def simulate_order(world: World, seq: int, placed: int, rng: random.Random) -> L
     if cancel is None and waves and rng.random() < 0.035:
         cancel_mode = rng.choice(("before_release", "before_pick", "after_pick", "after_pick"))
         if cancel_mode == "before_release":
+            assert atp_t is not None  # waves exist only once stock was confirmed
             cancel = (atp_t + rng.randint(1, 4) * MINUTE, "customer_request")
             history[:] = [h for h in history if h[0] <= cancel[0]]
             waves = []

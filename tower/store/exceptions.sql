@@ -91,3 +91,7 @@ upd AS (UPDATE exceptions e SET status = 'open', resolved_at = NULL, resolution 
         RETURNING e.exception_id, old.status AS from_status, e.status AS to_status, e.policy_version)
 INSERT INTO exception_events (exception_id, at, actor, action, from_status, to_status, reason, comment, detail, policy_version)
 SELECT exception_id, :now, :actor, 'reopened', from_status, to_status, :reason, :comment, '{}'::jsonb, policy_version FROM upd;
+
+-- name: known_user
+-- An assignee must be someone who can sign in and see the exception's page.
+SELECT 1 FROM users WHERE username = :username AND active;

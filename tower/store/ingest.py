@@ -20,8 +20,8 @@ from sqlalchemy.engine import Connection
 
 from tower import sqlfiles
 from tower.db import raw
-from tower.store.errors import DRIVER_ERRORS, translate
 from tower.milestones import InvalidMilestone
+from tower.store.errors import DRIVER_ERRORS, translate
 from tower.store.milestone import Milestone, Rejected, normalise
 
 _INGEST = sqlfiles.load_psycopg(__file__, "ingest.sql")
