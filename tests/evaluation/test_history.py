@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from tests.evaluation.story import MON_9, POLICY, Story, events, hours, load, open_exceptions
 from tower.data import teams
+from tower.data.scope import Scope
 from tower.evaluation.worker import drain
 from tower.store.ingest import ingest
 
@@ -52,7 +53,7 @@ def test_history_is_never_opened_escalated_or_auto_resolved_in_the_audit(engine)
 def test_history_does_not_count_in_team_figures(engine):
     load(engine, late_pick_delivered_late_after_a_delay().events, now=NOW)
     with engine.begin() as conn:
-        figures = teams.summary(conn=conn, now=NOW, at_risk=0.75)
+        figures = teams.summary(conn=conn, scope=Scope.everything(), now=NOW, at_risk=0.75)
     assert int(figures["resolved"].sum()) == 0 and int(figures["escalations"].sum()) == 0
 
 
