@@ -11,6 +11,7 @@
     tower sandbox ...          the simulated distributor (tower/commands/sandbox.py)
     tower rules ...            evaluate / sweep (tower/commands/rules.py)
     tower import olist DIR     public order logs (tower/commands/imports.py)
+    tower edi load|partners|sandbox-feed   EDI files by hand, the demo's partners (tower/commands/edi.py)
 
 The command modules are imported explicitly: a missing one is an ImportError, not a command
 that silently disappears.
@@ -27,7 +28,7 @@ from typing import Callable
 
 from tower import config
 from tower.clock import ClockError
-from tower.commands import collect, db, imports, rules, run, sandbox, web
+from tower.commands import collect, db, edi, imports, rules, run, sandbox, web
 from tower.db import DatabaseUnavailable
 from tower.errors import UserError
 from tower.migrate import MigrationError
@@ -35,7 +36,7 @@ from tower.pg import ClusterError
 from tower.rules.policy import PolicyError
 
 # The modules that contribute subcommands, in help order; each has register(subparsers).
-_COMMANDS = (db, run, web, collect, sandbox, rules, imports)
+_COMMANDS = (db, run, web, collect, sandbox, rules, imports, edi)
 
 
 def build_parser() -> argparse.ArgumentParser:
