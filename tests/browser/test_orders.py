@@ -124,7 +124,7 @@ def test_a_stale_source_is_named_on_the_order_page(page, live_server, sign_in, s
 def test_the_order_page_says_why_in_sentences_with_the_flow_model_that_decided(page, live_server, engine_live, sign_in):
     target = live_server.seed.by_reached("in_transit")[0]
     with engine_live.connect() as conn:
-        header = orders.header(target.order_id, conn=conn)
+        header = orders.header(target.order_id, conn=conn, scope=EVERYTHING)
     sign_in(page, "cs")
     page.goto(f"{live_server.url}/orders/{target.order_id}")
     page.wait_for_selector("#order-reason")
