@@ -107,7 +107,7 @@ def _expect_grid_rows(page, ids: list[int]) -> None:
 def test_filters_live_in_the_url_and_a_reload_gives_the_same_view(page, live_server, engine_live, sign_in, shot):
     sign_in(page, "finance")
     page.goto(f"{live_server.url}/exceptions")
-    page.wait_for_selector("#exceptions-grid .ag-row")
+    expect(page.locator("#exceptions-grid .ag-row").first).to_be_visible(timeout=60_000)  # slow when loaded
     _pick(page, "exceptions-f-kind", "pricing discrepancy")
     _pick(page, "exceptions-f-warehouse", "DAL-1")
     page.click("#exceptions-apply")
