@@ -128,6 +128,27 @@ class _Wait(tenacity.wait.wait_base):
         return random.uniform(self.policy.initial / 2, ceiling)
 
 
+class Page(list):
+    """One page of records, plus what the source said about its own present: `as_of` (the
+    source's clock when it answered, None if it does not say) and `has_more` (more records
+    exist right now after this page). Used for event-time freshness (collectors.runner)."""
+
+    def __init__(self, records: list[Any], *, as_of: datetime | None = None, has_more: bool = False) -> None:
+        super().__init__(records)
+        self.as_of = as_of
+        self.has_more = has_more
+
+
+def _as_of(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
 class SourceClient:
     """One source system's HTTP client. Knows no database. Thread-safe for concurrent streams
     (httpx.Client is); each client keeps one connection pool."""
@@ -217,7 +238,7 @@ class SourceClient:
 
     def pages(self, path: str, params: Mapping[str, Any], *, items_key: str = "data",
               cursor_param: str = "cursor", next_key: str = "next_cursor",
-              more_key: str = "has_more") -> Iterator[list[Any]]:
+              more_key: str = "has_more", as_of_key: str = "as_of") -> Iterator[Page]:
         """Yield the records of each page, following the source's next-page cursor while the
         source says there is more. Only one page is held at a time."""
         query = dict(params)
@@ -229,7 +250,8 @@ class SourceClient:
                 raise BadPage(f"{self.source}: GET {path} returned a page without a {items_key!r} list ({got})")
             if not body[items_key]:
                 return
-            yield body[items_key]
+            yield Page(body[items_key], as_of=_as_of(body.get(as_of_key)),
+                       has_more=body.get(more_key) is not False and bool(body.get(next_key)))
             cursor = body.get(next_key)
             if not cursor or body.get(more_key) is False:
                 return

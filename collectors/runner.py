@@ -201,7 +201,11 @@ def _run_locked(engine: Engine, stream: Stream, *, now: Callable[[], datetime],
         result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"
         _finish(engine, result, now())
         raise
-    _finish(engine, result, now())
+    finished = now()
+    if result.status == "ok" and not result.pages:
+        # Nothing changed since the bookmark: everything up to this poll is known (quiet is up).
+        counts.data_through, counts.caught_up, counts.observed_at = poll_start, True, finished
+    _finish(engine, result, finished)
     if result.status != "ok":
         log.warning("%s: %s: %s", stream.key, result.status, result.error)
     return result
@@ -223,12 +227,28 @@ def _commit_page(engine: Engine, stream: Stream, mapped: _Mapped, records: list[
             bookmarks.put(conn=conn, source=stream.source, stream=stream.name,
                           value={"since": mark.isoformat()}, now=page_now)
         page_counts = RunCounts(counts.records_fetched + len(records), counts.milestones_written + written,
-                                counts.dead_letters + letters, newest)
+                                counts.dead_letters + letters, newest,
+                                **event_time(stream, records, mapped.newest, newest, page_now))
         collector_runs.progress(conn=conn, run_id=run_id, counts=page_counts)
     # Only after the commit: a retried page must not count twice.
-    counts.records_fetched, counts.milestones_written = page_counts.records_fetched, page_counts.milestones_written
-    counts.dead_letters, counts.newest_source_at = page_counts.dead_letters, page_counts.newest_source_at
+    counts.__dict__.update(page_counts.__dict__)
     return mark
+
+
+def event_time(stream: Stream, page: list[Any], page_newest: datetime | None,
+               newest: datetime | None, observed_at: datetime) -> dict[str, Any]:
+    """What one page says about the stream's data lag in event time: the source's present
+    (`as_of` of the page, else tower's clock), whether the stream has caught up (the source has
+    nothing more right now, or the page ends within the overlap of its present) and the instant
+    up to which everything has been read (the present once caught up, else the newest change
+    time read)."""
+    as_of = getattr(page, "as_of", None)
+    present = as_of or observed_at
+    has_more = getattr(page, "has_more", len(page) >= stream.page_size)
+    caught_up = (not has_more) or (page_newest is not None and present - page_newest <= stream.overlap)
+    through = present if caught_up else (newest or page_newest)
+    return {"source_as_of": as_of, "data_through": through, "caught_up": caught_up,
+            "observed_at": observed_at}
 
 
 def _finish(engine: Engine, result: RunResult, finished_at: datetime) -> None:

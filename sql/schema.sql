@@ -154,7 +154,11 @@ CREATE TABLE public.collector_runs (
     dead_letters integer DEFAULT 0 NOT NULL,
     newest_source_at timestamp with time zone,
     lag_seconds double precision,
-    error text
+    error text,
+    source_as_of timestamp with time zone,
+    data_through timestamp with time zone,
+    caught_up boolean,
+    observed_at timestamp with time zone
 );
 
 --
@@ -341,7 +345,9 @@ CREATE TABLE public.exceptions (
     reason_code text,
     fingerprint text,
     resume_status text,
-    last_evaluated_at timestamp with time zone
+    last_evaluated_at timestamp with time zone,
+    origin text DEFAULT 'live'::text NOT NULL,
+    CONSTRAINT exceptions_origin_check CHECK ((origin = ANY (ARRAY['live'::text, 'history'::text])))
 );
 
 --
@@ -741,6 +747,18 @@ CREATE SEQUENCE public.sign_in_failures_id_seq
 ALTER SEQUENCE public.sign_in_failures_id_seq OWNED BY public.sign_in_failures.id;
 
 --
+-- Name: source_states; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.source_states (
+    source text NOT NULL,
+    state text NOT NULL,
+    stale boolean NOT NULL,
+    since timestamp with time zone NOT NULL,
+    updated_at timestamp with time zone NOT NULL
+);
+
+--
 -- Name: source_thresholds; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1093,6 +1111,13 @@ ALTER TABLE ONLY public.shipments
 
 ALTER TABLE ONLY public.sign_in_failures
     ADD CONSTRAINT sign_in_failures_pkey PRIMARY KEY (id);
+
+--
+-- Name: source_states source_states_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.source_states
+    ADD CONSTRAINT source_states_pkey PRIMARY KEY (source);
 
 --
 -- Name: source_thresholds source_thresholds_pkey; Type: CONSTRAINT; Schema: public; Owner: -

@@ -30,3 +30,22 @@ def test_passwords_never_appear_in_the_settings_shown():
     shown = " ".join(settings.describe().values())
     assert "s3cret" not in shown and "tower:***@db" in shown
     assert mask_url("postgresql://u:p@h/d") == "postgresql://u:***@h/d"
+
+
+def test_the_demo_outage_defaults_to_a_short_wms_outage_and_can_be_turned_off():
+    from tower.config import DemoOutage, load
+
+    assert load({}).demo_outage == DemoOutage("wms", 600.0, 720.0)
+    assert load({"TOWER_DEMO_OUTAGE": "off"}).demo_outage is None
+    assert load({"TOWER_DEMO_OUTAGE": "carrier:90s:2m"}).demo_outage == DemoOutage("carrier", 90.0, 120.0)
+
+
+def test_a_malformed_demo_outage_is_a_plain_error():
+    import pytest
+
+    from tower.config import ConfigError, load
+
+    with pytest.raises(ConfigError, match="TOWER_DEMO_OUTAGE must be SYSTEM:AFTER:FOR"):
+        load({"TOWER_DEMO_OUTAGE": "mainframe:1m:2m"})
+    with pytest.raises(ConfigError, match="'soon' is not a duration"):
+        load({"TOWER_DEMO_OUTAGE": "wms:soon:2m"})

@@ -58,6 +58,7 @@ class Settings:
     poll_seconds: float               # TOWER_POLL_SECONDS (collector poll interval)
     policy_path: Path | None          # TOWER_POLICY (flow model file); None = the built-in one
     intake: IntakeSettings            # TOWER_EDI_* and TOWER_WEBHOOK_* (B2B intake)
+    demo_outage: "DemoOutage | None" = None  # TOWER_DEMO_OUTAGE (tower run's one short outage)
     extra: dict[str, str] = field(default_factory=dict)
     # Web sign-in and sessions (see tower/auth/): defaults apply when built without load().
     session_idle_minutes: int = 60    # TOWER_SESSION_IDLE_MINUTES
@@ -91,6 +92,7 @@ class Settings:
             "TOWER_SANDBOX_PORT": str(self.sandbox_base_port),
             "TOWER_POLL_SECONDS": str(self.poll_seconds),
             "TOWER_POLICY": str(self.policy_path) if self.policy_path else "(built-in)",
+            "TOWER_DEMO_OUTAGE": self.demo_outage.spec() if self.demo_outage else "off",
             **self.intake.describe(),
             "TOWER_SESSION_IDLE_MINUTES": str(self.session_idle_minutes),
             "TOWER_SESSION_MAX_HOURS": str(self.session_max_hours),
@@ -100,6 +102,49 @@ class Settings:
             "TOWER_SIGNIN_MAX_PER_ADDRESS": str(self.signin_max_per_address),
             "TOWER_MAX_REQUEST_MB": str(self.max_request_mb),
         }
+
+
+@dataclass(frozen=True)
+class DemoOutage:
+    """`tower run`'s one short outage of a sandbox system (tower.commands.demo_outage)."""
+
+    system: str
+    after_seconds: float
+    for_seconds: float
+
+    def spec(self) -> str:
+        return f"{self.system}:{self.after_seconds:g}s:{self.for_seconds:g}s"
+
+    def words(self) -> str:
+        return (f"{self.system.upper()} will be down for {self.for_seconds / 60:g} min from "
+                f"{self.after_seconds / 60:g} min after start (TOWER_DEMO_OUTAGE=off to skip)")
+
+
+DEMO_OUTAGE_DEFAULT = "wms:10m:12m"   # WMS down 10 min after start, for 12 (over its 10-min limit)
+_OUTAGE_SYSTEMS = ("erp", "wms", "carrier", "finance")
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smh]?)$")
+_UNIT = {"": 60.0, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_demo_outage(raw: str | None) -> DemoOutage | None:
+    """`SYSTEM:AFTER:FOR` (durations in s, m or h; bare numbers are minutes), or off. ConfigError
+    with a plain message otherwise."""
+    text = (raw or DEMO_OUTAGE_DEFAULT).strip().lower()
+    if text in ("off", "none", "no", "false"):
+        return None
+    parts = text.split(":")
+    if len(parts) != 3 or parts[0] not in _OUTAGE_SYSTEMS:
+        raise ConfigError(f"TOWER_DEMO_OUTAGE must be SYSTEM:AFTER:FOR (for example {DEMO_OUTAGE_DEFAULT}) "
+                          f"with SYSTEM one of {', '.join(_OUTAGE_SYSTEMS)}, or off; got {raw!r}")
+    seconds = []
+    for part in parts[1:]:
+        m = _DURATION.match(part)
+        if not m:
+            raise ConfigError(f"TOWER_DEMO_OUTAGE: {part!r} is not a duration like 90s, 10m or 1h")
+        seconds.append(float(m.group(1)) * _UNIT[m.group(2)])
+    if seconds[1] <= 0:
+        raise ConfigError("TOWER_DEMO_OUTAGE: the outage must last longer than 0")
+    return DemoOutage(parts[0], seconds[0], seconds[1])
 
 
 def mask_url(url: str) -> str:
@@ -199,6 +244,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"TOWER_POLICY points to {policy!r}, which is not a file")
     data_dir = Path(env.get("TOWER_DATA_DIR") or ".tower").expanduser().absolute()
     return Settings(
+        demo_outage=parse_demo_outage(env.get("TOWER_DEMO_OUTAGE")),
         database_url=_url(env, "TOWER_DATABASE_URL"),
         read_database_url=_url(env, "TOWER_READ_DATABASE_URL"),
         data_dir=data_dir,

@@ -20,7 +20,7 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -72,6 +72,7 @@ class LiveServer:
     wms_polled_at: object = None   # when the fixture's stale WMS feed was last polled (aware UTC)
     process: subprocess.Popen | None = field(default=None, repr=False)
     log: Path | None = None
+    wms_data_through: datetime | None = None   # the stale WMS source's data runs up to here
 
 
 def _create_db(server_url: str, template_url: str) -> tuple[str, str]:
@@ -82,18 +83,25 @@ def _create_db(server_url: str, template_url: str) -> tuple[str, str]:
     return name, libpq_url(server_url).rsplit("/", 1)[0] + "/" + name
 
 
-def _stale_wms(engine, minutes: int) -> None:
-    """Collector runs saying every source is current except WMS, last polled `minutes` ago."""
+def _stale_wms(engine, minutes: int) -> datetime:
+    """Collector runs in event time: ERP, Carrier and Finance read everything up to their
+    source's present half a minute ago; WMS's last good run read up to its present `minutes`
+    ago and none has run since (its polls stopped), so its *data* lags by `minutes` and growing.
+    Returns the instant WMS's data runs through, from which a test computes the age it shows."""
     from tower.store import collector_runs as runs
 
     now = clock.now()
+    wms_through = now - timedelta(minutes=minutes)
     with engine.begin() as conn:
         for source, stream, ago in (("erp", "orders", 0.5), ("wms", "shipments", minutes),
                                     ("carrier", "scans", 0.5), ("finance", "invoices", 0.5)):
             at = now - timedelta(minutes=ago)
             run = runs.start(conn=conn, source=source, stream=stream, started_at=at - timedelta(seconds=2))
             runs.finish(conn=conn, run_id=run, status="ok", finished_at=at,
-                        counts=runs.RunCounts(records_fetched=10, milestones_written=10, newest_source_at=at))
+                        counts=runs.RunCounts(records_fetched=10, milestones_written=10, newest_source_at=at,
+                                              source_as_of=at, data_through=at, caught_up=True,
+                                              observed_at=at))
+    return wms_through
 
 
 def _start(db_url: str, tmp: Path) -> tuple[subprocess.Popen, str, Path]:
@@ -136,12 +144,12 @@ def live_server(server_url: str, template_url: str, tmp_path_factory) -> Iterato
         pass
     with engine.begin() as conn:
         created = {u: (u, p) for u, p, _ in ensure_demo_users(conn=conn)}
-    _stale_wms(engine, 47)
+    wms_through = _stale_wms(engine, 47)
     wms_polled_at = clock.now() - timedelta(minutes=47)
     engine.dispose()
     users = {role: created[user] for role, user in ROLE_USERS.items()}
     proc, url, log = _start(db_url, tmp_path_factory.mktemp("web"))
-    server = LiveServer(url, db_url, users, seeded, wms_polled_at, proc, log)
+    server = LiveServer(url, db_url, users, seeded, wms_polled_at, proc, log, wms_through)
     yield server
     proc.terminate()
     try:

@@ -76,6 +76,11 @@ def test_acknowledge_comment_and_resolve_are_recorded_in_the_history(page, live_
     assert list(mine["action"]) == ["acknowledged", "commented", "resolved"]
     assert mine.iloc[-1]["to_status"] == "resolved"
 
+    # Not over after all: the resolved exception's history offers Reopen.
+    page.locator("#exceptions-history-list button", has_text="Reopen").click()
+    expect(page.locator("#exceptions-done")).to_contain_text(f"Reopened #{target}")
+    expect(history).to_contain_text("reopened by finance")
+
 
 def test_acting_on_several_rows_at_once(page, live_server, engine_live, sign_in):
     targets = _open_rows(engine_live, kind="carrier_delay")[:2]

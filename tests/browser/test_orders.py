@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from playwright.sync_api import expect
 
-from tests.browser.ages import wms_age
+from tower import clock
 from tower.data import orders
 from tower.data.scope import Scope
 
@@ -113,14 +114,56 @@ def test_an_unknown_order_gets_a_friendly_page_with_suggestions(page, live_serve
     shot(page, "unknown")
 
 
+def _minutes_since(instant: datetime) -> int:
+    """Whole minutes from `instant` to now, floored as the banner's duration words floor them."""
+    return int((clock.now() - instant).total_seconds() // 60)
+
+
+def _shows_wms_lag(banner: str, through: datetime, earliest: int) -> None:
+    """The banner names WMS's data lag in event time: the minutes from the instant its data runs
+    through to when the page was drawn — between `earliest` (taken before the page loaded) and
+    now, so the assertion holds however slowly the machine runs."""
+    latest = _minutes_since(through)
+    shown = re.search(r"WMS data (\d+) min old", banner)
+    assert shown, banner
+    assert earliest <= int(shown.group(1)) <= latest, (banner, earliest, latest)
+
+
+def _banner_text(page) -> str:
+    """The stale-source banner's words once it names WMS (bounded: the page draws it after its
+    callbacks answer, which takes a while on a loaded machine)."""
+    banner = page.locator(".tower-stale-banner")
+    expect(banner).to_contain_text("WMS data", timeout=60_000)
+    return banner.inner_text()
+
+
 def test_a_stale_source_is_named_on_the_order_page(page, live_server, sign_in, shot):
     target = live_server.seed.by_reached("picked")[0]
+    through = live_server.wms_data_through
+    assert through is not None
     sign_in(page, "cs")
+    earliest = _minutes_since(through)
+    assert earliest >= 47          # the fixture's WMS data stopped 47 min before it started the server
     page.goto(f"{live_server.url}/orders/{target.order_id}")
-    expect(page.locator(".tower-stale-banner")).to_contain_text(re.compile("WMS data " + wms_age(live_server).pattern + " old"))
-    banner = page.inner_text(".tower-stale-banner")
+    banner = _banner_text(page)
+    _shows_wms_lag(banner, through, earliest)
     assert "ERP" not in banner and "Carrier" not in banner
     assert "stale" in page.inner_text("#order-sources").lower()
     shot(page, "stale")
+    earliest = _minutes_since(through)
     page.goto(f"{live_server.url}/orders")  # the search depends on every source too
-    expect(page.locator(".tower-stale-banner")).to_contain_text(re.compile("WMS data " + wms_age(live_server).pattern + " old"))
+    _shows_wms_lag(_banner_text(page), through, earliest)
+
+
+def test_the_order_page_says_why_in_sentences_with_the_flow_model_that_decided(page, live_server, engine_live, sign_in):
+    target = live_server.seed.by_reached("in_transit")[0]
+    with engine_live.connect() as conn:
+        header = orders.header(target.order_id, conn=conn, scope=EVERYTHING)
+    sign_in(page, "cs")
+    page.goto(f"{live_server.url}/orders/{target.order_id}")
+    page.wait_for_selector("#order-reason")
+    why = page.inner_text("#order-reason")
+    assert header["evaluated_at"] is not None and header["reason"]   # the seed is judged by the rules
+    assert why.startswith("Why: Waiting on ")
+    assert header["reason"] not in why and " h used on " not in why   # never the engine's line
+    assert f"Decided by flow model {header['policy_version']}" in why

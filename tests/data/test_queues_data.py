@@ -123,3 +123,18 @@ def test_the_snapshot_job_refreshes_stage_times_for_new_orders(engine):
         assert queues.throughput(conn=conn, scope=EVERYTHING, now=fixtures.at(46.5)) == {}
         take_snapshot(conn=conn, policy=BUILTIN_POLICY, now=fixtures.NOW)
         assert queues.throughput(conn=conn, scope=EVERYTHING, now=fixtures.at(46.5)) == {("DAL-1", "invoiced"): 1}
+
+
+def test_orders_waiting_on_stock_are_counted_apart_from_the_warehouse_s_work(loaded):
+    # D waits in ATL-1's pick queue; once the rules say its step is a backorder hold, the cell
+    # holds no work the warehouse can do, and its lateness is inventory planning's.
+    import sqlalchemy as sa
+
+    with loaded.begin() as conn:
+        conn.execute(sa.text("UPDATE orders SET reason_facts = '{\"rule\": \"hold.backorder\"}' "
+                             "WHERE order_id IN (SELECT order_id FROM queue_items WHERE stage = 'released')"))
+        df = queues.matrix(conn=conn, scope=EVERYTHING, critical_hours=sla.critical_hours(BUILTIN_POLICY),
+                           now=fixtures.NOW)
+    pick = df[df["stage"] == "released"].iloc[0]
+    assert (pick["depth"], pick["workable"], pick["waiting_on_stock"]) == (1, 0, 1)
+    assert pick["b_late"] == 0 and pick["state"] == "stock"

@@ -74,3 +74,14 @@ def test_yaml_syntax_errors_name_the_file(tmp_path):
     bad.write_text("version: [unclosed")
     with pytest.raises(PolicyError, match=str(bad)):
         load(bad)
+
+
+
+def test_the_policy_says_whether_past_exceptions_are_recorded_or_skipped():
+    assert load().past_exceptions == "record"
+    d = doc()
+    d["catch_up"] = {"past_exceptions": "skip"}
+    assert parse(yaml.safe_dump(d)).past_exceptions == "skip"
+    d["catch_up"] = {"past_exceptions": "later"}
+    with pytest.raises(PolicyError, match="catch_up.past_exceptions must be one of record, skip"):
+        parse(yaml.safe_dump(d))

@@ -18,12 +18,14 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from tower.commands import demo_outage
 from tower.config import Settings
 
 RESTART_PAUSES = (1, 2, 5, 10, 30)
@@ -184,6 +186,7 @@ def _run(args: argparse.Namespace) -> int:
     engine.dispose()
 
     sup = Supervisor(settings, db_url, with_sandbox=not args.no_sandbox)
+    outage_stop = threading.Event()
 
     def _stop(signum, frame):  # noqa: ARG001
         raise KeyboardInterrupt
@@ -194,6 +197,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"tower: database {'(embedded) ' if cluster else ''}ready; starting the "
               f"{'sandbox, ' if not args.no_sandbox else ''}collector and web processes ...", flush=True)
         sup.start_all()
+        outage = settings.demo_outage if not args.no_sandbox else None
+        demo_outage.start(outage, settings.data_dir / "sandbox" / "sandbox.json", outage_stop)
         up = sup.wait_for_web()
         url = f"http://{settings.web_host}:{settings.web_port}/"
         print(f"\ntower is running: {url}" if up else f"\ntower: the web app is not answering yet; see "
@@ -202,6 +207,8 @@ def _run(args: argparse.Namespace) -> int:
             print("\nDemo users (shown once; passwords are stored hashed):")
             for name, password, role in users:
                 print(f"  {name:<16} {password:<20} {role}")
+        if outage:
+            print(f"Demo outage: {outage.words()}.", flush=True)
         print(f"\nLogs: {settings.data_dir / 'logs'}   Stop with Ctrl-C.", flush=True)
         sup.watch()
     except KeyboardInterrupt:
@@ -210,6 +217,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"tower: {exc}", file=sys.stderr)
         return 1
     finally:
+        outage_stop.set()
         print("\ntower: stopping ...", flush=True)
         sup.stop_all()
         if cluster is not None and (started_db or args.stop_db):

@@ -1,4 +1,6 @@
-"""The stale-source banner: "WMS data 47 min old" on any page whose data depends on it."""
+"""The stale-source banner on any page whose data depends on a source that is down ("WMS data
+47 min old") or catching up ("Carrier is catching up: reading a backlog: data 50 days behind
+the source") — the alerts it would cause are held back, as the banner says."""
 
 from __future__ import annotations
 
@@ -23,7 +25,11 @@ def stale_banner(fresh: pd.DataFrame, depends_on=SOURCES, *, tz: str = "UTC",
         return html.Div(**props)
     lines = []
     for row in stale.itertuples():
-        if row.status == "never" or pd.isna(row.last_success_at):
+        if row.state == "catching_up":
+            # A backlog being read: say how far behind, not how long since a poll.
+            lines.append(html.Li(f"{row.label} is catching up: {row.reason}"
+                                 + (f" (stream {row.stalest_stream})" if row.stalest_stream else "")))
+        elif row.status == "never" or pd.isna(row.last_success_at):
             lines.append(html.Li(f"{row.label}: no successful poll yet"
                                  + (f" (stream {row.stalest_stream})" if row.stalest_stream else "")))
         else:
@@ -36,6 +42,7 @@ def stale_banner(fresh: pd.DataFrame, depends_on=SOURCES, *, tz: str = "UTC",
         [html.Ul(lines, className="tower-banner-list"),
          dmc.Text("Conclusions that depend on it may be out of date; late-order alerts it would "
                   "cause are held back. See Integrations for details.", size="sm")],
-        title=f"Stale source: {names}", color="orange", variant="light",
+        title=(f"Catching up: {names}" if (stale["state"] == "catching_up").all() else f"Stale source: {names}"),
+        color="blue" if (stale["state"] == "catching_up").all() else "orange", variant="light",
         className="tower-stale-banner",
     ), **props)

@@ -10,6 +10,7 @@ import pandas as pd
 from dash import dcc, html
 
 from tower.components import shell, status
+from tower.components.sides import decided_by, sides
 from tower.components.text import markdown_link
 from tower.components.timefmt import fmt
 from tower.data.exceptions import SLA_STATES, Filters
@@ -17,6 +18,7 @@ from tower.data.frames import is_missing, text_or_none
 
 SEVERITIES = ["critical", "high", "medium", "low"]
 STATUSES = ["open", "acknowledged", "in_progress", "on_hold", "snoozed"]
+REOPEN = "exceptions-reopen"   # pattern-matching type of the history panel's Reopen buttons
 SNOOZE_HOURS = [("1", "1 hour"), ("4", "4 hours"), ("24", "1 day"), ("72", "3 days"), ("168", "1 week")]
 
 
@@ -66,7 +68,8 @@ COLUMNS = [
          {"condition": "params.value == 'High'", "style": {"color": "#d9480f", "fontWeight": 600}}]}},
     {"field": "title", "headerName": "Exception", "flex": 2, "minWidth": 240, "tooltipField": "title"},
     {"field": "order_id", "headerName": "Order", "width": 120, "cellRenderer": "markdown"},
-    {"field": "status_text", "headerName": "Status", "width": 125},
+    {"field": "status_text", "headerName": "Status", "width": 150, "tooltipField": "status_text"},
+    {"field": "tier_text", "headerName": "Escalated to", "width": 130},
     {"field": "sla_text", "headerName": "SLA", "width": 110,
      "cellStyle": {"styleConditions": [
          {"condition": "params.value == 'Breached'", "style": {"color": "#c92a2a", "fontWeight": 600}},
@@ -84,18 +87,32 @@ COLUMNS = [
 ]
 
 
+# Escalation tier in words: who the exception has been escalated to (policy `escalation`).
+TIERS = {0: "—", 1: "team lead", 2: "manager"}
+
+
+def status_words(value: str, snoozed_until, tz: str) -> str:
+    """An exception's status in words; a snooze says until when ('Snoozed until 27 Nov 14:00 CST')."""
+    text = status.label("exception", value)
+    if value == "snoozed" and snoozed_until is not None and not pd.isna(snoozed_until):
+        text += f" until {fmt(snoozed_until, tz)}"
+    return text
+
+
 def grid_rows(frame: pd.DataFrame, viewer_tz: str, zones: Mapping[str, str]) -> list[dict]:
     """Rows for the grid: words for statuses (colour only repeats them), times in the
     warehouse's zone (or the viewer's) with the zone's abbreviation in every cell."""
     rows = []
     for r in frame.itertuples():
         tz = zones.get(text_or_none(r.warehouse) or "", viewer_tz)
+        tier = 0 if is_missing(r.escalation_tier) else int(r.escalation_tier)
         rows.append({
             "row_id": str(r.exception_id), "exception_id": int(r.exception_id),
             "priority": 0.0 if is_missing(r.priority) else float(r.priority),
             "severity_text": status.label("severity", r.severity), "title": r.title if isinstance(r.title, str) else "",
             "order_id": markdown_link(r.order_id, "/orders/", r.order_id) if isinstance(r.order_id, str) else "(incident)",
-            "status_text": status.label("exception", r.status),
+            "status_text": status_words(r.status, r.snoozed_until, tz),
+            "tier_text": TIERS.get(tier, f"tier {tier}"),
             "sla_text": status.label("sla", r.sla_state) if isinstance(r.sla_state, str) else "No due time",
             "team": text_or_none(r.team_name) or text_or_none(r.team_id) or "—",
             "assignee_text": r.assignee if isinstance(r.assignee, str) else "(unassigned)",
@@ -148,10 +165,21 @@ def history_panel(rows: pd.DataFrame | None, history: pd.DataFrame | None, viewe
                 dmc.Text(f"“{e.comment}”", size="xs", fs="italic") if isinstance(e.comment, str) and e.comment else None,
             ]) for e in events.itertuples()]
         order = dcc.Link(r.order_id, href=f"/orders/{r.order_id}") if isinstance(r.order_id, str) else "integration incident"
+        detail = r.detail if isinstance(getattr(r, "detail", None), dict) else {}
+        said = sides(detail, tz=tz)
         blocks.append(dmc.Paper([
             dmc.Group([dmc.Text(f"#{r.exception_id} {r.title}", fw=600, size="sm"),
                        status.badge("exception", r.status)], gap="xs"),
             dmc.Text(["Order ", order], size="xs", mb=4),
+            dmc.List([dmc.ListItem(x) for x in said], size="xs", className="exceptions-sides") if said else None,
+            dmc.Text(status_words(r.status, getattr(r, "snoozed_until", None), tz), size="xs")
+            if r.status == "snoozed" else None,
+            dmc.Text(decided_by(getattr(r, "policy_version", None), getattr(r, "origin", None)),
+                     size="xs", c="dimmed", className="exceptions-decided-by"),
+            # A resolved exception that is not over after all can be reopened (never history).
+            dmc.Button("Reopen", id={"type": REOPEN, "index": int(r.exception_id)}, size="compact-xs",
+                       variant="light", color="orange", w=90)
+            if r.status == "resolved" and getattr(r, "origin", "live") != "history" else None,
             dmc.Timeline(items, active=0, bulletSize=12, lineWidth=2) if items
             else dmc.Text("No events recorded yet.", size="xs"),
         ], withBorder=True, p="xs", className="exceptions-history-block"))

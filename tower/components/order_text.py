@@ -10,7 +10,7 @@ import pandas as pd
 
 from tower.components.text import money, words
 from tower.components.timefmt import ago, fmt
-from tower.data.frames import text_or_none
+from tower.data.frames import is_missing, text_or_none
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,26 @@ class WhereIsIt:
     value: str
 
 
-def where_is_it(header: dict, *, tz: str) -> WhereIsIt:
-    """The header's answers in words; rules fields say 'not evaluated yet' until the rules ran."""
+_DELIVERED = ("delivered", "invoiced", "paid")
+
+
+def passed(when, now: datetime | None) -> bool:
+    """True when a promised or expected time lies before `now` (a date to flag)."""
+    return now is not None and not is_missing(when) and pd.Timestamp(when) < pd.Timestamp(now)
+
+
+def promise_words(header: dict, *, tz: str, now: datetime | None) -> str:
+    """The promised delivery time, flagged when it has passed and the order is not delivered."""
+    text = fmt(header.get("promised_at"), tz)
+    if (header.get("status") == "open" and header.get("stage") not in _DELIVERED
+            and passed(header.get("promised_at"), now)):
+        text += " — passed, not delivered yet"
+    return text
+
+
+def where_is_it(header: dict, *, tz: str, now: datetime | None = None) -> WhereIsIt:
+    """The header's answers in words; rules fields say 'not evaluated yet' until the rules ran.
+    With `now`, a promised time that has passed on an undelivered order is flagged."""
     evaluated = header.get("evaluated_at") is not None
     pending = "not evaluated yet"
     stage = words(header.get("stage"), missing="not known yet")
@@ -42,7 +60,7 @@ def where_is_it(header: dict, *, tz: str) -> WhereIsIt:
         owner=owner or (pending if not evaluated else "nobody (no open step)"),
         due_by=fmt(header["due_at"], tz) if header.get("due_at") is not None else (pending if not evaluated else "—"),
         sla_state=text_or_none(header.get("sla_state")),
-        promised=fmt(header.get("promised_at"), tz),
+        promised=promise_words(header, tz=tz, now=now),
         value=money(header.get("currency"), header.get("value") if header.get("value") is not None else 0),
     )
 
@@ -50,7 +68,7 @@ def where_is_it(header: dict, *, tz: str) -> WhereIsIt:
 def summary(header: dict, shipments: pd.DataFrame, invoices: pd.DataFrame, lines: pd.DataFrame,
             *, tz: str, now: datetime) -> str:
     """A plain-language status to paste into a reply to the customer."""
-    w = where_is_it(header, tz=tz)
+    w = where_is_it(header, tz=tz, now=now)
     parts = [f"Order {header['order_id']}"
              + (f" (your PO {header['customer_po']})" if text_or_none(header.get("customer_po")) else "")
              + (f" for {header['customer_name']}" if text_or_none(header.get("customer_name")) else "")
@@ -73,7 +91,7 @@ def summary(header: dict, shipments: pd.DataFrame, invoices: pd.DataFrame, lines
                 text += f", last carrier scan '{words(s.last_scan_kind)}' {fmt(s.last_scan_at, tz)}"
             eta = s.estimated_delivery_at if pd.notna(s.estimated_delivery_at) else s.promised_delivery_at
             if pd.notna(eta):
-                text += f", expected {fmt(eta, tz)}"
+                text += f", expected {fmt(eta, tz)}" + (" (that time has passed)" if passed(eta, now) else "")
         parts.append(text + ".")
     if header.get("promised_at") is not None and header.get("stage") not in ("delivered", "invoiced", "paid"):
         parts.append(f"Promised delivery: {w.promised}.")

@@ -159,11 +159,17 @@ def history(exception_ids: list[int], *, conn: Connection) -> pd.DataFrame:
 
 def by_ids(exception_ids: list[int], *, conn: Connection, scope: Scope) -> pd.DataFrame:
     """Exceptions by id in any status (within `scope`). One row per exception:
-    exception_id (int), order_id, title, status, severity, warehouse (str or None)."""
+    exception_id (int), order_id, title, status, severity, warehouse, policy_version, origin
+    (str or None); detail (dict: the rule's facts and what each system says); snoozed_until,
+    resolved_at (UTC); escalation_tier (int)."""
     rows = conn.execute(Q["by_ids"], {"ids": exception_ids_bounded(exception_ids),
                                       "scope": scope.param()}).mappings().all()
-    return missing_as_none(pd.DataFrame(rows, columns=["exception_id", "order_id", "title", "status", "severity",
-                                                       "warehouse"]))
+    frame = pd.DataFrame(rows, columns=["exception_id", "order_id", "title", "status", "severity", "warehouse",
+                                        "detail", "policy_version", "origin", "snoozed_until", "resolved_at",
+                                        "escalation_tier"])
+    for col in ("snoozed_until", "resolved_at"):
+        frame[col] = pd.to_datetime(frame[col], utc=True)
+    return missing_as_none(frame)
 
 
 def one(exception_id: int, *, conn: Connection, scope: Scope) -> dict | None:
@@ -175,12 +181,15 @@ def one(exception_id: int, *, conn: Connection, scope: Scope) -> dict | None:
 def for_order(order_id: str, *, conn: Connection, scope: Scope) -> pd.DataFrame:
     """The order's exceptions and the integration incidents it is part of, unresolved first.
     One row per exception: exception_id (int), kind, severity, status, team_id, team_name,
-    assignee, title, resolution (str); opened_at, due_at, resolved_at (UTC); is_incident (bool)."""
+    assignee, title, resolution, policy_version, origin ('live' | 'history') (str); detail
+    (dict: what each system says); opened_at, due_at, resolved_at, snoozed_until (UTC);
+    escalation_tier (int); is_incident (bool)."""
     cols = ["exception_id", "kind", "severity", "status", "team_id", "team_name", "assignee", "title",
-            "opened_at", "due_at", "resolved_at", "resolution", "is_incident"]
+            "opened_at", "due_at", "resolved_at", "resolution", "is_incident", "detail", "policy_version",
+            "origin", "snoozed_until", "escalation_tier"]
     rows = conn.execute(Q["for_order"], {"order_id": order_id, "scope": scope.param()}).mappings().all()
     frame = pd.DataFrame(rows, columns=cols)
-    for col in ("opened_at", "due_at", "resolved_at"):
+    for col in ("opened_at", "due_at", "resolved_at", "snoozed_until"):
         frame[col] = pd.to_datetime(frame[col], utc=True)
     return missing_as_none(frame)
 

@@ -140,7 +140,8 @@ WITH ids AS (
 )
 SELECT e.exception_id, e.kind, e.severity, e.status, e.team_id, t.name AS team_name,
        e.assignee, e.title, e.opened_at, e.due_at, e.resolved_at, e.resolution,
-       (e.order_id IS NULL) AS is_incident
+       (e.order_id IS NULL) AS is_incident, e.detail, e.policy_version, e.origin, e.snoozed_until,
+       e.escalation_tier
 FROM ids
 JOIN exceptions e ON e.exception_id = ids.exception_id
 LEFT JOIN teams t ON t.team_id = e.team_id
@@ -157,7 +158,8 @@ WHERE e.exception_id = ANY(:ids);
 
 -- name: by_ids
 -- Exceptions by id whatever their status (the history panel shows just-resolved ones too).
-SELECT e.exception_id, e.order_id, e.title, e.status, e.severity, o.warehouse
+SELECT e.exception_id, e.order_id, e.title, e.status, e.severity, o.warehouse, e.detail,
+       e.policy_version, e.origin, e.snoozed_until, e.resolved_at, e.escalation_tier
 FROM exceptions e
 LEFT JOIN orders o ON o.order_id = e.order_id
 WHERE e.exception_id = ANY(:ids)

@@ -1,17 +1,23 @@
-"""How fresh each source's view is, from the collectors' run log (collector_runs).
+"""How fresh each source's view is, in event time, from the collectors' run log.
 
-A source is as fresh as its stalest stream: if the WMS shipments stream has not succeeded for
-47 minutes, "WMS data is 47 min old" even when its picks stream is current.
+A stream's age is its *data lag*: how far what tower has read lags behind the source's own
+present (tower.rules.source_health), not the time since its last poll — a quiet stream polled
+seconds ago is up however old its newest record, and a stream still reading 50 days of history
+is catching up however recently it polled. A source is as fresh as its worst stream; the rules
+read the same states (tower.evaluation.freshness), so the banner and the held alerts agree.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Mapping
 
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from tower.rules.source_health import HOLDING, ORDER, stream_health
 from tower.sqlfiles import load
+from tower.store import collector_runs
 
 Q = load(__file__, "freshness.sql")
 SOURCES = ("erp", "wms", "carrier", "finance")
@@ -20,69 +26,78 @@ SOURCE_LABELS = {"erp": "ERP", "wms": "WMS", "carrier": "Carrier", "finance": "F
 STALE_AFTER = timedelta(minutes=5)
 
 STREAM_COLUMNS = ["source", "stream", "last_success_at", "lag_seconds", "newest_record_at",
-                  "last_status", "last_run_at", "last_error", "age_seconds"]
+                  "last_status", "last_run_at", "last_error", "age_seconds", "state", "reason",
+                  "caught_up", "data_through"]
 SOURCE_COLUMNS = ["source", "label", "status", "last_success_at", "age_seconds", "newest_record_at",
-                  "lag_seconds", "stalest_stream", "streams", "failing_streams", "stale_after_seconds"]
-
-
-def by_stream(*, conn: Connection, now: datetime) -> pd.DataFrame:
-    """One row per (source, stream) that has ever run. Columns: source, stream (str);
-    last_success_at, newest_record_at, last_run_at (tz-aware UTC, NaT if none); lag_seconds
-    (float: newest record to end of the last good run); last_status, last_error (str);
-    age_seconds (float: now - last_success_at, NaN if never succeeded)."""
-    rows = conn.execute(Q["by_stream"]).mappings().all()
-    frame = pd.DataFrame(rows, columns=STREAM_COLUMNS[:-1])
-    for col in ("last_success_at", "newest_record_at", "last_run_at"):
-        frame[col] = pd.to_datetime(frame[col], utc=True)
-    frame["lag_seconds"] = frame["lag_seconds"].astype("float64")
-    frame["age_seconds"] = (pd.Timestamp(now) - frame["last_success_at"]).dt.total_seconds()
-    return frame
+                  "lag_seconds", "stalest_stream", "streams", "failing_streams", "stale_after_seconds",
+                  "state", "reason"]
 
 
 def thresholds(*, conn: Connection) -> dict[str, timedelta]:
-    """source -> how long without a successful poll before it counts as stale (the policy's)."""
+    """source -> how far its data may lag before it counts as stale (the policy's)."""
     return {row.source: timedelta(minutes=float(row.max_lag_minutes))
             for row in conn.execute(Q["thresholds"])}
 
 
+def by_stream(*, conn: Connection, now: datetime,
+              limits: Mapping[str, timedelta] | None = None) -> pd.DataFrame:
+    """One row per (source, stream) that has ever run. Columns STREAM_COLUMNS: source, stream
+    (str); last_success_at, newest_record_at, last_run_at, data_through (tz-aware UTC, NaT if
+    none); lag_seconds and age_seconds (float: the data lag now, in event time; NaN before any
+    data); last_status, last_error (str); state (up | catching_up | degraded | down), reason
+    (words); caught_up (bool). `limits` per source, else the policy's, else STALE_AFTER."""
+    lim = dict(limits) if limits is not None else thresholds(conn=conn)
+    rows = []
+    for r in collector_runs.readings(conn=conn):
+        health = stream_health(r, now=now, limit_seconds=lim.get(r["source"], STALE_AFTER).total_seconds())
+        lag = float("nan") if health.lag_seconds is None else health.lag_seconds
+        rows.append({"source": r["source"], "stream": r["stream"], "last_success_at": r["last_ok_at"],
+                     "lag_seconds": lag, "newest_record_at": r["newest_source_at"],
+                     "last_status": r["last_status"], "last_run_at": r["last_run_at"],
+                     "last_error": r["last_error"], "age_seconds": lag, "state": health.state,
+                     "reason": health.reason, "caught_up": health.caught_up,
+                     "data_through": health.data_through})
+    frame = pd.DataFrame(rows, columns=STREAM_COLUMNS)
+    for col in ("last_success_at", "newest_record_at", "last_run_at", "data_through"):
+        frame[col] = pd.to_datetime(frame[col], utc=True)
+    for col in ("lag_seconds", "age_seconds"):
+        frame[col] = frame[col].astype("float64")
+    return frame
+
+
 def by_source(*, conn: Connection, now: datetime, stale_after: timedelta | None = None) -> pd.DataFrame:
-    """One row per source in SOURCES (always all four). Columns: source, label (str); status
-    ('fresh' | 'stale' | 'never': it has runs but none succeeded | 'unknown': no runs at all,
-    not monitored, e.g. data imported by hand — the same reading as the rules' freshness);
-    last_success_at (the stalest stream's last good run, UTC), age_seconds (float),
-    newest_record_at (UTC), lag_seconds (float, worst stream), stalest_stream (str), streams,
-    failing_streams (int), stale_after_seconds (float). The limit is `stale_after` if given,
-    else the policy's per source (source_thresholds), else STALE_AFTER."""
-    streams = by_stream(conn=conn, now=now)
-    limits = {} if stale_after is not None else thresholds(conn=conn)
+    """One row per source in SOURCES (always all four). Columns SOURCE_COLUMNS: source, label
+    (str); status ('fresh' | 'stale': down or catching up, its alerts are held back | 'never':
+    it has runs but none read anything | 'unknown': no runs at all, not monitored, e.g. data
+    imported by hand — the same reading as the rules' freshness); state and reason (the worst
+    stream's, tower.rules.source_health); last_success_at (that stream's last good run, UTC),
+    age_seconds (float: its data lag), newest_record_at (UTC), lag_seconds (float, worst
+    stream), stalest_stream (str), streams, failing_streams (int), stale_after_seconds (float).
+    The limit is `stale_after` if given, else the policy's per source, else STALE_AFTER."""
+    limits = thresholds(conn=conn) if stale_after is None else {s: stale_after for s in SOURCES}
+    streams = by_stream(conn=conn, now=now, limits={s: limits.get(s, STALE_AFTER) for s in SOURCES})
     out = []
     for source in SOURCES:
         mine = streams[streams["source"] == source]
+        limit = limits.get(source, STALE_AFTER)
         row = {"source": source, "label": SOURCE_LABELS[source], "streams": len(mine),
                "failing_streams": int((mine["last_status"].isin(["failed", "fatal"])).sum()),
                "last_success_at": pd.NaT, "age_seconds": float("nan"), "newest_record_at": pd.NaT,
-               "lag_seconds": float("nan"), "stalest_stream": None, "status": None}
-        if mine.empty:
-            # No runs at all: not monitored (a store fed by imports), which is not an outage.
-            row["status"] = "unknown"
-        elif mine["last_success_at"].isna().all():
-            row["status"] = "never"
-            row["stalest_stream"] = mine.iloc[0]["stream"]
-        else:
-            # A stream that never succeeded makes the whole source as stale as can be.
-            never = mine[mine["last_success_at"].isna()]
-            worst = mine.sort_values("last_success_at").iloc[0] if never.empty else never.iloc[0]
+               "lag_seconds": float("nan"), "stalest_stream": None, "status": "unknown",
+               "stale_after_seconds": limit.total_seconds(), "state": "unknown", "reason": "not monitored"}
+        if not mine.empty:
+            # The worst stream decides (among equals the most lagging), as in the rules.
+            rank = mine["state"].map(ORDER.index) * 1e12 - mine["lag_seconds"].fillna(0)
+            decisive = mine.loc[rank.idxmin()]
+            never = mine["last_success_at"].isna().all() and mine["data_through"].isna().all()
             row.update(
-                last_success_at=mine["last_success_at"].min() if never.empty else pd.NaT,
-                age_seconds=float(mine["age_seconds"].max()) if never.empty else float("inf"),
+                last_success_at=decisive["last_success_at"],
+                age_seconds=float("inf") if never else float(decisive["age_seconds"]),
                 newest_record_at=mine["newest_record_at"].max(),
                 lag_seconds=float(mine["lag_seconds"].max()) if mine["lag_seconds"].notna().any() else float("nan"),
-                stalest_stream=worst["stream"],
-            )
-        limit = stale_after or limits.get(source, STALE_AFTER)
-        row["stale_after_seconds"] = limit.total_seconds()
-        if row.get("status") is None:
-            row["status"] = "stale" if row["age_seconds"] > limit.total_seconds() else "fresh"
+                stalest_stream=decisive["stream"], state=decisive["state"], reason=decisive["reason"],
+                status=("never" if never and decisive["state"] == "down"
+                        else "stale" if decisive["state"] in HOLDING else "fresh"))
         out.append(row)
     frame = pd.DataFrame(out, columns=SOURCE_COLUMNS)
     frame["last_success_at"] = pd.to_datetime(frame["last_success_at"], utc=True)

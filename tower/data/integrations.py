@@ -1,11 +1,14 @@
 """Read functions for /integrations: each collector stream's health, recent failures, dead
 letters and open integration incidents with the orders and value they hold.
 
-Status per stream, in words (the page never shows it by colour alone):
-    down      no successful run within the source's staleness limit (policy
-              freshness_minutes), or never succeeded, or the last run failed fatally
-    degraded  fresh, but failed runs among the recent ones, or its lag is over half the limit
-    up        otherwise
+Status per stream, in words (the page never shows it by colour alone), from its data lag in
+event time, its error rate and whether it has caught up (tower.rules.source_health):
+    up           up to date, or quiet because nothing changed
+    catching up  reading a backlog (the first start, a backlog after an outage): its alerts are
+                 held back, but nothing is broken
+    degraded     up to date within the limit, but runs fail or the lag is over half the limit
+    down         no new data for longer than the limit while its polls fail (or stopped), or
+                 the last run failed with an error retrying will not fix
 """
 
 from __future__ import annotations
@@ -41,30 +44,16 @@ def limits(*, conn: Connection, default: Mapping[str, timedelta]) -> dict[str, t
     return freshness.thresholds(conn=conn) or dict(default)
 
 
-def stream_status(row: dict, limit: timedelta) -> tuple[str, str]:
-    """(status, reason in words) for one stream row (see the module docstring)."""
-    age = row.get("age_seconds")
-    if row.get("last_status") == "fatal":
-        return "down", "the last run failed with an error that retrying will not fix"
-    if age is None or pd.isna(age):
-        return "down", "no successful run yet"
-    if age > limit.total_seconds():
-        return "down", f"no successful run for {age / 60:.0f} min (limit {limit.total_seconds() / 60:.0f} min)"
-    if row.get("failed_runs"):
-        return "degraded", f"{row['failed_runs']} of the last {row['runs']} runs failed"
-    lag = row.get("lag_seconds")
-    if lag is not None and not pd.isna(lag) and lag > limit.total_seconds() / 2:
-        return "degraded", f"lagging {lag / 60:.0f} min behind the source"
-    return "up", "polling normally"
-
-
 def streams(*, conn: Connection, now: datetime, default_limits: Mapping[str, timedelta]) -> pd.DataFrame:
     """One row per (source, stream) that ever ran, by source then stream. Columns
-    STREAM_COLUMNS: status up|degraded|down, status_reason str; times tz-aware UTC;
-    age_seconds, lag_seconds float; runs, failed_runs int and error_rate float over the last
+    STREAM_COLUMNS: status up|catching_up|degraded|down, status_reason str; times tz-aware
+    UTC; age_seconds float (since the last successful poll), lag_seconds float (data lag in
+    event time); runs, failed_runs int and error_rate float over the last
     RECENT_RUNS finished runs; records_per_run float (successful runs); open_dead_letters int;
     limit_seconds float (the staleness limit used: `limits`)."""
-    base = freshness.by_stream(conn=conn, now=now)
+    lim = limits(conn=conn, default=default_limits)
+    default = timedelta(minutes=15)
+    base = freshness.by_stream(conn=conn, now=now, limits={s: lim.get(s, default) for s in freshness.SOURCES})
     if base.empty:
         return pd.DataFrame(columns=STREAM_COLUMNS)
     stats = pd.DataFrame(conn.execute(_Q["run_stats"], {
@@ -79,11 +68,10 @@ def streams(*, conn: Connection, now: datetime, default_limits: Mapping[str, tim
     df["open_dead_letters"] = df["open_dead_letters"].fillna(0).astype(int)
     df["records_per_run"] = df["records_per_run"].astype("float64")
     df["error_rate"] = (df["failed_runs"] / df["runs"].where(df["runs"] > 0)).astype("float64")
-    lim = limits(conn=conn, default=default_limits)
-    default = timedelta(minutes=15)
-    states = [stream_status(r, lim.get(r["source"], default)) for r in df.to_dict("records")]
-    df["status"] = [s for s, _ in states]
-    df["status_reason"] = [r for _, r in states]
+    df["status"] = df["state"]
+    df["status_reason"] = df["reason"]
+    # On this page "age" is the time since the last successful poll; the lag is the data's.
+    df["age_seconds"] = (pd.Timestamp(now) - df["last_success_at"]).dt.total_seconds()
     df["limit_seconds"] = [lim.get(s, default).total_seconds() for s in df["source"]]
     return df[STREAM_COLUMNS].reset_index(drop=True)
 

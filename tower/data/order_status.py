@@ -25,6 +25,8 @@ FLOW: tuple[tuple[str, str, str], ...] = (
     ("paid", "finance", "Paid"),
 )
 STAGE_ORDER = ["entered", "validated", "released", "picked", "packed", "shipped", "delivered", "invoiced", "paid"]
+# Steps that are whole only when every line has passed them.
+_PER_LINE = ("shipped", "delivered", "invoiced", "paid")
 # Silence between two facts longer than this is shown as a gap on the timeline.
 GAP_AFTER = timedelta(hours=24)
 
@@ -53,25 +55,43 @@ def _planned(step: str, header: dict, shipments: pd.DataFrame, invoices: pd.Data
     return None, ""
 
 
+def unshipped_lines(lines: pd.DataFrame | None) -> list[str]:
+    """'line 2 (0 of 3)' for each line with quantity still to ship (ordered > shipped)."""
+    if lines is None or lines.empty:
+        return []
+    out = []
+    for r in lines.itertuples():
+        ordered, shipped = float(r.qty_ordered or 0), float(r.qty_shipped or 0)
+        if shipped < ordered:
+            out.append(f"line {r.line_no} ({shipped:g} of {ordered:g})")
+    return out
+
+
 def plan_vs_actual(header: dict, timeline: pd.DataFrame, shipments: pd.DataFrame,
-                   invoices: pd.DataFrame, *, now: datetime) -> pd.DataFrame:
+                   invoices: pd.DataFrame, *, now: datetime, lines: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per FLOW step: step, label, source (str); planned_at, actual_at (UTC or None);
-    state ('on time' | 'late' | 'done' | 'overdue' | 'due' | 'not reported' | 'to come' |
-    'cancelled'); note (str: where the plan comes from, or why the step is a gap).
+    state ('on time' | 'late' | 'done' | 'partly' | 'overdue' | 'due' | 'not reported' |
+    'to come' | 'cancelled'); note (str: where the plan comes from, or why the step is a gap).
 
     'not reported' is a gap: a later step has happened, so this one must have too, but the
-    system that owns it never told tower (a missed or failed feed)."""
+    system that owns it never told tower (a missed or failed feed). 'partly': the step
+    happened for some lines while others (`lines`, tower.data.orders.lines) are still to ship —
+    a delivery is never "on time" while a line has not even shipped."""
     done = {step: _first(timeline, step, last=step not in ("placed", "released")) for step, _, _ in FLOW}
     reached = [i for i, (step, _, _) in enumerate(FLOW) if done[step] is not None]
     furthest = max(reached) if reached else -1
     current = next((step for step, _, _ in FLOW if done[step] is None), None)
     cancelled = header.get("status") == "cancelled"
+    open_lines = unshipped_lines(lines)
     now_ts = pd.Timestamp(now)
     rows = []
     for i, (step, source, label) in enumerate(FLOW):
         planned, note = _planned(step, header, shipments, invoices, current)
         actual = done[step]
-        if actual is not None:
+        if actual is not None and open_lines and step in _PER_LINE and not cancelled:
+            state = "partly"
+            note = f"not shipped yet: {', '.join(open_lines)}" + (f"; planned: {note}" if note else "")
+        elif actual is not None:
             state = "done" if planned is None else ("on time" if actual <= planned else "late")
         elif cancelled:
             state, note = "cancelled", "order cancelled"

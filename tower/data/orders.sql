@@ -58,7 +58,7 @@ SELECT o.order_id, o.customer_po, o.customer_id, o.customer_name, o.customer_tie
        o.warehouse, o.region, o.currency, o.requested_at, o.promised_at, o.value, o.placed_at,
        o.stage, o.status, o.is_partial, o.credit_hold, o.waiting_on, o.owner_team,
        t.name AS owner_team_name, t.lead_name AS owner_lead, o.due_at, o.sla_state, o.reason,
-       o.policy_version, o.evaluated_at, o.at_risk_at, o.held_on, o.last_event_at,
+       o.policy_version, o.reason_facts, o.evaluated_at, o.at_risk_at, o.held_on, o.last_event_at,
        o.erp_last_heard_at, o.wms_last_heard_at, o.carrier_last_heard_at,
        o.finance_last_heard_at, o.milestone_count
 FROM orders o

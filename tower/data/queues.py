@@ -15,7 +15,7 @@ from the SLA policy on the wall clock.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import pandas as pd
 from sqlalchemy.engine import Connection
@@ -38,16 +38,20 @@ BUCKETS = ("b_fresh", "b_watch", "b_at_risk", "b_late")
 BUCKET_LABELS = {"b_fresh": "under 50%", "b_watch": "50–75%", "b_at_risk": "at risk (75–100%)",
                  "b_late": "late (over 100%)"}
 MATRIX_COLUMNS = ["warehouse", "stage", "stage_label", "depth", "oldest_age_seconds", *BUCKETS,
-                  "throughput_per_hour", "critical_hours", "state", "taken_at"]
+                  "throughput_per_hour", "critical_hours", "state", "taken_at", "workable",
+                  "waiting_on_stock"]
+# Who owns the orders of a queue that wait on stock (the policy's backorder hold team).
+STOCK_OWNER = "inventory planning"
 CELL_COLUMNS = ["order_id", "customer_name", "customer_tier", "value", "entered_at", "age_seconds",
                 "due_at", "sla_state", "waiting_on", "owner_team", "promised_at"]
 TREND_COLUMNS = ["taken_at", "stage", "depth", "oldest_age_seconds"]
 
 
 def cell_state(row: pd.Series | dict) -> str:
-    """'late', 'at_risk', 'ok' or 'empty' for one cell: the worst bucket that holds an order."""
-    if not row["depth"]:
-        return "empty"
+    """'late', 'at_risk', 'ok' or 'empty' for the work the warehouse can do in one cell (the
+    worst bucket holding such an order); 'stock' when every order in it waits on stock."""
+    if not row.get("workable", row["depth"]):
+        return "stock" if row.get("waiting_on_stock") else "empty"
     if row["b_late"]:
         return "late"
     if row["b_at_risk"]:
@@ -61,7 +65,9 @@ def matrix(*, conn: Connection, now: datetime, critical_hours: Mapping[str, floa
     snapshot at or before `now`, ordered by warehouse then flow. Columns MATRIX_COLUMNS: depth
     int; oldest_age_seconds float (carried forward to `now`); b_fresh, b_watch, b_at_risk,
     b_late int (orders by share of their time used, at the snapshot); throughput_per_hour
-    float (orders that left the stage per hour over the last `throughput_hours`);
+    float (orders that left the stage per hour over the last `throughput_hours`); workable
+    int (orders the warehouse can work), waiting_on_stock int (orders held by a backorder,
+    STOCK_OWNER's), the buckets counting the workable ones only;
     critical_hours float (from `critical_hours`, the policy's: tower.kpis.sla.critical_hours);
     state str (cell_state); taken_at tz-aware UTC (the snapshot). Only warehouses inside `scope`.
     Empty before the first snapshot."""
@@ -72,6 +78,16 @@ def matrix(*, conn: Connection, now: datetime, critical_hours: Mapping[str, floa
     out = throughput(conn=conn, now=now, scope=scope, hours=throughput_hours)
     df["throughput_per_hour"] = [out.get((w, NEXT[s]), 0) / throughput_hours
                                  for w, s in zip(df["warehouse"], df["stage"])]
+    held: dict[tuple[str, str], Mapping[str, Any]] = {
+        (r["warehouse"], r["stage"]): dict(r) for r in conn.execute(_Q["stock_holds"], params).mappings()}
+    none_held: Mapping[str, Any] = {}
+    df["waiting_on_stock"] = [int(held.get((w, s), none_held).get("n", 0)) for w, s in zip(df["warehouse"], df["stage"])]
+    df["workable"] = (df["depth"] - df["waiting_on_stock"]).clip(lower=0).astype(int)
+    # The buckets and the state are the warehouse's work: orders waiting on stock are counted
+    # apart (they are inventory planning's), so Pick is not red because stock is short.
+    for b in BUCKETS:
+        df[b] = [max(int(v) - int(held.get((w, s), none_held).get(b, 0)), 0)
+                 for v, w, s in zip(df[b], df["warehouse"], df["stage"])]
     df["stage_label"] = df["stage"].map(STAGE_LABELS)
     df["critical_hours"] = df["stage"].map(dict(critical_hours)).astype("float64")
     df["state"] = [cell_state(r) for r in df.to_dict("records")]

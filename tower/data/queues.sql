@@ -50,3 +50,20 @@ ORDER BY 1, 2
 
 -- name: as_of
 SELECT max(taken_at) FROM queue_snapshots
+
+-- name: stock_holds
+-- Orders of each queue cell that wait on stock (a backorder: the rules' hold.backorder step,
+-- owned by inventory planning), in the same age buckets as the snapshot, so the cell can show
+-- the work the warehouse can do apart from orders it cannot touch. Live from queue_items (the
+-- cell index) with one primary-key look-up per item.
+SELECT q.warehouse, q.stage, count(*)::int AS n,
+       count(*) FILTER (WHERE q.at_half > :now)::int AS b_fresh,
+       count(*) FILTER (WHERE q.at_half <= :now AND q.at_risk > :now)::int AS b_watch,
+       count(*) FILTER (WHERE q.at_risk <= :now AND q.at_due > :now)::int AS b_at_risk,
+       count(*) FILTER (WHERE q.at_due <= :now)::int AS b_late
+FROM queue_items q
+JOIN orders o ON o.order_id = q.order_id
+WHERE q.stage = ANY(:stages)
+  AND (CAST(:warehouses AS text[]) IS NULL OR q.warehouse = ANY(:warehouses))
+  AND o.reason_facts ->> 'rule' = 'hold.backorder'
+GROUP BY q.warehouse, q.stage

@@ -18,7 +18,10 @@ WITH open AS (
            count(*) FILTER (WHERE due_at IS NULL OR resolved_at <= due_at) AS resolved_in_time,
            avg(date_part('epoch', resolved_at - opened_at)) AS mttr_seconds
     FROM exceptions x
-    WHERE status = 'resolved' AND resolved_at >= :since AND resolved_at < :now AND (CAST(:warehouses AS text[]) IS NULL OR EXISTS (SELECT 1 FROM orders o WHERE o.order_id = x.order_id AND o.warehouse = ANY(:warehouses)))
+    -- Only what people and the live system handled: history (a past life found in a backfill)
+    -- was never anybody's to resolve.
+    WHERE status = 'resolved' AND resolved_at >= :since AND resolved_at < :now AND origin = 'live'
+      AND (CAST(:warehouses AS text[]) IS NULL OR EXISTS (SELECT 1 FROM orders o WHERE o.order_id = x.order_id AND o.warehouse = ANY(:warehouses)))
     GROUP BY team_id
 ), ack AS (
     SELECT team_id, avg(date_part('epoch', acknowledged_at - opened_at)) AS mtta_seconds,
@@ -33,6 +36,7 @@ WITH open AS (
            count(*) FILTER (WHERE a.action = 'resolved') AS resolutions
     FROM exception_events a JOIN exceptions e ON e.exception_id = a.exception_id
     WHERE a.at >= :since AND a.at < :now AND a.action IN ('escalated', 'reopened', 'resolved')
+      AND e.origin = 'live'
       AND (CAST(:warehouses AS text[]) IS NULL OR EXISTS (SELECT 1 FROM orders o WHERE o.order_id = e.order_id AND o.warehouse = ANY(:warehouses)))
     GROUP BY e.team_id
 ), ids AS (

@@ -1,46 +1,44 @@
-"""How fresh each source is, from `collector_runs` (written by the collectors).
+"""How fresh each source is, in event time, from `collector_runs` (written by the collectors).
 
-A source is as fresh as its stalest stream: the age of a stream is the time since its last
-successful run (or, if it has not succeeded within the look-back window, since its first run
-in the window). A source with no runs in the window is not monitored (for example a store fed
-by `tower import`) and never counts as stale: no evidence of an outage is not an outage.
+A source is as fresh as its worst stream (tower.rules.source_health): how far the data read
+from it lags behind the source's own present, and whether its streams have caught up — not the
+age of the last poll. A source that is down or catching up is stale: the alerts that depend on
+it are held back. A source with no runs at all is not monitored (for example a store fed by
+`tower import`) and never counts as stale: no evidence of an outage is not an outage.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from psycopg.rows import dict_row
 from sqlalchemy.engine import Connection
 
 from tower import sqlfiles
 from tower.db import raw
 from tower.rules.facts import SourceFreshness
 from tower.rules.policy import SOURCES, Policy
+from tower.rules.source_health import stream_health, worst
+from tower.store import collector_runs
 
 _SQL = sqlfiles.load_psycopg(__file__, "freshness.sql")
-LOOK_BACK = timedelta(days=7)
 
 
 def source_freshness(*, conn: Connection, policy: Policy, now: datetime) -> dict[str, SourceFreshness]:
     """{source: SourceFreshness} for erp, wms, carrier and finance."""
-    with raw(conn).cursor(row_factory=dict_row) as cur:
-        cur.execute(_SQL["streams"], {"since": now - LOOK_BACK})
-        rows = cur.fetchall()
-    oldest: dict[str, datetime] = {}
-    for row in rows:
-        seen = row["last_ok_at"] or row["first_run_at"]
-        if row["source"] not in oldest or seen < oldest[row["source"]]:
-            oldest[row["source"]] = seen
+    readings = collector_runs.readings(conn=conn)
+    last_ok = {(r["source"], r["stream"]): r["last_ok_at"] for r in readings}
     result = {}
     for source in SOURCES:
         limit = float(policy.freshness_minutes[source])
-        last = oldest.get(source)
-        if last is None:
-            result[source] = SourceFreshness(source, None, None, limit, False)
+        mine = [stream_health(r, now=now, limit_seconds=limit * 60) for r in readings if r["source"] == source]
+        decisive = worst(mine)
+        if decisive is None:
+            result[source] = SourceFreshness(source, None, None, limit, False, "unknown", "not monitored")
             continue
-        age = max((now - last).total_seconds() / 60.0, 0.0)
-        result[source] = SourceFreshness(source, last, round(age, 1), limit, age > limit)
+        age = None if decisive.lag_seconds is None else round(decisive.lag_seconds / 60.0, 1)
+        result[source] = SourceFreshness(source, last_ok.get((source, decisive.stream)), age, limit,
+                                         decisive.holds, decisive.state,
+                                         f"{decisive.stream}: {decisive.reason}")
     return result
 
 

@@ -1,4 +1,4 @@
-"""Integration incidents: when a source is stale, one incident for it (not a flood of "late"
+"""Integration incidents: when a source is down, one incident for it (not a flood of "late"
 exceptions), linked to the orders it holds and their value; when it catches up, the incident
 resolves itself and every order it held is evaluated again.
 """
@@ -52,13 +52,15 @@ def refresh(*, conn: Connection, incident: int, fresh: SourceFreshness, now: dat
 
 def sync_incidents(*, conn: Connection, freshness: Mapping[str, SourceFreshness], policy: Policy,
                    now: datetime, hold: bool = True) -> dict[str, int]:
-    """Open/refresh an incident per stale source (holding and linking its orders when `hold`),
-    resolve the incidents of sources that are fresh again and re-queue the orders they held.
-    Returns {source: incident id} for the stale sources."""
+    """Open/refresh an incident per source that is down (holding and linking its orders when
+    `hold`); a source that is catching up holds its alerts without an incident. Resolve the
+    incidents of sources that are fresh again, and when a source stops holding (caught up or
+    back), re-queue every order evaluated while it held. Returns {source: incident id} for the
+    sources that are down."""
     incidents: dict[str, int] = {}
     pg = raw(conn)
     for source, fresh in freshness.items():
-        if not fresh.stale:
+        if not fresh.down:
             continue
         incident = open_incident(conn=conn, fresh=fresh, policy=policy, now=now)
         incidents[source] = incident
@@ -74,4 +76,28 @@ def sync_incidents(*, conn: Connection, freshness: Mapping[str, SourceFreshness]
             cur.execute(_SQL["resolve_incident"], {"incident": incident, "now": now,
                                                    "version": policy.version})
             cur.execute(_SQL["release_held"], {"source": source, "now": now})
+        for source in _stopped_holding(conn=conn, freshness=freshness, now=now):
+            cur.execute(_SQL["release_held"], {"source": source, "now": now})
+            cur.execute(_SQL["release_judged_while_stale"], {"source": source, "now": now})
     return incidents
+
+
+def note_held(*, conn: Connection, freshness: Mapping[str, SourceFreshness], now: datetime) -> None:
+    """Remember the sources that held this evaluation (see `_stopped_holding`)."""
+    with raw(conn).cursor() as cur:
+        for source, fresh in freshness.items():
+            if fresh.stale:
+                cur.execute(_SQL["note_held"], {"source": source, "state": fresh.state, "now": now})
+
+
+def _stopped_holding(*, conn: Connection, freshness: Mapping[str, SourceFreshness],
+                     now: datetime) -> list[str]:
+    """Record each source's state in `source_states`; the sources that held before and hold
+    no more (so the evaluations made while they held run again, once)."""
+    with raw(conn).cursor() as cur:
+        cur.execute(_SQL["source_states"])
+        before = {source: stale for source, stale in cur.fetchall()}
+        for source, fresh in freshness.items():
+            cur.execute(_SQL["put_source_state"], {"source": source, "state": fresh.state,
+                                                   "stale": fresh.stale, "now": now})
+    return [s for s, f in freshness.items() if before.get(s) and not f.stale]

@@ -87,3 +87,33 @@ INSERT INTO dirty_orders (order_id, marked_at)
 SELECT order_id, :now FROM orders WHERE held_on = :source
 ORDER BY order_id
 ON CONFLICT (order_id) DO NOTHING;
+
+-- name: source_states
+SELECT source, stale FROM source_states;
+
+-- name: put_source_state
+INSERT INTO source_states (source, state, stale, since, updated_at)
+VALUES (:source, :state, :stale, :now, :now)
+ON CONFLICT (source) DO UPDATE
+SET since = excluded.since, state = excluded.state, stale = excluded.stale,
+    updated_at = excluded.updated_at
+-- Written only when it changes, so the row is rarely locked (the worker marks it too).
+WHERE (source_states.state, source_states.stale) IS DISTINCT FROM (excluded.state, excluded.stale);
+
+-- name: note_held
+-- The rules worker judged orders while this source held: remember it, so the sweep re-queues
+-- them once the source stops holding even if it never saw the source stale itself.
+INSERT INTO source_states (source, state, stale, since, updated_at)
+VALUES (:source, :state, true, :now, :now)
+ON CONFLICT (source) DO UPDATE
+SET state = excluded.state, stale = true, since = excluded.since, updated_at = excluded.updated_at
+WHERE NOT source_states.stale;
+
+-- name: release_judged_while_stale
+-- Orders whose last evaluation held alerts back because this source was stale (the rules
+-- record the stale sources in reason_facts): judged again now that it is fresh. Runs once per
+-- change from held to fresh, so the scan is paid per recovery, not per sweep.
+INSERT INTO dirty_orders (order_id, marked_at)
+SELECT order_id, :now FROM orders
+WHERE reason_facts -> 'stale_sources' ? :source
+ON CONFLICT (order_id) DO NOTHING;

@@ -1,8 +1,11 @@
 -- Facts for a batch of orders: one set-based query per table, keyed by order id.
 
 -- name: orders
+-- evaluated_at and the stale sources of the previous evaluation tell whether facts about the
+-- past may have arrived since (tower.rules.history.facts_about_the_past).
 SELECT order_id, status, stage, warehouse, region, customer_tier, value, placed_at, promised_at,
-       credit_hold, is_partial, currency
+       credit_hold, is_partial, currency, evaluated_at,
+       reason_facts -> 'stale_sources' AS stale_before
 FROM orders WHERE order_id = ANY(:ids);
 
 -- name: lines
@@ -28,8 +31,8 @@ FROM returns WHERE order_id = ANY(:ids);
 
 -- name: milestones
 -- attrs only where a rule reads them: parsing every event's JSON would dominate the batch.
-SELECT order_id, kind, source, source_event_id, occurred_at, line_no, shipment_id, invoice_id,
-       return_id,
+SELECT order_id, kind, source, source_event_id, occurred_at, recorded_at, line_no, shipment_id,
+       invoice_id, return_id,
        CASE WHEN kind IN ('credit_hold', 'atp_short', 'delivery_failed', 'cancelled')
             THEN attrs END AS attrs
 FROM milestones WHERE order_id = ANY(:ids);

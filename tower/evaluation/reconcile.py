@@ -8,7 +8,12 @@ For each (order, kind, subject):
                                          a person's resolution of the very same facts stands;
   found, none                         -> open a new one (and record its escalation tier);
   not found, open exception exists    -> auto-resolve it, unless its kind was held back
-                                         because a source it depends on is stale.
+                                         because a source it depends on is stale;
+  a past life (rules.history), none    -> record it as history (origin 'history', resolved,
+                                         its true open and close times, one 'recorded' audit
+                                         row by 'history'): never opened, escalated or
+                                         counted in team figures. A later live condition of
+                                         the same key opens a live exception of its own.
 Integration incidents are handled by `tower.evaluation.incidents`, never here.
 """
 
@@ -25,6 +30,7 @@ from sqlalchemy.engine import Connection
 from tower import sqlfiles
 from tower.db import raw
 from tower.rules.facts import Finding, Outcome
+from tower.rules.history import PastException
 
 _SQL = sqlfiles.load_psycopg(__file__, "reconcile.sql", binary=True)
 INCIDENT = "integration_incident"
@@ -36,6 +42,7 @@ class ReconcileResult:
     refreshed: int = 0
     reopened: int = 0
     resolved: int = 0
+    history: int = 0
 
 
 def _columns(rows: list[tuple[Finding, int | None, str | None]], *names: str) -> dict[str, list]:
@@ -55,6 +62,14 @@ def _columns(rows: list[tuple[Finding, int | None, str | None]], *names: str) ->
     return out
 
 
+def _history_columns(rows: list[tuple[PastException, str]]) -> dict[str, list]:
+    return {"order_id": [o for _, o in rows], "kind": [p.kind for p, _ in rows],
+            "subject": [p.subject for p, _ in rows], "severity": [p.severity for p, _ in rows],
+            "team_id": [p.team for p, _ in rows], "title": [p.title for p, _ in rows],
+            "detail": [json.dumps(p.detail, default=str) for p, _ in rows],
+            "opened_at": [p.opened_at for p, _ in rows], "closed_at": [p.closed_at for p, _ in rows]}
+
+
 def reconcile(*, conn: Connection, outcomes: Sequence[Outcome], now: datetime,
               policy_version: str) -> ReconcileResult:
     result = ReconcileResult()
@@ -71,6 +86,7 @@ def reconcile(*, conn: Connection, outcomes: Sequence[Outcome], now: datetime,
     fresh: list[tuple[Finding, int | None, str | None]] = []
     again: list[tuple[Finding, int | None, str | None]] = []
     cleared: list[Any] = []
+    history: list[tuple[PastException, str]] = []
     for outcome in outcomes:
         found: set[tuple[str, str, str]] = set()
         for f in outcome.findings:
@@ -79,12 +95,18 @@ def reconcile(*, conn: Connection, outcomes: Sequence[Outcome], now: datetime,
                 continue
             found.add(key)
             prior = existing.get(key)
-            if prior is None:
+            if prior is None or (prior["origin"] == "history" and prior["status"] == "resolved"):
+                # A past life kept as history is not this live condition: it opens its own.
                 new.append((f, None, outcome.order_id))
             elif prior["status"] != "resolved":
                 fresh.append((f, prior["exception_id"], outcome.order_id))
             elif (prior["resolution"] or "").startswith("auto") or prior["fingerprint"] != f.fingerprint:
                 again.append((f, prior["exception_id"], outcome.order_id))
+        for past in outcome.history:
+            key = (outcome.order_id, past.kind, past.subject)
+            if key not in existing and key not in found:
+                found.add(key)
+                history.append((past, outcome.order_id))
         for key, old in by_order.get(outcome.order_id, ()):
             if (old["status"] != "resolved" and key not in found
                     and old["kind"] != INCIDENT and old["kind"] not in outcome.suppressed):
@@ -108,4 +130,7 @@ def reconcile(*, conn: Connection, outcomes: Sequence[Outcome], now: datetime,
         if cleared:
             cur.execute(_SQL["auto_resolve"], {**base, "ids": cleared})
             result.resolved = cur.rowcount
+        if history:
+            cur.execute(_SQL["record_history"], params={**base, **_history_columns(history)})
+            result.history = len(history)
     return result

@@ -8,7 +8,7 @@
 -- name: existing
 -- Per (order, kind, subject): the open exception if there is one, else the latest resolved.
 SELECT DISTINCT ON (order_id, kind, subject)
-       exception_id, order_id, kind, subject, status, fingerprint, resolution
+       exception_id, order_id, kind, subject, status, fingerprint, resolution, origin
 FROM exceptions
 WHERE order_id = ANY(:ids)
 ORDER BY order_id, kind, subject, (status <> 'resolved') DESC, exception_id DESC;
@@ -121,3 +121,29 @@ INSERT INTO exception_events (exception_id, at, actor, action, from_status, to_s
 SELECT exception_id, :now, 'rules', 'resolved', from_status, 'resolved', 'condition cleared',
        '{"auto": true}'::jsonb, :version
 FROM upd;
+
+-- name: record_history
+-- Exceptions whose whole life lies in the past: stored resolved, with their true open and
+-- close times and origin 'history', and one audit row saying so (never 'opened'/'escalated').
+WITH v AS (
+    SELECT * FROM unnest(CAST(:order_id AS text[]), CAST(:kind AS text[]), CAST(:subject AS text[]),
+                         CAST(:severity AS text[]), CAST(:team_id AS text[]), CAST(:title AS text[]),
+                         CAST(:detail AS text[]), CAST(:opened_at AS timestamptz[]),
+                         CAST(:closed_at AS timestamptz[]))
+        AS v(order_id, kind, subject, severity, team_id, title, detail, opened_at, closed_at)
+), ins AS (
+    INSERT INTO exceptions (order_id, kind, subject, severity, status, team_id, title, detail,
+                            value_at_risk, priority, opened_at, due_at, escalate_at,
+                            escalation_tier, resolved_at, resolution, rule, fingerprint,
+                            policy_version, last_evaluated_at, updated_at, origin)
+    SELECT order_id, kind, subject, severity, 'resolved', team_id, title, detail::jsonb, 0, 0,
+           opened_at, NULL, NULL, 0, closed_at, 'history: opened and closed before tower saw the facts',
+           'exceptions.' || kind, NULL, :version, :now, :now, 'history'
+    FROM v
+    RETURNING exception_id, opened_at, resolved_at
+)
+INSERT INTO exception_events (exception_id, at, actor, action, from_status, to_status, reason,
+                              detail, policy_version)
+SELECT exception_id, :now, 'history', 'recorded', NULL, 'resolved', 'whole life in the past',
+       jsonb_build_object('opened_at', opened_at, 'closed_at', resolved_at), :version
+FROM ins;

@@ -48,6 +48,7 @@ def run_once(engine: Engine, *, policy: Policy, now: datetime | None = None, lim
         if not ids:
             return 0
         freshness = source_freshness(conn=conn, policy=policy, now=now)
+        incidents.note_held(conn=conn, freshness=freshness, now=now)
         lap("claim")
         facts = load_facts(conn=conn, order_ids=ids)
         lap("load")
@@ -62,6 +63,8 @@ def run_once(engine: Engine, *, policy: Policy, now: datetime | None = None, lim
             if o.held_on:
                 held[o.held_on].append(o.order_id)
         for source, order_ids in held.items():
+            if not freshness[source].down:
+                continue  # a backlog being read holds its alerts but is not an outage
             incident = incidents.open_incident(conn=conn, fresh=freshness[source], policy=policy, now=now)
             incidents.link_orders(conn=conn, incident=incident, order_ids=order_ids)
             incidents.refresh(conn=conn, incident=incident, fresh=freshness[source], now=now)

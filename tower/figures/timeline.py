@@ -15,7 +15,8 @@ LANES = ["ERP", "WMS", "Carrier", "Finance", "Import"]
 LANE_OF = {"erp": "ERP", "wms": "WMS", "carrier": "Carrier", "finance": "Finance", "import": "Import"}
 COLOURS = {"ERP": "#4c6ef5", "WMS": "#12b886", "Carrier": "#f59f00", "Finance": "#ae3ec9", "Import": "#868e96"}
 STATE_WORDS = {"late": "late", "on time": "on time", "overdue": "OVERDUE", "due": "due",
-               "not reported": "NOT REPORTED", "done": "done", "to come": "to come", "cancelled": "cancelled"}
+               "not reported": "NOT REPORTED", "done": "done", "to come": "to come", "cancelled": "cancelled",
+               "partly": "PARTLY (a line is not shipped)"}
 
 
 def _local(series: pd.Series, tz: str) -> pd.Series:

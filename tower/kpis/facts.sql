@@ -221,7 +221,7 @@ SELECT CASE WHEN e.kind = 'integration_incident' THEN 'incidents' ELSE 'exceptio
 FROM _kpi_batch b
 JOIN exceptions e ON b.subject_type = 'exception' AND e.exception_id = b.subject_id::bigint
 LEFT JOIN orders o ON o.order_id = e.order_id
-WHERE e.kind = 'integration_incident' OR (e.status = 'resolved' AND e.resolved_at IS NOT NULL)
+WHERE e.kind = 'integration_incident' OR (e.status = 'resolved' AND e.resolved_at IS NOT NULL AND e.origin = 'live')
 
 -- name: new_days
 INSERT INTO _kpi_days

@@ -117,7 +117,9 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("exception_resolution", "Exception resolution time",
         "Average time from an exception opening to its resolution.",
         "mean of (resolved_at - opened_at), in hours",
-        "Exceptions resolved in the period", "Integration incidents (counted separately).",
+        "Exceptions resolved in the period",
+        "Integration incidents (counted separately); exceptions recorded as history (opened and "
+        "closed before tower saw the facts: a backfill, an import, a backlog).",
         "h", 24, "lower", "exception_resolution", "mean", "resolution", "Exceptions"),
     Kpi("incident_frequency", "Integration incidents",
         "Integration incidents (a source down or stale) opened per week.",

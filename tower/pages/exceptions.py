@@ -5,13 +5,14 @@ CSV export of exactly the filtered rows."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 import dash
 import dash_ag_grid as dag
 import dash_mantine_components as dmc
-from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.development.base_component import Component
 
 from tower import clock, params
@@ -156,7 +157,7 @@ def show_history(selected: list[dict[str, Any]] | None) -> Component:
 ACTION_OF = {"exceptions-ack": "acknowledge", "exceptions-assign": "assign", "exceptions-comment-btn": "comment",
              "exceptions-snooze": "snooze", "exceptions-resolve": "resolve"}
 DONE_WORDS = {"acknowledge": "Acknowledged", "assign": "Assigned", "comment": "Commented on",
-              "snooze": "Snoozed", "resolve": "Resolved"}
+              "snooze": "Snoozed", "resolve": "Resolved", "reopen": "Reopened"}
 
 
 @callback(Output(Ids.FEEDBACK, "children"), Output(Ids.GRID, "rowData"),
@@ -202,6 +203,30 @@ def act(*args: Any) -> tuple[Any, ...]:
             panels.grid_rows(rows, _viewer_tz(), _running.warehouse_zones()), _history(ids), _count_text(len(rows), summary.total),
             "" if changed and comment else no_update,  # a comment on record is not left to be sent twice
             _charts(summary))
+
+
+@callback(Output(Ids.FEEDBACK, "children", allow_duplicate=True),
+          Output(Ids.HISTORY, "children", allow_duplicate=True),
+          Input({"type": panels.REOPEN, "index": ALL}, "n_clicks"), prevent_initial_call=True)
+def reopen(clicks: list[int | None] | None) -> tuple[Any, Any]:
+    """Reopen the resolved exception whose history block's button was clicked."""
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, Mapping) or not any(clicks if isinstance(clicks, list) else ()):
+        return no_update, no_update
+    targets = data.exception_ids_bounded([trigger.get("index")])
+    if not targets:
+        return no_update, no_update
+    target = targets[0]
+    now, scope, actor = clock.now(), current.scope(), current.actor()
+    try:
+        with writing() as conn:
+            allowed = data.permitted([target], conn=conn, scope=scope)
+            changed = data.act(conn=conn, exception_ids=allowed, action="reopen", actor=actor, now=now)
+    except data.InvalidAction as exc:
+        return dmc.Alert(str(exc), color="red", title="Not reopened"), no_update
+    note = (f"Reopened #{target}." if changed else
+            f"#{target} not reopened: another exception is open for the same thing, or it is outside your warehouses.")
+    return dmc.Alert(note, color="green" if changed else "yellow", id="exceptions-done"), _history([target])
 
 
 @callback(Output(Ids.DOWNLOAD, "data"), Input(Ids.EXPORT, "n_clicks"), State(Ids.FILTERS, "data"),

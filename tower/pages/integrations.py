@@ -1,6 +1,7 @@
-"""/integrations — per source and stream: status in words (up / degraded / down) with the
-reason, last success, lag, records per run, error rate; recent errors; dead letters (view and,
-for administrators, replay); open integration incidents with the orders and value they hold.
+"""/integrations — per source and stream: status in words (up / catching up / degraded / down)
+with the reason, last success, data lag in event time, records per run, error rate; recent
+errors; dead letters (view and, for administrators, replay); open integration incidents with
+the orders and value they hold.
 Refreshes every 30 s.
 """
 
@@ -27,7 +28,8 @@ from tower.pages import _running
 
 dash.register_page(__name__, path="/integrations", title="Integrations · tower")
 
-STATUS = {"up": ("● Up", "green"), "degraded": ("▲ Degraded", "yellow"), "down": ("✖ Down", "red")}
+STATUS = {"up": ("● Up", "green"), "catching_up": ("↻ Catching up", "blue"),
+          "degraded": ("▲ Degraded", "yellow"), "down": ("✖ Down", "red")}
 REFRESH_SECONDS = 30
 
 
@@ -125,7 +127,7 @@ def refresh(_n: int | None, _replayed: str | None) -> tuple[Any, ...]:
                  ago(r.lag_seconds), _num(r.records_per_run, ".1f"), _num(r.error_rate * 100 if r.runs else None, ".0f") +
                  (f"% of {r.runs}" if r.runs else ""), r.open_dead_letters]
                 for r in streams.itertuples()]
-        streams_view = simple_table(["Source", "Stream", "Status", "Why", f"Last success ({tz})", "Lag",
+        streams_view = simple_table(["Source", "Stream", "Status", "Why", f"Last success ({tz})", "Data lag",
                                      "Records / run", "Error rate (recent runs)", "Dead letters"],
                                     rows, id="integrations-streams-table", numeric=[6, 7, 8])
     errors_view = (empty_state("No failed runs", "Every recent poll succeeded.") if errors.empty else
@@ -134,8 +136,9 @@ def refresh(_n: int | None, _replayed: str | None) -> tuple[Any, ...]:
                                   html.Span(r.error or "—", className="tower-mono")] for r in errors.itertuples()],
                                 id="integrations-errors-table"))
     if incidents.empty:
-        incidents_view = empty_state("No open incidents", "An incident opens when a source goes stale; "
-                                     "it holds the late-order alerts the outage would cause.")
+        incidents_view = empty_state("No open incidents",
+                                     "An incident opens when a source is down (a backlog being read is "
+                                     "'catching up', not an outage); it holds the late-order alerts the outage would cause.")
     else:
         incidents_view = simple_table(
             ["Source", "Incident", "Status", f"Opened ({tz})", "Orders held", "Value held", ""],

@@ -14,10 +14,12 @@ from tower import clock, params
 from tower.auth import current
 from tower.components import shell, status
 from tower.components.banner import stale_banner
-from tower.components.order_text import since_previous, summary, where_is_it
+from tower.components.order_text import passed, since_previous, summary, where_is_it
+from tower.components.sides import decided_by, sides_text
 from tower.components.tables import simple_table
 from tower.components.text import money, words
 from tower.components.timefmt import fmt, warehouse_zone, zone_name
+from tower.components.why import plain_why
 from tower.data import exceptions, freshness, order_status, orders
 from tower.data.access import ReadTooSlow, reading
 from tower.data.frames import is_missing
@@ -46,7 +48,7 @@ class Ids:
 
 SUGGEST_TIMEOUT_MS = 3000  # "did you mean" is a courtesy: it never holds a web thread long
 PLAN_BADGE = {"on time": "green", "done": "green", "late": "orange", "overdue": "red", "due": "blue",
-              "not reported": "red", "to come": "gray", "cancelled": "gray"}
+              "not reported": "red", "to come": "gray", "cancelled": "gray", "partly": "orange"}
 
 
 def _fact(label: str, value, id_: str | None = None) -> dmc.Stack:
@@ -92,8 +94,8 @@ def _similar(order_id: str, scope: Scope) -> list:
     return items
 
 
-def _header(h: dict, tz: str, zone_label: str, copy_text: str) -> dmc.Paper:
-    w = where_is_it(h, tz=tz)
+def _header(h: dict, tz: str, zone_label: str, copy_text: str, now) -> dmc.Paper:
+    w = where_is_it(h, tz=tz, now=now)
     title = dmc.Group([
         dmc.Title(f"Order {h['order_id']}", order=2),
         dmc.Badge(words(h.get("stage")), variant="filled", color="indigo"),
@@ -116,9 +118,7 @@ def _header(h: dict, tz: str, zone_label: str, copy_text: str) -> dmc.Paper:
         _fact("Placed", fmt(h.get("placed_at"), tz)),
         _fact("Channel", h.get("channel") or "—"),
     ], cols={"base": 2, "sm": 3, "lg": 6}, spacing="md", verticalSpacing="sm")
-    why = dmc.Text(f"Why: {h['reason']}" if h.get("reason") else
-                   "The rules have not evaluated this order yet; stage and dates come straight from the sources.",
-                   size="xs", c="dimmed", mt="xs", id="order-reason")
+    why = dmc.Text(f"Why: {plain_why(h, tz=tz, now=now)}", size="sm", mt="xs", id="order-reason")
     copy = dmc.Group([
         dcc.Clipboard(content=copy_text, id=Ids.COPY, title="Copy status", className="order-copy-button"),
         dmc.Text("Copy status for the customer", size="sm", fw=500),
@@ -186,13 +186,17 @@ def _lines_table(lines: pd.DataFrame) -> html.Div:
                         numeric=range(3, 10))
 
 
-def _shipments_table(ships: pd.DataFrame, tz: str) -> html.Div:
+def _expected(s, tz: str, now) -> str:
+    eta = s.estimated_delivery_at if pd.notna(s.estimated_delivery_at) else s.promised_delivery_at
+    return fmt(eta, tz) + (" ⚠ passed" if is_missing(s.delivered_at) and passed(eta, now) else "")
+
+
+def _shipments_table(ships: pd.DataFrame, tz: str, now) -> html.Div:
     if ships.empty:
         return shell.empty_state("No shipments yet", "Shipments appear when the warehouse confirms packing or shipping.")
     rows = [[s.shipment_id, s.carrier or "—", html.Span(s.tracking_no or "—", className="tower-mono"),
              words(s.status), fmt(s.shipped_at, tz),
-             fmt(s.estimated_delivery_at if pd.notna(s.estimated_delivery_at) else s.promised_delivery_at, tz),
-             fmt(s.delivered_at, tz),
+             _expected(s, tz, now), fmt(s.delivered_at, tz),
              f"{words(s.last_scan_kind, missing='')} {fmt(s.last_scan_at, tz) if pd.notna(s.last_scan_at) else ''}".strip() or "—"]
             for s in ships.itertuples()]
     return simple_table(["Shipment", "Carrier", "Tracking", "Status", "Shipped", "Expected", "Delivered", "Last scan"],
@@ -225,11 +229,14 @@ def _exceptions_table(exc: pd.DataFrame, last: dict[int, str], order_id: str, tz
     if exc.empty:
         return shell.empty_state("No exceptions", "Nothing about this order needs attention.")
     rows = [[dcc.Link(f"#{e.exception_id}", href=f"/exceptions?id={e.exception_id}"),
-             e.title, status.badge("severity", e.severity), status.badge("exception", e.status),
+             dmc.Stack([dmc.Text(e.title, size="sm"),
+                        dmc.Text(decided_by(e.policy_version, e.origin), size="xs", c="dimmed")], gap=0),
+             sides_text(e.detail if isinstance(e.detail, dict) else None, tz=tz),
+             status.badge("severity", e.severity), status.badge("exception", e.status),
              e.team_name or e.team_id or "—", e.assignee or "—", fmt(e.due_at, tz),
              last.get(int(e.exception_id), "—")] for e in exc.itertuples()]
-    return html.Div([simple_table(["#", "Exception", "Severity", "Status", "Team", "Assignee", "Due", "Last action"],
-                                  rows, id=Ids.EXCEPTIONS),
+    return html.Div([simple_table(["#", "Exception", "What each system says", "Severity", "Status", "Team",
+                                   "Assignee", "Due", "Last action"], rows, id=Ids.EXCEPTIONS),
                      dcc.Link("Act on this order's exceptions", href=f"/exceptions?order={quote(order_id)}")])
 
 
@@ -269,7 +276,7 @@ def layout(order_id: str | None = None, **_: str):
         fresh = freshness.by_source(conn=conn, now=now)
     tz = warehouse_zone(_running.warehouse_zones(), h.get("warehouse"), user.time_zone if user else "UTC")
     zone_label = zone_name(tz, now)
-    plan = order_status.plan_vs_actual(h, tl, ships, inv, now=now)
+    plan = order_status.plan_vs_actual(h, tl, ships, inv, now=now, lines=lines)
     gaps = order_status.silences(tl, now=now, open_order=h["status"] == "open")
     last = {}
     if hist is not None:
@@ -279,7 +286,7 @@ def layout(order_id: str | None = None, **_: str):
     return dmc.Stack([
         dcc.Link("← Find another order", href="/orders"),
         stale_banner(fresh, tz=tz, id="order-stale"),
-        _header(h, tz, zone_label, copy_text),
+        _header(h, tz, zone_label, copy_text, now),
         _section("Timeline", dmc.Stack([
             dcc.Graph(figure=order_timeline(tl, plan, gaps, tz=tz, zone_label=zone_label, now=now),
                       id=Ids.TIMELINE, config={"displayModeBar": False}),
@@ -289,7 +296,7 @@ def layout(order_id: str | None = None, **_: str):
                       "more than a day without news. 'not reported': a later step happened, so this one "
                       "did too, but its system never said so."),
         _section("Lines", _lines_table(lines)),
-        _section("Shipments", _shipments_table(ships, tz)),
+        _section("Shipments", _shipments_table(ships, tz, now)),
         _section("Invoices and payments", _money_tables(inv, pay, ret, tz)),
         _section("Exceptions", _exceptions_table(exc, last, order_id, tz)),
         _section("How fresh each system's view is", _sources_table(order_status.source_view(h, fresh), tz),

@@ -34,7 +34,8 @@ dash.register_page(__name__, path="/queues", title="Queues · tower")
 
 DEFAULT_REFRESH_SECONDS = 30
 STATE_WORDS = {"late": ("Late", "red", "✖"), "at_risk": ("At risk", "yellow", "▲"),
-               "ok": ("OK", "green", "●"), "empty": ("Empty", "gray", "○")}
+               "ok": ("OK", "green", "●"), "empty": ("Empty", "gray", "○"),
+               "stock": ("Waiting on stock", "blue", "◐")}
 
 
 class Ids:
@@ -120,8 +121,11 @@ def layout(stages: str | None = None, refresh: str | None = None, wallboard: str
 def _cell(row: dict, big: bool, selected: bool) -> html.Button:
     word, colour, mark = STATE_WORDS[row["state"]]
     late, risk = row["b_late"], row["b_at_risk"]
+    stock = int(row.get("waiting_on_stock") or 0)
     lines = [
-        dmc.Text(f"{row['depth']:,}", fz=44 if big else 26, fw=700, lh=1.1),
+        dmc.Text(f"{int(row.get('workable', row['depth'])):,}", fz=44 if big else 26, fw=700, lh=1.1),
+        dmc.Text(f"to work · +{stock:,} waiting on stock ({queues.STOCK_OWNER})" if stock else "to work",
+                 size="lg" if big else "xs", c="dimmed", className="queues-stock"),
         dmc.Badge(f"{mark} {word}", color=colour, variant="filled" if row["state"] == "late" else "light",
                   size="lg" if big else "sm"),
         dmc.Text(f"oldest {ago(row['oldest_age_seconds'])}", size="lg" if big else "xs"),
@@ -132,7 +136,8 @@ def _cell(row: dict, big: bool, selected: bool) -> html.Button:
     return html.Button(
         dmc.Stack(lines, gap=2, align="center"),
         id={"type": Ids.CELL, "key": f"{row['warehouse']}|{row['stage']}"},
-        title=(f"{row['warehouse']} {row['stage_label']}: {row['depth']} open; buckets: "
+        title=(f"{row['warehouse']} {row['stage_label']}: {row['depth']} open, "
+               f"{row.get('workable', row['depth'])} the warehouse can work, {stock} waiting on stock; buckets: "
                f"{row['b_fresh']} under 50%, {row['b_watch']} 50–75%, {risk} at risk, {late} late"),
         className=f"queues-cell queues-cell-{row['state']}",
         style={"width": "100%", "minHeight": 150 if big else 104, "cursor": "pointer",

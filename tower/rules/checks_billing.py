@@ -44,7 +44,7 @@ def partial_not_billed(ctx: Ctx) -> None:
             continue
         ctx.raise_(
             "partial_not_billed", s["shipment_id"],
-            f"Partial shipment {s['shipment_id']} shipped {ctx.office.local_label(s['shipped_at'])}, not invoiced",
+            f"Partial shipment {s['shipment_id']} shipped {ctx.local_label(s['shipped_at'])}, not invoiced",
             {"facts": {"shipment_id": s["shipment_id"], "shipped_at": s["shipped_at"].isoformat(),
                        "after_hours": after},
              "sides": [side("wms", "partial shipment confirmed", s["shipped_at"]),
@@ -72,7 +72,7 @@ def delivered_not_invoiced(ctx: Ctx) -> None:
     value = sum((_f(ln["qty_delivered"]) - _f(ln["qty_invoiced"])) * _f(ln.get("unit_price")) for ln in unbilled)
     ctx.raise_(
         "delivered_not_invoiced", "",
-        f"Delivered {ctx.office.local_label(delivered_at)}, not invoiced after {after:g} business h",
+        f"Delivered {ctx.local_label(delivered_at)}, not invoiced after {after:g} business h",
         {"facts": {"delivered_at": delivered_at.isoformat(), "lines": [ln["line_no"] for ln in unbilled],
                    "after_hours": after},
          "sides": [side("carrier", "delivered", delivered_at),
@@ -108,8 +108,10 @@ def invoice_qty_mismatch(ctx: Ctx) -> None:
             f"Invoice {inv.get('invoice_no') or inv['invoice_id']} bills "
             + "; ".join(f"line {d['line_no']}: {d['invoiced']:g} vs {d['shipped']:g} shipped" for d in diffs),
             {"facts": {"invoice_id": inv["invoice_id"], "shipment_id": inv.get("shipment_id"), "lines": diffs},
-             "sides": [side("finance", "invoiced " + ", ".join(f"{d['invoiced']:g}" for d in diffs), inv.get("issued_at")),
-                       side("wms", "shipped " + ", ".join(f"{d['shipped']:g}" for d in diffs), shipped_at)]},
+             "sides": [side("finance", "invoiced " + ", ".join(f"{d['invoiced']:g} on line {d['line_no']}" for d in diffs),
+                            inv.get("issued_at")),
+                       side("wms", "shipped " + ", ".join(f"{d['shipped']:g} on line {d['line_no']}" for d in diffs),
+                            shipped_at)]},
             sum(abs(d["invoiced"] - d["shipped"]) * price.get(d["line_no"], 0) for d in diffs))
 
 
@@ -135,8 +137,10 @@ def invoice_price_mismatch(ctx: Ctx) -> None:
             f"Invoice {inv.get('invoice_no') or inv['invoice_id']} prices "
             + "; ".join(f"line {d['line_no']} at {d['invoiced']:.2f} vs {d['ordered']:.2f} ordered" for d in diffs),
             {"facts": {"invoice_id": inv["invoice_id"], "lines": diffs},
-             "sides": [side("finance", "invoice unit prices", inv.get("issued_at")),
-                       side("erp", "order unit prices", priced["occurred_at"] if priced else None)]},
+             "sides": [side("finance", "billed " + ", ".join(f"line {d['line_no']} at {d['invoiced']:.2f}" for d in diffs),
+                            inv.get("issued_at")),
+                       side("erp", "ordered " + ", ".join(f"line {d['line_no']} at {d['ordered']:.2f}" for d in diffs),
+                            priced["occurred_at"] if priced else None)]},
             sum(abs(d["invoiced"] - d["ordered"]) * d["qty"] for d in diffs))
 
 
@@ -170,7 +174,7 @@ def return_not_credited(ctx: Ctx) -> None:
         value = sum(_f(ln["qty_returned"]) * _f(ln.get("unit_price")) for ln in ctx.facts.lines) or _f(ret.get("credit_amount"))
         ctx.raise_(
             "return_not_credited", ret["return_id"],
-            f"Return {ret['return_id']} received {ctx.office.local_label(ret['received_at'])}, no credit note",
+            f"Return {ret['return_id']} received {ctx.local_label(ret['received_at'])}, no credit note",
             {"facts": {"return_id": ret["return_id"], "received_at": ret["received_at"].isoformat(),
                        "qty_received": _f(ret.get("qty_received")), "after_hours": after},
              "sides": [side("wms", f"received {_f(ret.get('qty_received')):g}", ret["received_at"]),

@@ -49,7 +49,7 @@ def credit_hold_aging(ctx: Ctx) -> None:
         return
     attrs = (hold or {}).get("attrs", {})
     ctx.raise_("credit_hold_aging", "",
-               f"On credit hold since {ctx.office.local_label(start)} ({attrs.get('reason') or 'no reason given'})",
+               f"On credit hold since {ctx.local_label(start)} ({attrs.get('reason') or 'no reason given'})",
                {"facts": {"held_at": start.isoformat(), "reason": attrs.get("reason"),
                           "amount": attrs.get("amount"), "after_hours": after},
                 "sides": [side("erp", "credit hold", start)]},
@@ -101,8 +101,8 @@ def carrier_delay(ctx: Ctx) -> None:
             f"{s.get('carrier') or 'Carrier'} estimates {late_h:.0f} h after the promise",
             {"facts": {"shipment_id": s["shipment_id"], "tracking_no": s.get("tracking_no"),
                        "estimated_delivery_at": estimate.isoformat(), "promised_at": promise.isoformat()},
-             "sides": [side("carrier", f"delayed; estimated delivery {estimate.isoformat()}", scan["occurred_at"]),
-                       side("erp", f"promised delivery {promise.isoformat()}", ctx.facts.order.get("placed_at"))]},
+             "sides": [side("carrier", f"delayed; expects delivery {ctx.local_label(estimate)}", scan["occurred_at"]),
+                       side("erp", f"promised delivery {ctx.local_label(promise)}", ctx.facts.order.get("placed_at"))]},
             _f(ctx.facts.order.get("value")))
 
 
@@ -156,7 +156,7 @@ def cancelled_still_picking(ctx: Ctx) -> None:
     after = [m for m in work if m["occurred_at"] >= cancel["occurred_at"] - timedelta(minutes=1)]
     ctx.raise_(
         "cancelled_still_picking", "",
-        f"Cancelled in ERP at {ctx.office.local_label(cancel['occurred_at'])}, WMS {last['kind']} "
+        f"Cancelled in ERP at {ctx.local_label(cancel['occurred_at'])}, WMS {last['kind']} "
         f"at {ctx.eff.warehouse_calendar.local_label(last['occurred_at'])}",
         {"facts": {"cancelled_at": cancel["occurred_at"].isoformat(),
                    "wms_events": sorted(f"{m['kind']}@{m['occurred_at'].isoformat()}" for m in work),

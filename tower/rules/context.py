@@ -55,6 +55,11 @@ class Ctx:
     def office(self) -> Calendar:
         return self.eff.office_calendar
 
+    def local_label(self, when: datetime) -> str:
+        """A time for words in an exception title: in the order's warehouse's zone, the one
+        every page about the order uses (one zone per view)."""
+        return self.eff.warehouse_calendar.local_label(when)
+
     def wake(self, at: datetime | None) -> None:
         """Ask to be evaluated again at `at` (a time-based condition may flip then)."""
         if at is not None and at > self.now:

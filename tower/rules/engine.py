@@ -15,6 +15,7 @@ from typing import Mapping
 from tower.rules import checks_billing, checks_fulfilment, flow
 from tower.rules.context import Ctx
 from tower.rules.facts import OrderFacts, Outcome, SourceFreshness
+from tower.rules.history import facts_about_the_past, past_exceptions
 from tower.rules.policy import Effective, Policy
 
 RULES = checks_fulfilment.RULES + checks_billing.RULES
@@ -32,10 +33,10 @@ def _terminal_words(facts: OrderFacts, eff: Effective) -> str:
     order = facts.order
     if order["status"] == "cancelled":
         cancel = facts.latest("cancelled")
-        when = f" at {eff.office_calendar.local_label(cancel['occurred_at'])}" if cancel else ""
+        when = f" at {eff.warehouse_calendar.local_label(cancel['occurred_at'])}" if cancel else ""
         return f"nothing — cancelled in ERP{when}"
     paid = facts.latest("paid")
-    when = f" {eff.office_calendar.local_label(paid['occurred_at'])}" if paid else ""
+    when = f" {eff.warehouse_calendar.local_label(paid['occurred_at'])}" if paid else ""
     return f"nothing — {order['stage']}{when}"
 
 
@@ -97,7 +98,7 @@ def evaluate(facts: OrderFacts, policy: Policy, freshness: Mapping[str, SourceFr
         overrides = f" (overrides: {'; '.join(eff.applied)})" if eff.applied else ""
         state_words = {"uncertain": f"uncertain: {system.upper()} data is stale"}.get(state, state.replace("_", " "))
         reason = (f"{step.rule}: {used:.1f} of {clk.sla_hours:g} h used on {clk.calendar}{overrides}"
-                  f" → {state_words}; due {cal.local_label(clk.due_at)}")
+                  f" → {state_words}; due {eff.warehouse_calendar.local_label(clk.due_at)}")
         outcome = Outcome(
             order_id=facts.order_id, stage=order["stage"], waiting_on=words,
             owner_team=eff.team(step.spec["team"]), due_at=clk.due_at, at_risk_at=clk.at_risk_at,
@@ -108,4 +109,8 @@ def evaluate(facts: OrderFacts, policy: Policy, freshness: Mapping[str, SourceFr
     outcome.findings = ctx.findings
     outcome.suppressed = suppressed
     outcome.next_check_at = min(ctx.timers, default=None)
+    # History only from complete facts: while a source is stale, the fact that opened or closed
+    # a past condition may still be on its way (the held evaluations run again once it is back).
+    if policy.past_exceptions == "record" and not stale and facts_about_the_past(facts):
+        outcome.history = past_exceptions(facts, eff, now)
     return outcome

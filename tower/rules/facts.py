@@ -13,13 +13,22 @@ from typing import Any
 
 @dataclass(frozen=True)
 class SourceFreshness:
-    """How fresh tower's view of one source is (from its collector's last successful run)."""
+    """How fresh tower's view of one source is, in event time (tower.rules.source_health):
+    age_minutes is how far its data lags behind the source's own present; stale is True while
+    the source is down or catching up (alerts that depend on it are held back)."""
 
     source: str
     last_ok_at: datetime | None
-    age_minutes: float | None   # None when the source has never been polled
+    age_minutes: float | None   # None when nothing has been read from the source yet
     threshold_minutes: float
     stale: bool
+    state: str = "up"           # up | catching_up | degraded | down | unknown
+    reason: str = ""
+
+    @property
+    def down(self) -> bool:
+        """An outage (not a backlog being read): the case that opens an integration incident."""
+        return self.stale and self.state != "catching_up"
 
     def words(self) -> str:
         return f"{self.source.upper()} data {int(self.age_minutes or 0)} min old"
@@ -124,3 +133,6 @@ class Outcome:
     lines: list[LineOutcome] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     suppressed: set[str] = field(default_factory=set)  # kinds held back by a stale source
+    # Exceptions whose whole life lies in the past (tower.rules.history.PastException), to be
+    # kept as history when nothing live covers them; empty when the policy says skip.
+    history: list[Any] = field(default_factory=list)

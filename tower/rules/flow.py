@@ -59,6 +59,8 @@ def _fact(m: dict[str, Any] | None) -> list[dict[str, Any]]:
 
 
 def _since(cal: Calendar, when: datetime) -> str:
+    # Words always name times in the warehouse's zone (callers pass eff.warehouse_calendar),
+    # the zone the order's pages use, whatever calendar the step's clock runs on.
     return cal.local_label(when)
 
 
@@ -68,7 +70,7 @@ def _hold_step(facts: OrderFacts, eff: Effective) -> Step | None:
         hold = facts.latest("credit_hold")
         start = hold["occurred_at"] if hold else facts.started_at
         spec = eff.holds["credit_hold"]
-        words = f"credit hold since {_since(eff.office_calendar, start)} — {eff.team(spec['team'])}"
+        words = f"credit hold since {_since(eff.warehouse_calendar, start)} — {eff.team(spec['team'])}"
         return Step("hold.credit_hold", spec, start, "credit_hold", words, _fact(hold))
     short = [ln for ln in facts.lines if float(ln["qty_short"] or 0) > 0
              and float(ln["qty_shipped"] or 0) < float(ln["qty_ordered"] or 0)]
@@ -81,7 +83,7 @@ def _hold_step(facts: OrderFacts, eff: Effective) -> Step | None:
         expected = (atp or {}).get("attrs", {}).get("expected_at")
         lines = ", ".join(str(ln["line_no"]) for ln in short)
         words = (f"waiting on stock for line {lines} (backorder) since "
-                 f"{_since(eff.office_calendar, start)}"
+                 f"{_since(eff.warehouse_calendar, start)}"
                  + (f", expected {expected[:10]}" if expected else ""))
         return Step("hold.backorder", spec, start, "backorder", words, _fact(atp))
     return None
@@ -95,7 +97,6 @@ def _stage_step(facts: OrderFacts, eff: Effective) -> Step | None:
     spec = eff.stages[stage]
     entry = facts.latest(*STAGE_ENTRY[stage])
     start = entry["occurred_at"] if entry else facts.started_at
-    cal = eff.calendar_for(spec)
     where = f" at {order['warehouse']}" if spec.get("calendar") == "warehouse" and order.get("warehouse") else ""
     due_from = None
     if spec.get("due_from") == "promised_delivery_at":
@@ -105,7 +106,7 @@ def _stage_step(facts: OrderFacts, eff: Effective) -> Step | None:
     elif spec.get("due_from") == "invoice_due_at":
         dues = [i["due_at"] for i in facts.invoices if i.get("due_at") and i["status"] != "paid"]
         due_from = min(dues) if dues else None
-    words = f"waiting on {spec['waiting_on']}{where} since {_since(cal, start)}"
+    words = f"waiting on {spec['waiting_on']}{where} since {_since(eff.warehouse_calendar, start)}"
     return Step(f"stage.{stage}", spec, start, spec.get("queue") or stage, words, _fact(entry), due_from)
 
 
@@ -119,7 +120,7 @@ def _return_step(facts: OrderFacts, eff: Effective) -> Step | None:
     start = ret.get("received_at") or ret.get("requested_at") or facts.started_at
     spec = eff.returns[state]
     words = (f"return {ret['return_id']}: waiting on {spec['waiting_on']} since "
-             f"{_since(eff.calendar_for(spec), start)}")
+             f"{_since(eff.warehouse_calendar, start)}")
     return Step(f"return.{state}", spec, start, ret["return_id"], words,
                 [{"return_id": ret["return_id"], "status": ret["status"], "at": start.isoformat()}])
 

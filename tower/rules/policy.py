@@ -40,6 +40,9 @@ _WEIGHT = {"warehouse": 4, "customer_tier": 2, "region": 1}
 TEAM_PLACEHOLDERS = ("warehouse", "stage")
 
 
+PAST_EXCEPTIONS = ("record", "skip")
+
+
 class PolicyError(ValueError):
     """The policy file is invalid; the message names the file, the field and the fix."""
 
@@ -95,6 +98,9 @@ class Policy:
     exceptions: dict[str, dict[str, Any]]
     overrides: list[Override]
     source_text: str = field(repr=False, default="")
+    # What to do with an exception whose whole life lies in the past (found in a backfill, an
+    # import or a backlog): "record" it as history with its true times, or "skip" it.
+    past_exceptions: str = "record"
 
     def __hash__(self) -> int:  # lets resolve() be cached per policy object
         return id(self)
@@ -262,8 +268,14 @@ def _parse(text: str) -> Policy:
     unknown = set(exception_specs) - set(EXCEPTION_KINDS)
     if unknown:
         raise PolicyError(f"exceptions: unknown kind(s) {', '.join(sorted(unknown))}")
+    catch_up = doc.get("catch_up") or {}
+    if not isinstance(catch_up, dict):
+        raise PolicyError("catch_up must be a mapping (past_exceptions: record | skip)")
+    past = catch_up.get("past_exceptions", "record")
+    if past not in PAST_EXCEPTIONS:
+        raise PolicyError(f"catch_up.past_exceptions must be one of {', '.join(PAST_EXCEPTIONS)}, not {past!r}")
     digest = hashlib.sha256(text.encode()).hexdigest()[:8]
-    return Policy(
+    return Policy(past_exceptions=past,
         version=f"{version}+{digest}", calendars=calendars, default_calendar=default_cal,
         warehouses=warehouses, systems_of_record=sor, freshness_minutes=fresh, teams=teams,
         escalation=esc, overrides=_parse_overrides(doc.get("overrides"), doc),

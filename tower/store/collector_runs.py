@@ -18,7 +18,7 @@ from tower.sqlfiles import load
 _Q = load(__file__, "collector_runs.sql")
 RUN_COLUMNS = ["run_id", "source", "stream", "started_at", "finished_at", "status",
                "records_fetched", "milestones_written", "dead_letters", "newest_source_at",
-               "lag_seconds", "error"]
+               "lag_seconds", "error", "source_as_of", "data_through", "caught_up", "observed_at"]
 
 
 @dataclass
@@ -27,6 +27,13 @@ class RunCounts:
     milestones_written: int = 0
     dead_letters: int = 0
     newest_source_at: datetime | None = None
+    # Event time (see migration 0013): the source's present on the last page, the instant up to
+    # which everything has been read, whether the run reached the source's present, and tower's
+    # clock when that was learnt. None until a page (or a quiet finish) says so.
+    source_as_of: datetime | None = None
+    data_through: datetime | None = None
+    caught_up: bool | None = None
+    observed_at: datetime | None = None
 
 
 def start(*, conn: Connection, source: str, stream: str, started_at: datetime) -> int:
@@ -41,10 +48,12 @@ def progress(*, conn: Connection, run_id: int, counts: RunCounts) -> None:
 
 def finish(*, conn: Connection, run_id: int, status: str, counts: RunCounts,
            finished_at: datetime, error: str | None = None) -> None:
-    """Close a run. status is ok | failed | fatal; lag = finished_at - newest source time."""
+    """Close a run. status is ok | failed | fatal; lag is the data lag in event time: how far
+    what has been read lags behind the source's present (0 once the run caught up)."""
     lag = None
-    if counts.newest_source_at is not None:
-        lag = max(0.0, (finished_at - counts.newest_source_at).total_seconds())
+    if counts.data_through is not None:
+        present = counts.source_as_of or counts.observed_at or finished_at
+        lag = max(0.0, (present - counts.data_through).total_seconds())
     conn.execute(_Q["finish"], {"run_id": run_id, "status": status, "finished_at": finished_at,
                                 "lag_seconds": lag, "error": error, **counts.__dict__})
 
@@ -70,3 +79,11 @@ def recent(*, conn: Connection, source: str | None = None, limit: int = 100) -> 
     """One row per run, newest first. Columns RUN_COLUMNS; times tz-aware UTC."""
     rows = conn.execute(_Q["recent"], {"source": source, "limit": limit}).mappings().all()
     return pd.DataFrame(rows, columns=RUN_COLUMNS)
+
+
+def readings(*, conn: Connection, runs: int = 10) -> list[dict]:
+    """One dict per (source, stream) ever run, the input of `tower.rules.source_health`:
+    source, stream, last_status, last_run_at, last_error, last_ok_at, data_through,
+    source_as_of, caught_up, observed_at, newest_source_at, runs and failed_runs (among the
+    last `runs` finished runs). Times tz-aware UTC."""
+    return [dict(r) for r in conn.execute(_Q["readings"], {"runs": runs}).mappings().all()]

@@ -14,6 +14,7 @@ exceptions and returns how many changed. Lifecycle:
     hold          any unresolved -> on_hold
     resolve       any unresolved -> resolved  (`reason` is the reason code, kept as resolution)
     reopen        resolved -> open, unless another exception is open for the same subject
+                  (history — origin 'history' — is never reopened)
 
 Exceptions not in an allowed state are left alone and not counted. Every change writes one
 `exception_events` row (who, when, what, why, comment, policy version). Never commits.

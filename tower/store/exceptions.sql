@@ -76,9 +76,10 @@ INSERT INTO exception_events (exception_id, at, actor, action, from_status, to_s
 SELECT exception_id, :now, :actor, 'resolved', from_status, to_status, :reason, :comment, '{}'::jsonb, policy_version FROM upd;
 
 -- name: reopen
--- Only if no other exception is open for the same (order, kind, subject).
+-- Only if no other exception is open for the same (order, kind, subject). History (a past
+-- life found in a backfill) is a record, not work: it is never reopened.
 WITH old AS (SELECT x.exception_id, x.status FROM exceptions x
-             WHERE x.exception_id = ANY(:ids) AND x.status = 'resolved'
+             WHERE x.exception_id = ANY(:ids) AND x.status = 'resolved' AND x.origin = 'live'
                AND NOT EXISTS (SELECT 1 FROM exceptions o
                                WHERE coalesce(o.order_id, '') = coalesce(x.order_id, '')
                                  AND o.kind = x.kind AND o.subject = x.subject AND o.status <> 'resolved')
