@@ -9,6 +9,9 @@ function, so this module stays a table of contents:
     tower deadletters list|replay
     tower sandbox ...          the simulated distributor (collectors/sandbox/cli.py)
     tower rules ...            evaluate / sweep (tower/rules/cli.py)
+    tower import <dataset>     real public data in (tower/importers/)
+    tower kpis show            the KPI pack of any period (tower/kpis/show.py)
+    tower export ocel          the store as an OCEL 2.0 log (tower/ocel/)
 
 Errors that a person can fix are printed as one line on stderr with a non-zero exit code.
 """
@@ -32,6 +35,8 @@ _PLUGINS = (
     "collectors.sandbox.cli",
     "tower.rules.cli",
     "tower.importers.cli",
+    "tower.kpis.show",
+    "tower.ocel.cli",
 )
 
 
