@@ -8,7 +8,7 @@ link, UTC: the file names no zone):
                              the delivery quantities per item
     C -> R, BWART 601        shipped: one per goods-issue document (shipment "<order>-GI-<doc>"),
                              with the quantities issued per item
-    C -> M (invoice)         invoiced: one per invoice document (invoice "SAP-INV-<doc>"),
+    C -> M (invoice)         invoiced: one per invoice document and order ("<order>-INV-<doc>"),
                              amount = sum of RFWRT, per-item qty and unit price, currency WAERS
     x -> C (the order as successor, e.g. from a quotation B)
                              placed at that link's time: the order's creation
@@ -108,7 +108,7 @@ def order_record(doc: str, links: list[dict], created_at: str | None) -> Record:
     for inv_doc, rows in _group(invoices).items():
         amount = round(sum(_num(r["RFWRT"]) for r in rows), 2)
         ev.append(dict(source=SOURCE, source_event_id=f"{oid}:inv:{inv_doc}", kind="invoiced", order_id=oid,
-                       occurred_at=min(_time(r) for r in rows), invoice_id=f"SAP-INV-{inv_doc}",
+                       occurred_at=min(_time(r) for r in rows), invoice_id=f"{oid}-INV-{inv_doc}",
                        attrs=dict(invoice_no=inv_doc, amount=amount, currency=rows[0]["WAERS"].strip() or currency,
                                   lines=_lines(rows, priced=True))))
     notes: dict[str, int] = defaultdict(int)
