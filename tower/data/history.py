@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from tower.sqlfiles import load
 
 _Q = load(__file__, "history.sql")
-PREFIXES = {"olist": "OL-", "northwind": "NW-", "scms": "SCMS-", "vbfa": "SAP-"}
+PREFIXES = {"olist": "OL-", "northwind": "NW-", "scms": "SCMS-", "vbfa": "SAP-", "ocel": "PM4PY-"}
 
 
 def _median_hours(delta: pd.Series) -> float | None:
