@@ -12,7 +12,7 @@ GROUP BY measure, bucket
 
 -- name: cells_customer
 SELECT measure,
-       CASE WHEN measure = ANY(:bucketed) THEN least(greatest(floor(num), 0), 100000)::int ELSE 0 END AS bucket,
+       CASE WHEN measure = ANY(:bucketed) THEN least(greatest(floor(num * 60), 0), 60000000)::int ELSE 0 END AS bucket,
        count(*)::bigint AS n, sum(num) AS num, sum(den) AS den
 FROM kpi_facts
 WHERE customer_id = :customer AND measure = ANY(:measures)
@@ -33,7 +33,7 @@ GROUP BY 1, 2, 3
 
 -- name: trend_customer
 SELECT date_trunc(:grain, anchor_at AT TIME ZONE 'UTC')::date AS period, measure,
-       CASE WHEN measure = ANY(:bucketed) THEN least(greatest(floor(num), 0), 100000)::int ELSE 0 END AS bucket,
+       CASE WHEN measure = ANY(:bucketed) THEN least(greatest(floor(num * 60), 0), 60000000)::int ELSE 0 END AS bucket,
        count(*)::bigint AS n, sum(num) AS num, sum(den) AS den
 FROM kpi_facts
 WHERE customer_id = :customer AND measure = :measure

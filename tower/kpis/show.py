@@ -6,41 +6,20 @@ without moving tower's clock.
 The period is [--from, --to] in whole UTC days, both inclusive; without them it is every day
 that holds KPI data. Before reading, pending KPI marks are drained (the KPI job's own
 `refresh`, safe beside a running job), so the figures include everything stored so far;
-`--no-refresh` reads what the job has already aggregated. Durations keep their precision in
-the text output: minutes below an hour, one decimal for hours and days.
+`--no-refresh` reads what the job has already aggregated. Durations keep their precision
+(registry.format_value): minutes below an hour, one decimal for hours and days.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 from datetime import date, timedelta
 from typing import Any
 
 from tower import sqlfiles
 
 _Q = sqlfiles.load(__file__, "show.sql")
-
-
-def duration_text(value: float | None, unit: str) -> str:
-    """A duration as a person reads it: '20 min', '4.3 h', '2.5 d' (value in the unit given)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    hours = value * 24 if unit == "d" else value
-    if unit == "h" and abs(hours) < 1:
-        return f"{round(hours * 60):.0f} min"
-    return f"{value:.1f} {unit}"
-
-
-def value_text(unit: str, value: float | None) -> str:
-    if value is None:
-        return "—"
-    if unit in ("h", "d"):
-        return duration_text(value, unit)
-    if unit == "%":
-        return f"{value * 100:.1f}%"
-    return f"{value:.1f} {unit}"
 
 
 def _day(text: str, what: str) -> date:
@@ -56,7 +35,7 @@ def kpi_pack(*, conn, start: date, end: date, region: str | None = None, warehou
              channel: str | None = None, customer: str | None = None) -> list[dict[str, Any]]:
     """One dict per KPI for [start, end) (end exclusive), as the page computes them."""
     from tower.data.kpis import KpiFilters, kpi_values
-    from tower.kpis.registry import BY_ID
+    from tower.kpis.registry import BY_ID, format_value
 
     frame = kpi_values(conn=conn, filters=KpiFilters(start=start, end=end, region=region, warehouse=warehouse,
                                                      channel=channel, customer=customer))
@@ -64,7 +43,7 @@ def kpi_pack(*, conn, start: date, end: date, region: str | None = None, warehou
     for row in frame.to_dict("records"):
         k = BY_ID[row["kpi_id"]]
         out.append({"id": k.id, "name": k.name, "group": k.group, "value": row["value"], "unit": k.unit,
-                    "display": value_text(k.unit, row["value"]), "target": k.target, "status": row["status"],
+                    "display": format_value(k, row["value"]), "target": k.target, "status": row["status"],
                     "n": row["n"], "formula": k.formula, "denominator": k.denominator, "exclusions": k.exclusions})
     return out
 
@@ -74,6 +53,7 @@ def handler(args: argparse.Namespace) -> int:
     from tower.cli import UserError
     from tower.cli_db import open_engine
     from tower.kpis import facts
+    from tower.kpis.registry import BY_ID, format_value
 
     engine = open_engine(args.settings, migrate_first=True)
     if not args.no_refresh:
@@ -109,7 +89,7 @@ def handler(args: argparse.Namespace) -> int:
           + "".join(f", {k} {v}" for k, v in period.items() if k in ("region", "warehouse", "channel", "customer") and v))
     width = max(len(k["name"]) for k in pack)
     for k in pack:
-        print(f"  {k['name']:<{width}}  {k['display']:>10}  target {value_text(k['unit'], k['target']):>8}  "
+        print(f"  {k['name']:<{width}}  {k['display']:>10}  target {format_value(BY_ID[k['id']], k['target']):>8}  "
               f"{k['status'].replace('_', ' '):<11}  n={k['n']:.0f}")
     if figures:
         print(f"dataset {args.dataset}:")
