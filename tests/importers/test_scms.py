@@ -42,6 +42,20 @@ def test_scms_import_matches_the_raw_late_share_overall_and_per_mode_values_and_
     on_time = 1 - late[raw["qty"] > 0].mean()
     assert otif["n"] == len(with_units)
     assert otif["value"] == pytest.approx(on_time)
+    # Late deliveries: the same share, asked only of delivered lines (all SCMS lines are).
+    late_kpi = result["by_id"]["late_delivery"]
+    assert late_kpi["n"] == len(with_units)
+    assert late_kpi["value"] == pytest.approx(late[raw["qty"] > 0].mean())
+    # Durations from a time SCMS does not record are not measured: the cycle time counts only
+    # the lines whose PO Sent to Vendor Date is a date (M/D/YY or ISO in this column), and of
+    # those only the ones delivered on or after it (the others are out of order).
+    po_text = with_units["PO Sent to Vendor Date"]
+    po = pd.to_datetime(po_text, format="%m/%d/%y", errors="coerce").fillna(
+        pd.to_datetime(po_text, format="%Y-%m-%d", errors="coerce"))
+    in_order = po.notna() & (with_units["delivered"] >= po)
+    assert 0 < (po.notna() & ~in_order).sum()
+    assert result["by_id"]["cycle_time_p50"]["n"] == int(in_order.sum())
+    assert result["by_id"]["seg_transit_p50"]["n"] == 0
     # The same per shipment mode (tower's channel for SCMS), from the same import.
     for mode in ("Air", "Ocean", "Truck"):
         mine = raw[(raw["Shipment Mode"] == mode) & (raw["qty"] > 0)]
