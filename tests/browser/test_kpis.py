@@ -62,6 +62,9 @@ def test_drilling_into_a_kpi_lists_the_orders_behind_it(page, analytics, engine_
     page.wait_for_selector(".kpis-value")
     page.click("[id*='\"index\":\"cycle_time_p50\"'][id*='kpis-card-drill']")
     page.wait_for_function("location.search.includes('kpi=cycle_time_p50')")
+    # The drill-down sits below the cards: the grid lays its rows out once it is in view.
+    page.wait_for_selector("#kpis-drill-grid", state="attached")
+    page.locator("#kpis-drill-grid").scroll_into_view_if_needed()
     page.wait_for_selector("#kpis-drill-grid .ag-row a")
     with engine_live.begin() as conn:
         expected = data.kpi_orders(conn=conn, filters=data.last_days(clock.now().date(), 28),
