@@ -75,6 +75,12 @@ def test_olist_import_matches_the_raw_sample(shared_data, db_url, monkeypatch, c
     assert cycle["n"] == len(hours)
     assert cycle["value"] == pytest.approx(nearest_rank(hours, 0.5, MINUTE))
 
+    # Olist hands every item of an order to the carriers at one time: each seller's shipment
+    # leaves together, so every order handed over is complete in its first shipment.
+    handed_live = live[live["order_delivered_carrier_date"].notna() & live["order_id"].isin(items["order_id"])]
+    fill = result["by_id"]["fill_order"]
+    assert fill["n"] == len(handed_live) and fill["value"] == 1.0
+
     # Late deliveries: of the delivered orders, those delivered after their estimated day.
     late_kpi = result["by_id"]["late_delivery"]
     late_live = (live_delivered["order_delivered_customer_date"].dt.date

@@ -145,8 +145,10 @@ WITH lines AS (
                  jsonb_build_object('line_no', m.line_no, 'qty', m.attrs->'qty'))
              ELSE '[]'::jsonb END) AS l
 ), first_ship AS (
-    SELECT DISTINCT ON (order_id) order_id, sid
-    FROM ship_ev ORDER BY order_id, occurred_at, sid
+    -- The first shipment is everything that left at the first ship time: shipments leaving
+    -- together (one per seller, say) count as one, never split by their ids.
+    SELECT order_id, min(occurred_at) AS first_at
+    FROM ship_ev GROUP BY order_id
 ), first_fill AS (
     SELECT ol.order_id,
            count(*) FILTER (WHERE coalesce(q.qty, 0) >= ol.qty_ordered) AS full_lines,
@@ -155,7 +157,7 @@ WITH lines AS (
     JOIN order_lines ol ON ol.order_id = fs.order_id AND ol.qty_ordered > 0
     LEFT JOIN LATERAL (
         SELECT sum(e.qty) AS qty FROM ship_ev e
-        WHERE e.order_id = fs.order_id AND e.sid = fs.sid AND e.line_no = ol.line_no
+        WHERE e.order_id = fs.order_id AND e.occurred_at = fs.first_at AND e.line_no = ol.line_no
     ) q ON true
     GROUP BY ol.order_id
 ), x AS (

@@ -97,7 +97,7 @@ KPIS: tuple[Kpi, ...] = (
         _CANCELLED + " Orders without a promised date. Orders not fully invoiced yet.",
         "%", 0.90, "higher", "perfect_order", "ratio", "completing invoice", "Service"),
     Kpi("fill_order", "Order fill rate",
-        "Orders whose first shipment carried every ordered unit.",
+        "Orders whose first shipment carried every ordered unit (shipments leaving at the same time count as one).",
         "orders complete in their first shipment / orders shipped",
         "Orders whose first shipment left in the period", _CANCELLED,
         "%", 0.95, "higher", "fill_order", "ratio", "first shipment", "Fill rate"),
