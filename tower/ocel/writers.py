@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any, Iterable
 from xml.sax.saxutils import escape, quoteattr
 
+import orjson
+
 from tower.ocel.model import Event, Object, time_text, type_of, value_text, widen
 
 FORMATS = ("json", "xml", "sqlite")
@@ -54,22 +56,20 @@ def _json(path: Path, events: Iterable[Event], objects: Iterable[Object]) -> dic
             types.events.setdefault(e.type, {})
             for k, v in e.attributes.items():
                 types.see(types.events, e.type, k, v)
-            ev.write(("," if counts["events"] else "") + "\n    " + json.dumps({
+            ev.write(("," if counts["events"] else "") + "\n    " + _dumps({
                 "id": e.id, "type": e.type, "time": time_text(e.time),
                 "attributes": [{"name": k, "value": value_text(v)} for k, v in e.attributes.items()],
-                "relationships": [{"objectId": o, "qualifier": q} for o, q in e.relationships]},
-                ensure_ascii=False))
+                "relationships": [{"objectId": o, "qualifier": q} for o, q in e.relationships]}))
             counts["events"] += 1
             counts["e2o"] += len(e.relationships)
         for o in objects:
             types.objects.setdefault(o.type, {})
             for name, _, v in o.changes:
                 types.see(types.objects, o.type, name, v)
-            ob.write(("," if counts["objects"] else "") + "\n    " + json.dumps({
+            ob.write(("," if counts["objects"] else "") + "\n    " + _dumps({
                 "id": o.id, "type": o.type,
                 "attributes": [{"name": n, "time": time_text(t), "value": value_text(v)} for n, t, v in o.changes],
-                "relationships": [{"objectId": t, "qualifier": q} for t, q in o.relationships]},
-                ensure_ascii=False))
+                "relationships": [{"objectId": t, "qualifier": q} for t, q in o.relationships]}))
             counts["objects"] += 1
             counts["o2o"] += len(o.relationships)
             counts["changes"] += len(o.changes)
@@ -83,6 +83,10 @@ def _json(path: Path, events: Iterable[Event], objects: Iterable[Object]) -> dic
             shutil.copyfileobj(ev, out)
             out.write("\n  ]\n}\n")
     return counts
+
+
+def _dumps(item: dict) -> str:
+    return orjson.dumps(item).decode()
 
 
 def _decl(table: dict[str, dict[str, str]]) -> list[dict]:
