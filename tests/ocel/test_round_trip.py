@@ -12,7 +12,7 @@ import pytest
 
 from tests.importers.helpers import tower
 from tower.db import make_engine
-from tower.importers import connector, northwind, olist
+from tower.importers import connector, northwind, olist, vbfa
 
 
 def _load_store(db_url: str, shared_data) -> None:
@@ -142,3 +142,23 @@ def test_the_xml_export_has_the_ocel20_xml_structure(shared_data, db_url, tmp_pa
     for o in root.iterfind("objects/object"):
         assert o.get("id") and o.get("type")
         assert all(a.get("name") and a.get("time") for a in o.iterfind("attributes/attribute"))
+
+
+def test_a_period_export_holds_only_that_periods_events_and_every_object_they_name(shared_data, db_url, tmp_path,
+                                                                                  monkeypatch, capsys):
+    engine = make_engine(db_url)
+    connector.run(engine=engine, dataset="vbfa", progress=False,
+                  records=itertools.islice(vbfa.records(shared_data / "erp" / "sap_vbfa_document_flow.csv"), 3000))
+    engine.dispose()
+    path = tmp_path / "2001.json"
+    code, out = tower(monkeypatch, capsys, db_url, "export", "ocel", "--from", "2001-01-01", "--to", "2001-12-31",
+                      "--out", str(path))
+    assert code == 0, out
+    doc = json.loads(path.read_text())
+    assert doc["events"] and all(e["time"].startswith("2001-") for e in doc["events"])
+    ids = {o["id"] for o in doc["objects"]}
+    assert all(r["objectId"] in ids for item in doc["events"] + doc["objects"] for r in item["relationships"])
+    # A shipment's status moves only with shipment events (not with an invoice naming it).
+    statuses = {a["value"] for o in doc["objects"] if o["type"] == "shipment"
+                for a in o["attributes"] if a["name"] == "status"}
+    assert statuses and statuses <= {"shipped", "packed", "delivered"}

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection
 
 from tower.ocel.model import Event, Object, parse_time
 from tower.sqlfiles import load
-from tower.store.kinds import LINE_KINDS
+from tower.store.kinds import KINDS, LINE_KINDS
 from tower.store.milestone import TIME_ATTRS
 
 _Q = load(__file__, "export.sql")
@@ -132,15 +132,17 @@ class _Builder:
             self._line(n)
         if m["shipment_id"]:
             ship = self._get(m["shipment_id"], "shipment")
-            self.set(ship, "status", when, kind)
+            if KINDS[kind].object_type == "shipment":  # an invoice naming its shipment is no scan
+                self.set(ship, "status", when, kind)
             self.relate(ship, self.order_id, "ships")
             if kind == "shipped":
                 for key in ("carrier", "tracking_no"):
                     self.set(ship, key, when, attrs.get(key))
                 for n in _line_nos(m):
                     self.relate(ship, line_id(self.order_id, n), "carries")
-        if m["invoice_id"] and kind == "invoiced":
+        if m["invoice_id"]:
             inv = self._get(m["invoice_id"], "invoice")
+        if m["invoice_id"] and kind == "invoiced":
             for key in ("invoice_no", "amount", "currency"):
                 self.set(inv, key, when, attrs.get(key))
             self.relate(inv, self.order_id, "bills")
@@ -153,8 +155,6 @@ class _Builder:
             self.relate(pay, self.order_id, "pays")
             if m["invoice_id"]:
                 self.relate(pay, m["invoice_id"], "settles")
-        elif m["invoice_id"]:
-            self._get(m["invoice_id"], "invoice")
         if m["return_id"]:
             ret = self._get(m["return_id"], "return")
             self.set(ret, "status", when, kind)
