@@ -42,7 +42,7 @@ RECORDS_PER_ORDER = 10.8  # measured on the sandbox's defaults; the real count i
 def serve_sandbox(data_dir: Path) -> tuple[subprocess.Popen, Path]:
     """The sandbox in its own process (so its serving does not share the bench's interpreter)."""
     env = {**os.environ, "TOWER_DATA_DIR": str(data_dir), "TOWER_LOG_LEVEL": "WARNING"}
-    proc = subprocess.Popen([sys.executable, "-m", "tower.cli", "sandbox", "serve", "--data-dir", str(data_dir),
+    proc = subprocess.Popen([sys.executable, "-m", "tower", "sandbox", "serve", "--data-dir", str(data_dir),
                              "--seed", "7", "--days", "60", "--port", "0", "--no-live", "--rate-limit", "100000"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     info = registry.sandbox_file(data_dir)
@@ -69,7 +69,7 @@ def baseline(info: Path, page_size: int) -> tuple[int, float]:
 def collect(url: str, info: Path, data_dir: Path, page_size: int) -> tuple[float, list[tuple[float, float]]]:
     env = {**os.environ, "TOWER_DATABASE_URL": url, "TOWER_DATA_DIR": str(data_dir), "TOWER_LOG_LEVEL": "WARNING"}
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "tower.cli", "collect", "--once", "--no-housekeeping",
+    proc = subprocess.Popen([sys.executable, "-m", "tower", "collect", "--once", "--no-housekeeping",
                              "--sources", str(info), "--page-size", str(page_size)], cwd=ROOT, env=env)
     ps = psutil.Process(proc.pid)
     samples: list[tuple[float, float]] = []
@@ -91,7 +91,7 @@ def main() -> None:
     parser.add_argument("--page-size", type=int, default=500)
     args = parser.parse_args()
 
-    from collectors.sandbox.generate import generate
+    from tower.sandbox.generate import generate
 
     with bench_database("tower_bench_backlog") as url, tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)

@@ -38,7 +38,7 @@ from collectors import registry  # noqa: E402
 from collectors.stream import SkipRecord  # noqa: E402
 from tower import config  # noqa: E402
 from tower.db import make_engine  # noqa: E402
-from tower.store.milestone import parse_time  # noqa: E402
+from tower.milestones import parse_time  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -119,7 +119,7 @@ def main() -> None:
     args = parser.parse_args()
     poll = args.poll_seconds or config.load().poll_seconds
 
-    from collectors.sandbox.server import start_sandbox
+    from tower.sandbox.server import start_sandbox
 
     with bench_database("tower_bench_freshness") as url, tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(url)
@@ -129,7 +129,7 @@ def main() -> None:
         info = sb.write_info()
         env = {**os.environ, "TOWER_DATABASE_URL": url, "TOWER_DATA_DIR": tmp,
                "TOWER_POLL_SECONDS": str(poll), "TOWER_LOG_LEVEL": "WARNING"}
-        proc = subprocess.Popen([sys.executable, "-m", "tower.cli", "collect", "--sources", str(info),
+        proc = subprocess.Popen([sys.executable, "-m", "tower", "collect", "--sources", str(info),
                                  "--no-housekeeping"], cwd=ROOT, env=env)
         try:
             wait_caught_up(engine, len(registry.stream_classes()), proc)

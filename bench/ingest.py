@@ -13,7 +13,6 @@ marks). Prints both rates and, as the last line, the ratio ingest / COPY (target
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import time
@@ -124,7 +123,7 @@ def main() -> None:
         inserted = 0
         for i in range(0, len(events), args.batch):
             with engine.begin() as conn:
-                inserted += ingest(conn, events[i:i + args.batch]).inserted
+                inserted += ingest(conn=conn, milestones=events[i:i + args.batch]).inserted
         ingest_s = time.perf_counter() - t
         with engine.connect() as conn:
             orders = raw(conn).execute("SELECT count(*) FROM orders").fetchone()[0]

@@ -30,7 +30,7 @@ import sqlalchemy as sa  # noqa: E402
 from bench._common import bench_database  # noqa: E402
 from tower.db import make_engine  # noqa: E402
 from tower.importers.run import import_dataset  # noqa: E402
-from tower.ocel.cli import export_log  # noqa: E402
+from tower.ocel.export import write_log  # noqa: E402
 
 PATHS = {"olist": "olist", "scms": "shipping/usaid_scms_delivery_history.csv",
          "vbfa": "erp/sap_vbfa_document_flow.csv", "northwind": "erp/northwind.sqlite"}
@@ -71,7 +71,7 @@ def main() -> None:
             n = conn.execute(sa.text("SELECT count(*) FROM milestones")).scalar_one()
         out = Path(tempfile.mkdtemp()) / f"log.{args.format}"
         with engine.connect() as conn:
-            counts, t_export, m_export = _measure(lambda: export_log(conn=conn, path=out, fmt=args.format))
+            counts, t_export, m_export = _measure(lambda: write_log(conn=conn, path=out, fmt=args.format))
         with engine.connect() as conn:
             rows, t_base, m_base = _measure(lambda: conn.execute(sa.text("SELECT * FROM milestones")).mappings().all())
             del rows

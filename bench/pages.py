@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Iterator
 
 import httpx
+import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -38,7 +39,7 @@ from tower import clock, config, sqlfiles  # noqa: E402
 from tower.db import make_engine, raw  # noqa: E402
 from tower.kpis.registry import BUCKETED  # noqa: E402
 
-_SQL = sqlfiles.load_raw(__file__, "pages.sql")
+_SQL = sqlfiles.load(__file__, "pages.sql")
 STEPS = ("teams", "orders", "stage_times", "queue_items", "facts", "daily", "exceptions", "exception_events", "incidents",
          "runs", "dead_letters", "snapshots")
 PAGES = ("/queues", "/queues?stages=all", "/kpis", "/teams", "/integrations", "/exceptions", "/orders",
@@ -53,16 +54,15 @@ def generate(url: str, n: int, days: int) -> float:
     engine = make_engine(url)
     params = {"n": n, "days": days, "now": clock.now(), "bucketed": list(BUCKETED)}
     with engine.begin() as conn:
-        pg = raw(conn)
-        pg.execute("ALTER TABLE orders DISABLE TRIGGER USER")
-        pg.execute("ALTER TABLE exceptions DISABLE TRIGGER USER")
+        conn.execute(sa.text("ALTER TABLE orders DISABLE TRIGGER USER"))
+        conn.execute(sa.text("ALTER TABLE exceptions DISABLE TRIGGER USER"))
         for step in STEPS:
             t = time.perf_counter()
-            pg.execute(_SQL[step], params)
+            conn.execute(_SQL[step], params)
             print(f"  {step:<17} {time.perf_counter() - t:6.1f} s", flush=True)
-        pg.execute("ALTER TABLE orders ENABLE TRIGGER USER")
-        pg.execute("ALTER TABLE exceptions ENABLE TRIGGER USER")
-        pg.execute("TRUNCATE kpi_dirty")
+        conn.execute(sa.text("ALTER TABLE orders ENABLE TRIGGER USER"))
+        conn.execute(sa.text("ALTER TABLE exceptions ENABLE TRIGGER USER"))
+        conn.execute(sa.text("TRUNCATE kpi_dirty"))
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT")
         raw(conn).execute("VACUUM ANALYZE")
@@ -82,7 +82,7 @@ def serve(url: str) -> str:
 
     engine = make_engine(url)
     with engine.begin() as conn:
-        users.add(conn, username="bench", password="bench-password-1", role="admin", replace=True)
+        users.add(conn=conn, username="bench", password="bench-password-1", role="admin", replace=True)
     engine.dispose()
     app = create_app(config.load({"TOWER_SECRET_KEY": "bench-secret"}), db_url=url)
     app.callback(dash.Output(NOOP[0], "children"), dash.Input(NOOP[1], "value"))(lambda v: v)

@@ -31,8 +31,8 @@ import sqlalchemy as sa  # noqa: E402
 
 from bench._common import bench_database  # noqa: E402
 from tower.db import make_engine  # noqa: E402
-from tower.evaluation.sweep import run_sweep  # noqa: E402
 from tower.evaluation import sweep, worker  # noqa: E402
+from tower.evaluation.sweep import run_sweep  # noqa: E402
 from tower.evaluation.worker import drain, run_once  # noqa: E402
 from tower.rules.policy import load as load_policy  # noqa: E402
 from tower.store.ingest import ingest  # noqa: E402
@@ -128,7 +128,7 @@ def main() -> int:
         with engine.begin() as conn:
             _, t_gen = timed(lambda: [conn.execute(sa.text(q), params) for q in (BULK_ORDERS, BULK_LINES, BULK_EXCEPTIONS)])
         with engine.begin() as conn:
-            result, t_hist = timed(lambda: ingest(conn, history(args.batch)))
+            result, t_hist = timed(lambda: ingest(conn=conn, milestones=history(args.batch)))
         drain(engine, now=NOW, policy=policy)                       # settle the history
         with engine.begin() as conn:
             conn.execute(sa.text("ANALYZE"))
@@ -143,7 +143,7 @@ def main() -> int:
 
         # 2. incremental evaluation of one collector batch
         with engine.begin() as conn:
-            ing, t_ingest = timed(lambda: ingest(conn, batch(args.batch)))
+            ing, t_ingest = timed(lambda: ingest(conn=conn, milestones=batch(args.batch)))
         touched = sorted(ing.touched_orders)
         evaluated, t_eval = timed(lambda: run_once(engine, now=NOW, limit=args.batch, policy=policy))
         with engine.begin() as conn:

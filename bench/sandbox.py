@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def _generate_child(path: str, orders: int, days: int, workers: int) -> None:
-    from collectors.sandbox.generate import generate
+    from tower.sandbox.generate import generate
 
     started = time.perf_counter()
     counts = generate(path, seed=7, days=days, orders=orders, workers=workers)
@@ -50,7 +50,7 @@ def _run(path: Path, orders: int, days: int, workers: int) -> dict:
 def _serve_rate(path: Path, seconds: float = 20.0) -> tuple[int, float]:
     import httpx
 
-    from collectors.sandbox.server import start_sandbox
+    from tower.sandbox.server import start_sandbox
 
     sb = start_sandbox(path, seed=7, live=False, rate_limit=100_000)
     try:

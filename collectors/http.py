@@ -161,7 +161,7 @@ class SourceClient:
             stop=tenacity.stop_after_attempt(policy.attempts) | tenacity.stop_after_delay(policy.total),
             wait=_Wait(policy),
             before_sleep=lambda rs: log.info("%s: retrying %s after %s (attempt %d)", self.source, path,
-                                             rs.outcome.exception(), rs.attempt_number),
+                                             rs.outcome.exception() if rs.outcome else None, rs.attempt_number),
             reraise=False,
         )
         try:

@@ -48,9 +48,3 @@ def try_lock(engine: Engine, name: str) -> Iterator[bool]:
                     # The session may still hold the lock: never hand it back to the pool.
                     log.warning("could not release lock %s; dropping the connection", name)
                     conn.invalidate()
-
-
-def is_held(engine: Engine, name: str) -> bool:
-    """Whether any session holds the lock `name` (for tests and the health page)."""
-    with engine.connect() as conn:
-        return bool(conn.execute(_Q["holders"], {"ns": NAMESPACE, "key": lock_key(name)}).scalar_one())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import Callable, Generator, Iterable, TypeVar
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -17,7 +17,7 @@ _DONE = object()
 
 
 def read_ahead(source: Iterable[T], transform: Callable[[T], U], depth: int = 2,
-               stop: threading.Event | None = None) -> Iterator[U]:
+               stop: threading.Event | None = None) -> Generator[U, None, None]:
     """Yield transform(item) for each item of `source`, produced by a background thread.
     A set `stop` ends the iteration at once, even while the reader is waiting on the source
     (the reader is a daemon thread: a request stuck in its retries cannot hold up an exit)."""

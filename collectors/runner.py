@@ -26,12 +26,13 @@ from collectors.locks import try_lock
 from collectors.pipeline import read_ahead
 from collectors.stream import SkipRecord, Stream
 from tower import clock
+from tower.milestones import parse_time
 from tower.store import bookmarks, collector_runs, dead_letters
 from tower.store.collector_runs import RunCounts
 from tower.store.dead_letters import DeadLetter
 from tower.store.errors import RetryableStoreError
 from tower.store.ingest import ingest
-from tower.store.milestone import Milestone, parse_time
+from tower.store.milestone import Milestone
 
 log = logging.getLogger(__name__)
 PAGE_ATTEMPTS = 6
@@ -93,7 +94,7 @@ def map_page(stream: Stream, records: list[Any]) -> _Mapped:
 def write_page(conn: Any, stream: Stream, mapped: _Mapped, *, now: datetime) -> tuple[int, int]:
     """Ingest the mapped milestones and record dead letters (store rejections included), in the
     caller's transaction. Returns (milestones written, dead letters new or refreshed)."""
-    result = ingest(conn, mapped.milestones)
+    result = ingest(conn=conn, milestones=mapped.milestones)
     letters = list(mapped.letters)
     rejected_keys: set[str] = set()
     for rejected in result.rejected:
@@ -202,6 +203,7 @@ def _commit_page(engine: Engine, stream: Stream, mapped: _Mapped, records: list[
 
 
 def _finish(engine: Engine, result: RunResult, finished_at: datetime) -> None:
+    assert result.run_id is not None, "a run is started before it is finished"
     with engine.begin() as conn:
         collector_runs.finish(conn=conn, run_id=result.run_id, status=result.status,
                               counts=result.counts, finished_at=finished_at, error=result.error)
@@ -241,6 +243,17 @@ def replay_dead_letters(engine: Engine, resolve: Callable[[str, str], Stream | N
                     out.reasons.append(f"#{after} {letter['source']}/{letter['stream']}: {reason}")
 
 
+def replay_requested(engine: Engine, resolve: Callable[[str, str], Stream | None], *,
+                     now: Callable[[], datetime] = clock.now, limit: int = 500) -> ReplayResult:
+    """Replay the dead letters marked for replay (on /integrations); each replay clears its
+    mark, whether the letter now maps or fails again. The collector process runs this job."""
+    with engine.connect() as conn:
+        ids = dead_letters.requested_replays(conn=conn, limit=limit)
+    if not ids:
+        return ReplayResult()
+    return replay_dead_letters(engine, resolve, ids=ids, now=now)
+
+
 def _replay_one(conn: Any, stream: Stream | None, letter: dict[str, Any]) -> str | None:
     if stream is None:
         return f"no stream named {letter['source']}/{letter['stream']} any more"
@@ -250,7 +263,7 @@ def _replay_one(conn: Any, stream: Stream | None, letter: dict[str, Any]) -> str
         return exc.reason
     except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
         return f"mapping failed: {type(exc).__name__}: {exc}"
-    result = ingest(conn, milestones)
+    result = ingest(conn=conn, milestones=milestones)
     if result.rejected:
         return f"rejected by the store: {result.rejected[0].reason}"
     return None

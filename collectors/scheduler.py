@@ -8,13 +8,13 @@ a source that is down never stops the others. SIGTERM/SIGINT stop taking new run
 current ones finish their page and exit.
 
 The process also runs the tower's other periodic work: the rules worker (every few seconds),
-the SLA sweep and the queue snapshot (every minute). Those parts are written elsewhere and are
-imported when present; a missing one is logged once, never fatal.
+the SLA sweep and the queue snapshot (every minute), the replay of dead letters marked on
+/integrations (every few seconds), imported explicitly: a missing one is an
+ImportError at start-up, not a job that silently never runs.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import signal
 import threading
@@ -26,16 +26,22 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.engine import Engine
 
+from collectors import registry
 from collectors.locks import try_lock
-from collectors.runner import RunResult, run_stream
+from collectors.runner import RunResult, replay_requested, run_stream
 from collectors.stream import Stream
 from tower import clock
+from tower.evaluation.sweep import run_sweep
+from tower.evaluation.worker import run_once as evaluate_dirty_orders
+from tower.kpis.snapshots import take_snapshot
+from tower.rules.policy import Policy
 
 log = logging.getLogger(__name__)
 
 WORKER_SECONDS = 3.0
 SWEEP_SECONDS = 60.0
 SNAPSHOT_SECONDS = 60.0
+REPLAY_SECONDS = 5.0
 MAX_BACKOFF = 300.0
 
 
@@ -94,14 +100,6 @@ class StreamJob(BackoffJob):
         return result
 
 
-def _optional(module: str, attr: str) -> Callable[..., Any] | None:
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as exc:
-        log.warning("%s.%s is not available (%s); its job is not scheduled", module, attr, exc)
-        return None
-
-
 def _locked(engine: Engine, name: str, body: Callable[[], Any]) -> Callable[[], Any]:
     """Run `body` only in the one collector process that holds the lock `name` right now."""
     def job() -> Any:
@@ -110,29 +108,30 @@ def _locked(engine: Engine, name: str, body: Callable[[], Any]) -> Callable[[], 
     return job
 
 
-def housekeeping_jobs(engine: Engine) -> list[tuple[str, float, Callable[[], Any]]]:
-    """(name, seconds, callable) for the rules worker, the sweep and the queue snapshot."""
-    jobs: list[tuple[str, float, Callable[[], Any]]] = []
-    run_once = _optional("tower.evaluation.worker", "run_once")
-    if run_once is not None:
+def housekeeping_jobs(engine: Engine, policy: Policy) -> list[tuple[str, float, Callable[[], Any]]]:
+    """(name, seconds, callable) for the rules worker, the sweep and the queue snapshot, all
+    under the policy the process started with."""
+    def snapshot() -> int:
+        with engine.begin() as conn:
+            return take_snapshot(conn=conn, now=clock.now(), policy=policy)
+
+    def replay() -> int:
+        return replay_requested(engine, registry.resolve_stream).replayed
+
+    return [
         # SKIP LOCKED in the worker lets several processes share the work: no lock needed.
-        jobs.append(("rules-worker", WORKER_SECONDS, lambda: run_once(engine, now=clock.now())))
-    run_sweep = _optional("tower.evaluation.sweep", "run_sweep")
-    if run_sweep is not None:
-        jobs.append(("rules-sweep", SWEEP_SECONDS,
-                     _locked(engine, "jobs/sweep", lambda: run_sweep(engine, now=clock.now()))))
-    take_snapshot = _optional("tower.store.snapshots", "take_snapshot")
-    if take_snapshot is not None:
-        def snapshot() -> int:
-            with engine.begin() as conn:
-                return take_snapshot(conn, now=clock.now())
-        jobs.append(("queue-snapshot", SNAPSHOT_SECONDS, _locked(engine, "jobs/snapshot", snapshot)))
-    return jobs
+        ("rules-worker", WORKER_SECONDS, lambda: evaluate_dirty_orders(engine, policy=policy, now=clock.now())),
+        ("rules-sweep", SWEEP_SECONDS, _locked(engine, "jobs/sweep", lambda: run_sweep(engine, policy=policy, now=clock.now()))),
+        ("queue-snapshot", SNAPSHOT_SECONDS, _locked(engine, "jobs/snapshot", snapshot)),
+        # Replays asked for on /integrations; take_for_replay's SKIP LOCKED keeps two from overlapping.
+        ("dead-letter-replay", REPLAY_SECONDS, replay),
+    ]
 
 
 def build_scheduler(engine: Engine, streams: Sequence[Stream], stop: threading.Event, *,
-                    housekeeping: bool = True) -> BlockingScheduler:
-    extra = housekeeping_jobs(engine) if housekeeping else []
+                    policy: Policy | None) -> BlockingScheduler:
+    """The scheduler of the collector process; `policy` None: streams only (no housekeeping)."""
+    extra = housekeeping_jobs(engine, policy) if policy is not None else []
     scheduler = BlockingScheduler(
         executors={"default": ThreadPoolExecutor(max_workers=len(streams) + len(extra) + 1)},
         job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
@@ -154,10 +153,11 @@ def clock_now_real() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def run_forever(engine: Engine, streams: Sequence[Stream], *, housekeeping: bool = True) -> None:
-    """Block until SIGTERM/SIGINT; then finish the current runs and return."""
+def run_forever(engine: Engine, streams: Sequence[Stream], *, policy: Policy | None) -> None:
+    """Block until SIGTERM/SIGINT; then finish the current runs and return. With a `policy`
+    the process also runs the housekeeping jobs under it; None: streams only."""
     stop = threading.Event()
-    scheduler = build_scheduler(engine, streams, stop, housekeeping=housekeeping)
+    scheduler = build_scheduler(engine, streams, stop, policy=policy)
 
     def on_signal(signum: int, _frame: Any) -> None:
         if stop.is_set():

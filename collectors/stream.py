@@ -16,7 +16,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, Iterator, Mapping
 
 from collectors.http import SourceClient
-from tower.store.milestone import InvalidMilestone, Milestone, parse_time
+from tower.milestones import InvalidMilestone, parse_time
+from tower.store.milestone import Milestone
 
 
 class SkipRecord(ValueError):
@@ -34,15 +35,15 @@ class Stream:
     natural_key: ClassVar[tuple[str, ...]]    # fields naming one version of one record
     replication_key: ClassVar[str]            # the source's change time, sent as `since_param`
     since_param: ClassVar[str] = "updated_since"
-    schedule_seconds: ClassVar[float] = 5.0
-    page_size: ClassVar[int] = 500          # records asked per request (the sandbox caps at 500)
+    schedule_seconds: float = 5.0
+    page_size: int = 500          # records asked per request (the sandbox caps at 500)
     # Re-read this far behind the bookmark: a source may commit a change stamped a little
     # earlier than one we already read (out-of-order updates); idempotent writes absorb it.
     overlap: ClassVar[timedelta] = timedelta(seconds=120)
     # Renamed fields this mapping accepts: {name the source now sends: name the mapping reads}.
     # Empty by default, so schema drift shows up as dead letters; adding an alias is the fix,
     # after which `tower deadletters replay` brings the parked records in.
-    aliases: ClassVar[dict[str, str]] = {}
+    aliases: dict[str, str] = {}  # never mutated: an instance given aliases gets its own dict
 
     def __init__(self, client: SourceClient | None, *, schedule_seconds: float | None = None,
                  page_size: int | None = None, aliases: Mapping[str, str] | None = None) -> None:
@@ -64,11 +65,16 @@ class Stream:
 
     def fetch(self, since: datetime | None) -> Iterator[list[Any]]:
         """Pages of raw records changed at or after `since` (inclusive), oldest first."""
-        return self.client.pages(self.path, self.params(since))
+        return self._client().pages(self.path, self.params(since))
 
     def check(self) -> None:
         """Reach the source and read one record; raises the client's error if that fails."""
-        next(iter(self.client.pages(self.path, {**self.params(None), "limit": 1})), None)
+        next(iter(self._client().pages(self.path, {**self.params(None), "limit": 1})), None)
+
+    def _client(self) -> SourceClient:
+        if self.client is None:  # a stream built only to map stored payloads (replay)
+            raise RuntimeError(f"{self.key} has no client: it can map records but not fetch them")
+        return self.client
 
     # -- one record ------------------------------------------------------------------------
     def record_key(self, record: Any) -> str:
@@ -159,15 +165,6 @@ def to_number(value: Any, field: str) -> float:
         return float(Decimal(str(value)))
     except (InvalidOperation, ValueError):
         raise SkipRecord(f"field {field!r} must be a number, got {value!r}") from None
-
-
-def need_number(record: Any, field: str) -> float:
-    return to_number(need(record, field), field)
-
-
-def opt_number(record: Mapping[str, Any], field: str) -> float | None:
-    value = record.get(field)
-    return None if value is None else to_number(value, field)
 
 
 def opt_date_end(record: Mapping[str, Any], field: str) -> datetime | None:

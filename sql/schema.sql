@@ -101,7 +101,9 @@ CREATE TABLE public.dead_letters (
     first_seen_at timestamp with time zone DEFAULT now() NOT NULL,
     last_seen_at timestamp with time zone DEFAULT now() NOT NULL,
     retry_count integer DEFAULT 0 NOT NULL,
-    status text DEFAULT 'open'::text NOT NULL
+    status text DEFAULT 'open'::text NOT NULL,
+    replay_requested_at timestamp with time zone,
+    replay_requested_by text
 );
 
 --
@@ -843,6 +845,12 @@ CREATE INDEX collector_runs_stream_idx ON public.collector_runs USING btree (sou
 --
 
 CREATE INDEX dead_letters_open_idx ON public.dead_letters USING btree (source, stream) WHERE (status = 'open'::text);
+
+--
+-- Name: dead_letters_replay_requested; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX dead_letters_replay_requested ON public.dead_letters USING btree (replay_requested_at, dead_letter_id) WHERE (replay_requested_at IS NOT NULL);
 
 --
 -- Name: dirty_orders_marked_at_idx; Type: INDEX; Schema: public; Owner: -

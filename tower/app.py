@@ -21,12 +21,15 @@ import psycopg
 import sqlalchemy as sa
 from flask import Flask
 
+from tower import web_guard
 from tower.auth import current, roles
 from tower.auth.secret import secret_key
 from tower.auth.server import init_auth
 from tower.components import shell
 from tower.config import Settings
 from tower.db import DatabaseUnavailable, explain_connect_error
+from tower.pages._running import POLICY_KEY
+from tower.rules.policy import load as load_policy
 
 log = logging.getLogger(__name__)
 
@@ -62,20 +65,22 @@ def create_app(settings: Settings, *, db_url: str) -> dash.Dash:
         SECRET_KEY=secret_key(settings),
         TOWER_DB_URL=db_url,
         TOWER_READ_DB_URL=settings.read_database_url or db_url,
-        TOWER_POLICY=str(settings.policy_path) if settings.policy_path else None,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
     )
+    # The policy is read once, here at start-up; pages find it through tower.pages._running.
+    server.config[POLICY_KEY] = load_policy(settings.policy_path)
     init_auth(server)
+    web_guard.install(server)  # after the sign-in guard: strangers get 401/302 before any parsing
     app = dash.Dash(
         "tower",
-        server=server,
+        server=server,  # type: ignore[arg-type]  # dash's hints omit a Flask instance
         use_pages=True,
         pages_folder=str(PAGES_DIR),
         assets_folder=str(ASSETS_DIR),
         suppress_callback_exceptions=True,  # page components exist only while their page is shown
         title="tower",
-        update_title=None,
+        update_title=None,  # type: ignore[arg-type]  # None (no "Updating..." title) is documented
         serve_locally=True,
     )
     for module, page in dash.page_registry.items():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 import psycopg
 import sqlalchemy as sa
@@ -96,3 +97,11 @@ def _engine_for(url: str) -> Engine:
 def engine_for(url: str) -> Engine:
     """A process-wide engine per URL (web workers share one pool)."""
     return _engine_for(url)
+
+
+def scalar(cur: psycopg.Cursor[Any]) -> Any:
+    """The first column of the row a statement just returned (it must return one)."""
+    row = cur.fetchone()
+    if row is None:
+        raise RuntimeError("the statement returned no row")
+    return row[0]

@@ -9,9 +9,20 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from collectors.stream import (SkipRecord, Stream, each_object, need_int,
-                               need_list, need_object, need_text, need_time, opt_amount,
-                               opt_date_end, opt_text, opt_time)
+from collectors.stream import (
+    SkipRecord,
+    Stream,
+    each_object,
+    need_int,
+    need_list,
+    need_object,
+    need_text,
+    need_time,
+    opt_amount,
+    opt_date_end,
+    opt_text,
+    opt_time,
+)
 from tower.store.milestone import Milestone
 
 SOURCE = "erp"
@@ -51,7 +62,7 @@ def _credit_hold(_order: Mapping[str, Any], _lines: Any, entry: Mapping[str, Any
 
 def _priced(_order: Mapping[str, Any], lines: list[dict[str, Any]], _entry: Any) -> dict[str, Any]:
     # Under "prices", not "lines": the store's validation does not let `priced` carry lines
-    # (tower.store.kinds.LINE_KINDS); the placed milestone carries the same prices per line.
+    # (tower.milestones.LINE_KINDS); the placed milestone carries the same prices per line.
     return {"prices": [{k: line[k] for k in ("line_no", "unit_price", "list_price")} for line in lines]}
 
 

@@ -10,8 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from collectors.stream import (Stream, each_object, need_amount, need_int, need_list, need_text,
-                               need_time, opt_amount, opt_date_end, opt_text)
+from collectors.stream import (
+    Stream,
+    each_object,
+    need_amount,
+    need_int,
+    need_list,
+    need_text,
+    need_time,
+    opt_amount,
+    opt_date_end,
+    opt_text,
+)
 from tower.store.milestone import Milestone, Ref
 
 SOURCE = "finance"

@@ -9,8 +9,18 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from collectors.stream import (SkipRecord, Stream, each_object, need_int, need_list, need_text,
-                               need_time, opt_date_end, opt_text, opt_time)
+from collectors.stream import (
+    SkipRecord,
+    Stream,
+    each_object,
+    need_int,
+    need_list,
+    need_text,
+    need_time,
+    opt_date_end,
+    opt_text,
+    opt_time,
+)
 from tower.store.milestone import Milestone
 
 SOURCE = "wms"

@@ -31,6 +31,9 @@ from psycopg import sql
 from tower import clock
 from tower.auth.users import ensure_demo_users
 from tower.db import libpq_url, make_engine
+from tower.rules.policy import cached
+
+BUILTIN_POLICY = cached()  # the policy shipped in tower/rules/policy.yaml
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("TOWER_CHROMIUM", "/usr/bin/chromium"))
@@ -65,7 +68,7 @@ class LiveServer:
     url: str
     db_url: str
     users: dict[str, tuple[str, str]]
-    seed: object = None            # tests.web.factory.Seeded
+    seed: object = None            # tests.data.factory.Seeded
     process: subprocess.Popen | None = field(default=None, repr=False)
     log: Path | None = None
 
@@ -98,7 +101,7 @@ def _start(db_url: str, tmp: Path) -> tuple[subprocess.Popen, str, Path]:
            "TOWER_SECRET_KEY": secrets.token_hex(16), "TOWER_LOG_LEVEL": "WARNING"}
     log = tmp / "web.log"
     tower = Path(sys.executable).with_name("tower")
-    cmd = [str(tower)] if tower.exists() else [sys.executable, "-m", "tower.cli"]
+    cmd = [str(tower)] if tower.exists() else [sys.executable, "-m", "tower"]
     proc = subprocess.Popen(cmd + ["web", "--host", "127.0.0.1", "--port", str(port), "--threads", "6"],
                             env=env, cwd=REPO, stdout=log.open("w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -118,20 +121,20 @@ def _start(db_url: str, tmp: Path) -> tuple[subprocess.Popen, str, Path]:
 @pytest.fixture(scope="module")
 def live_server(server_url: str, template_url: str, tmp_path_factory) -> Iterator[LiveServer]:
     """`tower web` on a free loopback port, on a fresh database holding realistic orders
-    (tests/web/factory.py through tower.store.ingest), evaluated by the real rules worker,
+    (tests/data/factory.py through tower.store.ingest), evaluated by the real rules worker,
     with the demo users and a WMS feed last polled 47 minutes ago."""
     if not CHROMIUM.exists():
         pytest.skip(NO_CHROMIUM)
-    from tests.web import factory
+    from tests.data import factory
     from tower.evaluation.worker import run_once
 
     name, db_url = _create_db(server_url, template_url)
     engine = make_engine(db_url)
     seeded = factory.seed(engine, 48, now=clock.now())
-    while run_once(engine):
+    while run_once(engine, policy=BUILTIN_POLICY):
         pass
     with engine.begin() as conn:
-        created = {u: (u, p) for u, p, _ in ensure_demo_users(conn)}
+        created = {u: (u, p) for u, p, _ in ensure_demo_users(conn=conn)}
     _stale_wms(engine, 47)
     engine.dispose()
     users = {role: created[user] for role, user in ROLE_USERS.items()}

@@ -8,10 +8,13 @@ import io
 
 import pytest
 
-from tests.browser._c2_helpers import run_analytics
+from tests.browser.snapshot_helpers import run_analytics
 from tower import clock
 from tower.data import kpis as data
+from tower.data.scope import Scope
 from tower.kpis.registry import KPIS
+
+EVERYTHING = Scope.everything()
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +30,7 @@ def _page_values(page) -> dict[str, str]:
 
 def _layer_values(engine_live, **dims) -> dict[str, str]:
     with engine_live.begin() as conn:
-        df = data.kpi_values(conn=conn, filters=data.last_days(clock.now().date(), 28, **dims))
+        df = data.kpi_values(conn=conn, filters=data.last_days(clock.now().date(), 28, **dims), scope=EVERYTHING)
     return dict(zip(df["kpi_id"], df["display"]))
 
 
@@ -68,7 +71,7 @@ def test_drilling_into_a_kpi_lists_the_orders_behind_it(page, analytics, engine_
     page.wait_for_selector("#kpis-drill-grid .ag-row a")
     with engine_live.begin() as conn:
         expected = data.kpi_orders(conn=conn, filters=data.last_days(clock.now().date(), 28),
-                                   kpi_id="cycle_time_p50", limit=200)
+                                   kpi_id="cycle_time_p50", limit=200, scope=EVERYTHING)
     # the grid renders the rows in view: compare those, in order (slowest first)
     shown = page.eval_on_selector_all(
         "#kpis-drill-grid .ag-center-cols-container .ag-row",

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from tower.data import orders
+from tower.data.scope import Scope
+
+EVERYTHING = Scope.everything()
 
 
 def _search(page, text: str) -> None:
@@ -50,8 +53,8 @@ def test_a_customer_name_with_a_typo_still_finds_its_orders(page, live_server, s
 def test_the_order_page_shows_every_milestone_of_the_timeline(page, live_server, engine_live, sign_in, shot):
     target = live_server.seed.by_reached("paid")[0]
     with engine_live.connect() as conn:
-        timeline = orders.timeline(target.order_id, conn=conn)
-        header = orders.header(target.order_id, conn=conn)
+        timeline = orders.timeline(target.order_id, conn=conn, scope=EVERYTHING)
+        header = orders.header(target.order_id, conn=conn, scope=EVERYTHING)
     sign_in(page, "cs")
     page.goto(f"{live_server.url}/orders/{target.order_id}")
     page.wait_for_selector("#order-events")

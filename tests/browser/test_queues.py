@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.browser._c2_helpers import run_analytics
+from tests.browser.snapshot_helpers import run_analytics
 from tower import clock
 from tower.db import make_engine
 from tower.store.ingest import ingest
@@ -32,7 +32,7 @@ def _new_released_order(db_url: str, order_id: str) -> None:
     engine = make_engine(db_url)
     try:
         with engine.begin() as conn:
-            result = ingest(conn, [
+            result = ingest(conn=conn, milestones=[
                 dict(source="erp", source_event_id=f"{order_id}:placed", kind="placed", order_id=order_id,
                      occurred_at=(now - timedelta(minutes=30)).isoformat(),
                      attrs=dict(customer_id="C-9", customer_name="Refresh Test Co", warehouse="DAL-1",

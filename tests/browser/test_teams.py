@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from tests.browser._c2_helpers import run_analytics
+from tests.browser.snapshot_helpers import run_analytics
 from tower import clock
 from tower.data import teams
+from tower.data.scope import Scope
+from tower.kpis import sla
+from tower.rules.policy import cached
+
+BUILTIN_POLICY = cached()  # the policy shipped in tower/rules/policy.yaml
+AT_RISK = sla.at_risk_share(BUILTIN_POLICY)
+
+EVERYTHING = Scope.everything()
 
 
 def test_the_teams_page_shows_each_teams_work_and_links_to_its_worklist(page, live_server, engine_live,
@@ -14,7 +22,7 @@ def test_the_teams_page_shows_each_teams_work_and_links_to_its_worklist(page, li
     page.goto(live_server.url + "/teams")
     page.wait_for_selector("#teams-table")
     with engine_live.begin() as conn:
-        expected = teams.summary(conn=conn, now=clock.now())
+        expected = teams.summary(conn=conn, scope=EVERYTHING, at_risk=AT_RISK, now=clock.now())
     rows = page.query_selector_all("#teams-table tbody tr")
     assert len(rows) == len(expected)
     busiest = expected.iloc[0]

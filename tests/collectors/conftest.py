@@ -21,7 +21,7 @@ TEST_RETRY = RetryPolicy(attempts=6, initial=0.05, maximum=0.5, max_retry_after=
 @pytest.fixture
 def start_sandbox(tmp_path):
     """start_sandbox(**kw) → a running sandbox (stopped at the end of the test)."""
-    from collectors.sandbox.server import start_sandbox as start
+    from tower.sandbox.server import start_sandbox as start
 
     started = []
 

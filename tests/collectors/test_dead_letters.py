@@ -11,9 +11,11 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from collectors import registry
-from collectors.runner import replay_dead_letters
+from collectors.runner import replay_dead_letters, replay_requested
 from tests.collectors.conftest import collect_round, collect_until_quiet, streams_for
 from tests.collectors.ledger_check import check_conservation
+from tower import clock
+from tower.data import integrations
 
 ROOT = Path(__file__).resolve().parents[2]
 FIX = {"order_reference": "order_ref"}
@@ -68,7 +70,7 @@ def test_malformed_records_are_dead_lettered_with_a_reason_and_the_rest_of_the_p
 
 def _tower(db_url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "TOWER_DATABASE_URL": db_url, "TOWER_DATA_DIR": str(tmp_path / "tower")}
-    return subprocess.run([sys.executable, "-m", "tower.cli", *args], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "tower", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -104,3 +106,36 @@ def test_collect_check_reports_each_stream(db_url, start_sandbox, tmp_path):
     lines = dict(line.split(": ", 1) for line in out.stdout.strip().splitlines())
     assert lines["erp/sales_orders"] == "ok" and lines["finance/payments"] == "ok"
     assert "503" in lines["carrier/tracking_events"]
+
+
+def test_a_replay_asked_for_on_the_page_is_done_by_the_collector_job_and_clears_its_mark(engine, start_sandbox):
+    sb = start_sandbox(days=3, orders_per_day=30, faults={"wms": {"drift": True}})
+    collect_round(engine, streams_for(sb, ["wms"]), sb.now)
+    letters = _letters_with_ids(engine, "wms")
+    asked, left = [letters[0]["dead_letter_id"]], [l["dead_letter_id"] for l in letters[1:]]
+    assert left, "the drift should dead-letter more than one record"
+    with engine.begin() as conn:
+        assert integrations.request_replay(conn=conn, ids=asked, by="admin", now=clock.now()) == 1
+
+    # The unchanged mapping still fails: the asked-for letter is retried once, its mark
+    # cleared (so it is not retried forever); the others are left alone.
+    first = replay_requested(engine, lambda s, n: registry.resolve_stream(s, n))
+    assert (first.replayed, first.failed) == (0, 1)
+    after = {l["dead_letter_id"]: l for l in _letters_with_ids(engine, "wms")}
+    assert after[asked[0]]["retry_count"] == 1 and after[asked[0]]["replay_requested_at"] is None
+    assert {after[i]["retry_count"] for i in left} == {0}
+    assert replay_requested(engine, lambda s, n: registry.resolve_stream(s, n)).failed == 0
+
+    # After the mapping fix, a new request brings the letter in.
+    with engine.begin() as conn:
+        integrations.request_replay(conn=conn, ids=asked, by="admin", now=clock.now())
+    fixed = replay_requested(engine, lambda s, n: registry.resolve_stream(s, n, aliases=FIX))
+    assert (fixed.replayed, fixed.failed) == (1, 0)
+    assert {l["dead_letter_id"]: l["status"] for l in _letters_with_ids(engine, "wms")}[asked[0]] == "replayed"
+
+
+def _letters_with_ids(engine, source):
+    with engine.connect() as conn:
+        return conn.execute(sa.text(
+            "SELECT dead_letter_id, status, retry_count, replay_requested_at FROM dead_letters"
+            " WHERE source = :s ORDER BY dead_letter_id"), {"s": source}).mappings().all()

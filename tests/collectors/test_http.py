@@ -10,8 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from collectors.http import (Endpoint, FatalSourceError, RetryPolicy, SourceClient,
-                             SourceUnavailable, parse_retry_after)
+from collectors.http import Endpoint, FatalSourceError, RetryPolicy, SourceClient, SourceUnavailable, parse_retry_after
 
 FAST = RetryPolicy(attempts=4, initial=0.01, maximum=0.05, max_retry_after=2, total=10)
 

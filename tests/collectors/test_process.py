@@ -36,7 +36,7 @@ def collect(db_url: str, sb, tmp_path: Path, *args: str) -> subprocess.Popen:
            "TOWER_LOG_LEVEL": "INFO"}
     env.pop("TOWER_CLOCK_OFFSET", None)
     log = open(tmp_path / f"collect-{time.monotonic_ns()}.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "tower.cli", "collect", "--sources", str(sb.write_info()),
+    proc = subprocess.Popen([sys.executable, "-m", "tower", "collect", "--sources", str(sb.write_info()),
                              "--no-housekeeping", *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     _started.append(proc)
     return proc

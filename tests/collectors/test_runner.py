@@ -8,9 +8,9 @@ import sqlalchemy as sa
 
 from collectors.locks import try_lock
 from collectors.runner import run_stream
-from tower.store import bookmarks
 from tests.collectors.conftest import collect_round, collect_until_quiet, streams_for
 from tests.collectors.ledger_check import check_conservation
+from tower.store import bookmarks
 
 
 def _bookmark(engine, source, stream):

@@ -11,6 +11,9 @@ import pytest
 from collectors import scheduler
 from collectors.http import RetryPolicy
 from tests.collectors.conftest import streams_for
+from tower.rules.policy import cached
+
+BUILTIN_POLICY = cached()  # the policy shipped in tower/rules/policy.yaml
 
 ONE_TRY = RetryPolicy(attempts=1)
 
@@ -48,20 +51,13 @@ def test_a_stop_request_ends_the_backoff_at_once(engine, start_sandbox):
 def test_the_scheduler_has_one_non_overlapping_coalescing_job_per_stream(engine, start_sandbox):
     sb = start_sandbox(days=1, orders_per_day=10)
     streams = streams_for(sb)
-    sched = scheduler.build_scheduler(engine, streams, threading.Event(), housekeeping=False)
+    sched = scheduler.build_scheduler(engine, streams, threading.Event(), policy=None)
     jobs = {job.id: job for job in sched.get_jobs()}
     assert set(jobs) == {s.key for s in streams}
     for job in jobs.values():
         assert job.max_instances == 1 and job.coalesce is True
 
 
-def test_housekeeping_jobs_are_scheduled_when_their_parts_exist(engine):
-    import importlib.util
-
-    names = {name for name, _, _ in scheduler.housekeeping_jobs(engine)}
-    present = {"rules-worker": importlib.util.find_spec("tower.evaluation") is not None
-               and importlib.util.find_spec("tower.evaluation.worker") is not None,
-               "rules-sweep": importlib.util.find_spec("tower.evaluation") is not None
-               and importlib.util.find_spec("tower.evaluation.sweep") is not None,
-               "queue-snapshot": importlib.util.find_spec("tower.store.snapshots") is not None}
-    assert names == {name for name, there in present.items() if there}
+def test_the_rules_worker_sweep_snapshot_and_dead_letter_replay_are_always_scheduled(engine):
+    names = {name for name, _, _ in scheduler.housekeeping_jobs(engine, BUILTIN_POLICY)}
+    assert names == {"rules-worker", "rules-sweep", "queue-snapshot", "dead-letter-replay"}

@@ -129,7 +129,7 @@ class Story:
 def load(engine: sa.Engine, events: list[dict], *, now: datetime) -> None:
     """Ingest the events (as a collector batch would) and run the worker at `now`."""
     with engine.begin() as conn:
-        result = ingest(conn, events)
+        result = ingest(conn=conn, milestones=events)
         assert not result.rejected, result.rejected
     drain(engine, now=now, policy=POLICY)
 

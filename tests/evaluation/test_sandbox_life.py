@@ -46,7 +46,7 @@ NOISE = {"duplicates": 0.2, "out_of_order": 120}
 
 @pytest.fixture
 def sandbox(tmp_path):
-    from collectors.sandbox.server import start_sandbox
+    from tower.sandbox.server import start_sandbox
 
     sb = start_sandbox(tmp_path / "sb", seed=11, days=6, orders_per_day=60, base_port=0, live=False,
                        rate_limit=500.0, faults={s: dict(NOISE) for s in ("erp", "wms", "carrier", "finance")})

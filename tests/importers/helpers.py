@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tower.cli import main
+from tower.commands.main import main
 
 
 def tower(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, db_url: str, *args: str) -> tuple[int, str]:

@@ -35,9 +35,9 @@ def test_every_olist_order_lands_in_the_stage_its_timestamps_say(engine, shared_
         for _, events in olist.milestones(folder):
             batch += events
             if len(batch) > 5000:
-                rejected += ingest(conn, batch).rejected
+                rejected += ingest(conn=conn, milestones=batch).rejected
                 batch = []
-        rejected += ingest(conn, batch).rejected
+        rejected += ingest(conn=conn, milestones=batch).rejected
         stages = dict(conn.execute(sa.text("SELECT order_id, stage FROM orders")).all())
         values = dict(conn.execute(sa.text("SELECT order_id, value FROM orders")).all())
     assert rejected == []
@@ -59,7 +59,7 @@ def test_olist_local_times_are_stored_in_utc_with_their_zone_applied(engine, sha
     folder = shared_data / "olist"
     order, events = next(olist.milestones(folder))
     with engine.begin() as conn:
-        ingest(conn, events)
+        ingest(conn=conn, milestones=events)
         placed = conn.execute(sa.text("SELECT placed_at FROM orders")).scalar_one()
     local = order["order_purchase_timestamp"]
     # São Paulo has been UTC-3 without daylight saving since 2019; in 2016-2018 summers UTC-2.

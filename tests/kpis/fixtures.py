@@ -122,7 +122,7 @@ def load(conn) -> None:
     """Ingest the fixture orders (all events in one batch: order does not matter) and add
     exceptions: two resolved (6 h on A, 18 h on B), one open, two integration incidents."""
     events = [ev for o in orders() for ev in o.events]
-    result = ingest(conn, events)
+    result = ingest(conn=conn, milestones=events)
     assert not result.rejected, result.rejected
     assert result.parked == 0
     _exception(conn, "A", "stage_overdue", opened=10, resolved=16)

@@ -12,8 +12,14 @@ import pytest
 
 from tests.kpis import fixtures
 from tower.data import kpis as data
+from tower.data.scope import Scope
 from tower.kpis import facts
 from tower.kpis.registry import KPIS
+from tower.rules.policy import cached
+
+BUILTIN_POLICY = cached()  # the policy shipped in tower/rules/policy.yaml
+
+EVERYTHING = Scope.everything()
 
 # November 2026, the whole month: every anchor of the fixture falls inside it.
 NOVEMBER = data.KpiFilters(start=date(2026, 11, 1), end=date(2026, 12, 1))
@@ -66,13 +72,13 @@ def loaded(engine):
     with engine.begin() as conn:
         fixtures.load(conn)
     with engine.begin() as conn:
-        facts.refresh_all(conn, now=fixtures.NOW)
+        facts.refresh_all(conn=conn, policy=BUILTIN_POLICY, now=fixtures.NOW)
     return engine
 
 
 def _values(engine, filters) -> dict[str, float | None]:
     with engine.begin() as conn:
-        df = data.kpi_values(conn=conn, filters=filters)
+        df = data.kpi_values(conn=conn, filters=filters, scope=EVERYTHING)
     return dict(zip(df["kpi_id"], df["value"]))
 
 
@@ -119,7 +125,7 @@ def test_a_channel_with_only_late_orders_scores_zero_otif(loaded):
 
 def test_the_weekly_trend_places_each_payment_in_its_week(loaded):
     with loaded.begin() as conn:
-        df = data.kpi_trend(conn=conn, filters=NOVEMBER, kpi_id="days_to_pay", grain="week")
+        df = data.kpi_trend(conn=conn, filters=NOVEMBER, kpi_id="days_to_pay", grain="week", scope=EVERYTHING)
     by_week = dict(zip(df["period"], df["value"]))
     # C paid at 252 h = Thu 12 Nov (week of 9 Nov): 10 days; A paid at 490 h = Sun 22 Nov
     # (week of 16 Nov): 20 days; no payments in the other weeks
@@ -132,7 +138,7 @@ def test_the_weekly_trend_places_each_payment_in_its_week(loaded):
 
 def test_the_drill_down_lists_the_misses_first(loaded):
     with loaded.begin() as conn:
-        df = data.kpi_orders(conn=conn, filters=NOVEMBER, kpi_id="otif")
+        df = data.kpi_orders(conn=conn, filters=NOVEMBER, kpi_id="otif", scope=EVERYTHING)
     assert set(df["order_id"]) == {"A", "B", "C", "D", "F"}
     assert set(df["order_id"].iloc[:2]) == {"B", "D"}
     assert list(df["result"].iloc[:2]) == ["missed", "missed"]
@@ -149,9 +155,9 @@ def test_a_late_event_moves_the_kpi_after_the_next_refresh(loaded):
     from tower.store.ingest import ingest
 
     with loaded.begin() as conn:
-        ingest(conn, d.events)
+        ingest(conn=conn, milestones=d.events)
     with loaded.begin() as conn:
-        assert facts.refresh_all(conn, now=fixtures.NOW) >= 1
+        assert facts.refresh_all(conn=conn, policy=BUILTIN_POLICY, now=fixtures.NOW) >= 1
     got = _values(loaded, NOVEMBER)
     assert got["cycle_time_p50"] == 60.0
     assert got["otif"] == pytest.approx(3 / 5)

@@ -70,7 +70,7 @@ def test_an_activity_missing_from_the_mapping_becomes_a_dead_letter(shared_data,
 
 
 def test_a_log_tower_did_not_write_needs_a_mapping(shared_data, db_url, monkeypatch, capsys):
-    from tower.cli import main
+    from tower.commands.main import main
 
     monkeypatch.setenv("TOWER_DATABASE_URL", db_url)
     assert main(["import", "ocel", str(shared_data / "ocel" / "pm4py_ocel20_example.jsonocel")]) == 1

@@ -27,7 +27,10 @@ def test_the_version_changes_when_the_content_changes_even_if_the_number_does_no
 
 def test_most_specific_override_wins():
     policy = load()
-    sla = lambda **k: policy.resolve(**k).stages["released"]["sla_hours"]
+
+    def sla(**k):
+        return policy.resolve(**k).stages["released"]["sla_hours"]
+
     assert sla(region="South", warehouse="ATL-1", customer_tier="gold") == 8      # base
     assert sla(region="West", warehouse="RNO-1", customer_tier="gold") == 10     # region
     assert sla(region="West", warehouse="RNO-1", customer_tier="platinum") == 4  # tier beats region

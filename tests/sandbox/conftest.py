@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterator
 import httpx
 import pytest
 
-from collectors.sandbox.server import Sandbox, start_sandbox
+from tower.sandbox.server import Sandbox, start_sandbox
 
 T0 = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc)
 

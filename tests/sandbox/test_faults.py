@@ -7,9 +7,9 @@ import time
 import httpx
 import pytest
 
-from collectors.sandbox.faults import DEFECTS, KEYS, apply_defect, parse_spec
-from collectors.sandbox.world import parse_iso_ms
 from tests.sandbox.conftest import get, pages, read_all
+from tower.sandbox.faults import DEFECTS, KEYS, apply_defect, parse_spec
+from tower.sandbox.world import parse_iso_ms
 
 
 def test_an_outage_answers_503_with_retry_after_until_it_is_cleared(make_sandbox):

@@ -10,12 +10,12 @@ from statistics import median
 
 import pytest
 
-from collectors.sandbox.generate import generate
-from collectors.sandbox.ledger import ledger_rows, truth_rows
-from collectors.sandbox.server import Sandbox, sandbox_root
-from collectors.sandbox.storage import Storage
-from collectors.sandbox.world import DAY, WAREHOUSES, build_world, parse_iso_ms, to_ms
 from tests.sandbox.conftest import T0
+from tower.sandbox.generate import generate
+from tower.sandbox.ledger import ledger_rows, truth_rows
+from tower.sandbox.server import Sandbox, sandbox_root
+from tower.sandbox.storage import Storage
+from tower.sandbox.world import DAY, WAREHOUSES, build_world, parse_iso_ms, to_ms
 
 ALL_SCENARIOS = {
     "credit_hold_released", "credit_hold_unreleased", "price_mismatch", "atp_short",

@@ -11,10 +11,10 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from collectors.sandbox.faults import KEYS, RESOURCES, SYSTEMS
-from collectors.sandbox.server import start_sandbox
-from collectors.sandbox.world import parse_iso_ms
 from tests.sandbox.conftest import T0, get, read_all
+from tower.sandbox.faults import KEYS, RESOURCES, SYSTEMS
+from tower.sandbox.server import start_sandbox
+from tower.sandbox.world import parse_iso_ms
 
 
 def _ledger_current(sb, system, resource):

@@ -8,9 +8,9 @@ import random
 import pytest
 import sqlalchemy as sa
 
-from tower.store import ingest
 from tests.store.events import order_life
 from tests.store.snapshot import projections
+from tower.store import ingest
 
 
 def _count(conn, table: str) -> int:
@@ -20,10 +20,10 @@ def _count(conn, table: str) -> int:
 def test_the_same_events_twice_are_stored_once(engine):
     events = order_life()
     with engine.begin() as conn:
-        first = ingest(conn, events)
+        first = ingest(conn=conn, milestones=events)
     with engine.begin() as conn:
         before = projections(conn)
-        second = ingest(conn, events + events)
+        second = ingest(conn=conn, milestones=events + events)
         after = projections(conn)
         assert _count(conn, "milestones") == len(events)
     assert first.inserted == len(events) and first.duplicates == 0
@@ -34,7 +34,7 @@ def test_the_same_events_twice_are_stored_once(engine):
 def test_a_batch_that_repeats_an_event_counts_it_once(engine):
     events = order_life()
     with engine.begin() as conn:
-        result = ingest(conn, events + [events[0], events[3]])
+        result = ingest(conn=conn, milestones=events + [events[0], events[3]])
         assert _count(conn, "milestones") == len(events)
     assert result.inserted == len(events) and result.duplicates == 2
 
@@ -42,14 +42,14 @@ def test_a_batch_that_repeats_an_event_counts_it_once(engine):
 def test_any_arrival_order_gives_the_same_projection(engine):
     events = order_life(partial=False)
     with engine.begin() as conn:
-        ingest(conn, events)
+        ingest(conn=conn, milestones=events)
         expected = projections(conn)
         conn.rollback()
     shuffled = events[:]
     random.Random(3).shuffle(shuffled)
     with engine.begin() as conn:
         for i in range(0, len(shuffled), 4):
-            ingest(conn, shuffled[i:i + 4])
+            ingest(conn=conn, milestones=shuffled[i:i + 4])
         assert projections(conn) == expected
 
 
@@ -58,9 +58,9 @@ def test_a_late_old_event_never_moves_an_order_backwards(engine):
     late = [e for e in events if e["kind"] == "atp_short"]
     rest = [e for e in events if e["kind"] != "atp_short"]
     with engine.begin() as conn:
-        ingest(conn, rest)
+        ingest(conn=conn, milestones=rest)
         stage_before = conn.execute(sa.text("SELECT stage FROM orders")).scalar_one()
-        ingest(conn, late)
+        ingest(conn=conn, milestones=late)
         stage_after = conn.execute(sa.text("SELECT stage FROM orders")).scalar_one()
         allocated = conn.execute(sa.text("SELECT qty_allocated FROM order_lines WHERE line_no = 2")).scalar_one()
     assert stage_before == stage_after == "paid"
@@ -69,7 +69,7 @@ def test_a_late_old_event_never_moves_an_order_backwards(engine):
 
 def test_partial_shipment_and_return_are_projected_per_line(engine):
     with engine.begin() as conn:
-        ingest(conn, order_life(partial=True, with_return=True))
+        ingest(conn=conn, milestones=order_life(partial=True, with_return=True))
         order = conn.execute(sa.text("SELECT * FROM orders")).mappings().one()
         lines = {r["line_no"]: r for r in conn.execute(sa.text("SELECT * FROM order_lines")).mappings()}
         ret = conn.execute(sa.text("SELECT * FROM returns")).mappings().one()
@@ -86,7 +86,7 @@ def test_partial_shipment_and_return_are_projected_per_line(engine):
 
 def test_a_complete_order_reaches_paid_and_closes(engine):
     with engine.begin() as conn:
-        ingest(conn, order_life(partial=False))
+        ingest(conn=conn, milestones=order_life(partial=False))
         row = conn.execute(sa.text("SELECT stage, status, is_partial FROM orders")).one()
     assert tuple(row) == ("paid", "closed", False)
 
@@ -105,7 +105,7 @@ def test_malformed_records_are_rejected_with_a_reason_and_the_rest_still_go_in(e
     events = order_life()
     broken = {**events[1], "source_event_id": "broken-1", **bad}
     with engine.begin() as conn:
-        result = ingest(conn, events + [broken])
+        result = ingest(conn=conn, milestones=events + [broken])
         stored = _count(conn, "milestones")
     assert stored == len(events)
     assert len(result.rejected) == 1
@@ -117,7 +117,7 @@ def test_a_failing_batch_leaves_nothing_half_written(engine):
     events = order_life()
     with pytest.raises(sa.exc.DBAPIError):
         with engine.begin() as conn:
-            ingest(conn, events)
+            ingest(conn=conn, milestones=events)
             conn.execute(sa.text("SELECT 1/0"))  # the caller's transaction fails after ingest
     with engine.begin() as conn:
         for table in ("milestones", "orders", "order_lines", "identifiers", "dirty_orders"):
@@ -129,10 +129,10 @@ def test_a_carrier_scan_before_its_ship_confirm_is_parked_then_linked(engine):
     scans = [e for e in events if e["source"] == "carrier"]
     others = [e for e in events if e["source"] != "carrier"]
     with engine.begin() as conn:
-        early = ingest(conn, scans)
+        early = ingest(conn=conn, milestones=scans)
         assert early.parked == len(scans) and early.inserted == 0
         assert _count(conn, "parked_milestones") == len(scans)
-        later = ingest(conn, others)
+        later = ingest(conn=conn, milestones=others)
         assert _count(conn, "parked_milestones") == 0
         delivered = conn.execute(sa.text("SELECT delivered_at IS NOT NULL FROM shipments")).scalar_one()
     assert later.unparked == len(scans)
@@ -141,14 +141,14 @@ def test_a_carrier_scan_before_its_ship_confirm_is_parked_then_linked(engine):
 
 def test_touched_orders_are_marked_for_the_rules_worker(engine):
     with engine.begin() as conn:
-        result = ingest(conn, order_life("SO-1") + order_life("SO-2"))
+        result = ingest(conn=conn, milestones=order_life("SO-1") + order_life("SO-2"))
         dirty = {r[0] for r in conn.execute(sa.text("SELECT order_id FROM dirty_orders"))}
     assert result.touched_orders == dirty == {"SO-1", "SO-2"}
 
 
 def test_lookup_keys_of_every_system_lead_to_the_order(engine):
     with engine.begin() as conn:
-        ingest(conn, order_life("SO-9"))
+        ingest(conn=conn, milestones=order_life("SO-9"))
         keys = {(s, k, v): o for s, k, v, o in conn.execute(
             sa.text("SELECT system, kind, value, order_id FROM identifiers"))}
     assert keys[("erp", "customer_po", "PO-4471")] == "SO-9"

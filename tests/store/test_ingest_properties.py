@@ -4,11 +4,12 @@ sizes, yields the same projection as the ordered stream."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from tower.store import ingest
 from tests.store.events import order_life
 from tests.store.snapshot import projections
+from tower.store import ingest
 
 STREAM = order_life("SO-P1", partial=False) + order_life("SO-P2", partial=True)
 
@@ -25,7 +26,7 @@ def test_permuted_and_duplicated_streams_give_the_ordered_projection(engine, dat
     with engine.connect() as conn:
         with conn.begin():
             _reset(conn)
-            ingest(conn, STREAM)
+            ingest(conn=conn, milestones=STREAM)
             expected = projections(conn)
         order = data.draw(st.permutations(range(len(STREAM))))
         repeats = data.draw(st.lists(st.integers(0, len(STREAM) - 1), max_size=10))
@@ -34,5 +35,5 @@ def test_permuted_and_duplicated_streams_give_the_ordered_projection(engine, dat
         with conn.begin():
             _reset(conn)
             for i in range(0, len(stream), batch):
-                ingest(conn, stream[i:i + batch])
+                ingest(conn=conn, milestones=stream[i:i + batch])
             assert projections(conn) == expected

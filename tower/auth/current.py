@@ -36,3 +36,12 @@ def warehouses() -> tuple[str, ...] | None:
     """The warehouses the user is scoped to (None: all)."""
     found = user()
     return found.warehouses if found else None
+
+
+def scope():
+    """What the signed-in user may see (tower.data.scope.Scope): the one place it is built.
+    Nobody signed in sees nothing."""
+    from tower.data.scope import Scope
+
+    found = user()
+    return Scope.of(found.role, found.warehouses) if found else Scope.nothing()

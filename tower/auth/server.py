@@ -14,8 +14,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import Flask, Response, jsonify, redirect, request
+from flask import Flask, jsonify, redirect, request
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from werkzeug.wrappers import Response
 
 from tower.auth import roles, users
 from tower.db import DatabaseUnavailable, engine_for
@@ -43,7 +44,7 @@ def _load_user(username: str) -> SessionUser | None:
 
     try:
         with engine_for(current_app.config["TOWER_DB_URL"]).connect() as conn:
-            found = users.get(conn, username)
+            found = users.get(conn=conn, username=username)
     except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.ProgrammingError, DatabaseUnavailable):
         # Database down (or not migrated): nobody is signed in, /health still answers.
         log.warning("cannot load user %s: database unavailable", username)
@@ -68,7 +69,7 @@ def _login_post() -> Response:
     target = safe_next(request.form.get("next"))
     try:
         with engine_for(current_app.config["TOWER_DB_URL"]).begin() as conn:
-            found = users.authenticate(conn, username, password)
+            found = users.authenticate(conn=conn, username=username, password=password)
     except (sa.exc.OperationalError, sa.exc.InterfaceError, DatabaseUnavailable):
         return redirect("/login?" + urlencode({"error": "db", **({"next": target} if target else {})}))
     if found is None:
@@ -104,7 +105,7 @@ def output_ids(body: Any) -> list[Any]:
     if isinstance(outputs, dict):
         outputs = [outputs]
     if isinstance(outputs, list):
-        found = []
+        found: list[Any] = []
         for item in outputs:
             if isinstance(item, list):  # outputs of pattern-matching ALL/ALLSMALLER
                 found.extend(o.get("id") for o in item if isinstance(o, dict))

@@ -64,7 +64,7 @@ def _row_to_user(row) -> User:
                 tuple(row.warehouses) if row.warehouses is not None else None, row.time_zone)
 
 
-def get(conn: Connection, username: str) -> User | None:
+def get(*, conn: Connection, username: str) -> User | None:
     """The active user with this name, or None."""
     row = conn.execute(Q["get"], {"username": username}).first()
     if row is None or not row.active:
@@ -72,7 +72,7 @@ def get(conn: Connection, username: str) -> User | None:
     return _row_to_user(row)
 
 
-def authenticate(conn: Connection, username: str, password: str) -> User | None:
+def authenticate(*, conn: Connection, username: str, password: str) -> User | None:
     """The user if the password matches (and records the sign-in time), else None."""
     row = conn.execute(Q["get"], {"username": (username or "").strip().lower()}).first()
     if row is None:
@@ -98,7 +98,7 @@ def _validate(username: str, role: str, time_zone: str, password: str) -> None:
         raise UserInputError(f"unknown time zone {time_zone!r} (use an IANA name like America/Chicago)") from None
 
 
-def add(conn: Connection, *, username: str, password: str, role: str, display_name: str = "",
+def add(*, conn: Connection, username: str, password: str, role: str, display_name: str = "",
         warehouses: list[str] | tuple[str, ...] | None = None, time_zone: str = "UTC",
         replace: bool = False, is_demo: bool = False) -> bool:
     """Create a user (or, with replace=True, reset an existing one). Returns False if the user
@@ -115,7 +115,7 @@ def add(conn: Connection, *, username: str, password: str, role: str, display_na
     return row is not None
 
 
-def list_users(conn: Connection) -> pd.DataFrame:
+def list_users(*, conn: Connection) -> pd.DataFrame:
     """All users. One row per user: username, display_name, role, warehouses (list or None),
     time_zone, active, is_demo, created_at and last_login_at (UTC, tz-aware)."""
     rows = conn.execute(Q["list_all"]).mappings().all()
@@ -123,7 +123,7 @@ def list_users(conn: Connection) -> pd.DataFrame:
                                        "active", "is_demo", "created_at", "last_login_at"])
 
 
-def ensure_demo_users(conn: Connection) -> list[tuple[str, str, str]]:
+def ensure_demo_users(*, conn: Connection) -> list[tuple[str, str, str]]:
     """Create the demo users that do not exist yet, each with a fresh random password.
 
     Returns [(username, password, role)] for the users created now, so `tower run` can print
@@ -132,7 +132,7 @@ def ensure_demo_users(conn: Connection) -> list[tuple[str, str, str]]:
     created: list[tuple[str, str, str]] = []
     for username, display, role, warehouses in DEMO_USERS:
         password = secrets.token_urlsafe(9)
-        if add(conn, username=username, password=password, role=role, display_name=display,
+        if add(conn=conn, username=username, password=password, role=role, display_name=display,
                warehouses=warehouses, is_demo=True):
             created.append((username, password, role))
     return created

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash_mantine_components as dmc
 import pandas as pd
 from dash import html
@@ -16,7 +18,7 @@ def stale_banner(fresh: pd.DataFrame, depends_on=SOURCES, *, tz: str = "UTC",
     Div when everything is fresh (so a callback can always return it). `fresh` is
     tower.data.freshness.by_source(...)."""
     stale = stale_sources(fresh, depends_on)
-    props = {"id": id} if id else {}
+    props: dict[str, Any] = {"id": id} if id else {}
     if stale.empty:
         return html.Div(**props)
     lines = []

@@ -3,13 +3,17 @@ columns and rows, the actions panel and the history panel."""
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import dash_mantine_components as dmc
 import pandas as pd
 from dash import dcc, html
 
 from tower.components import shell, status
-from tower.components.timefmt import fmt, warehouse_zones
+from tower.components.text import markdown_link
+from tower.components.timefmt import fmt
 from tower.data.exceptions import SLA_STATES, Filters
+from tower.data.frames import is_missing, text_or_none
 
 SEVERITIES = ["critical", "high", "medium", "low"]
 STATUSES = ["open", "acknowledged", "in_progress", "on_hold", "snoozed"]
@@ -80,25 +84,26 @@ COLUMNS = [
 ]
 
 
-def grid_rows(frame: pd.DataFrame, viewer_tz: str) -> list[dict]:
+def grid_rows(frame: pd.DataFrame, viewer_tz: str, zones: Mapping[str, str]) -> list[dict]:
     """Rows for the grid: words for statuses (colour only repeats them), times in the
     warehouse's zone (or the viewer's) with the zone's abbreviation in every cell."""
-    zones = warehouse_zones()
     rows = []
     for r in frame.itertuples():
-        tz = zones.get(r.warehouse or "", viewer_tz)
+        tz = zones.get(text_or_none(r.warehouse) or "", viewer_tz)
         rows.append({
-            "row_id": str(r.exception_id), "exception_id": int(r.exception_id), "priority": float(r.priority),
-            "severity_text": status.label("severity", r.severity), "title": r.title,
-            "order_id": f"[{r.order_id}](/orders/{r.order_id})" if isinstance(r.order_id, str) else "(incident)",
+            "row_id": str(r.exception_id), "exception_id": int(r.exception_id),
+            "priority": 0.0 if is_missing(r.priority) else float(r.priority),
+            "severity_text": status.label("severity", r.severity), "title": r.title if isinstance(r.title, str) else "",
+            "order_id": markdown_link(r.order_id, "/orders/", r.order_id) if isinstance(r.order_id, str) else "(incident)",
             "status_text": status.label("exception", r.status),
             "sla_text": status.label("sla", r.sla_state) if isinstance(r.sla_state, str) else "No due time",
-            "team": r.team_name or r.team_id or "—",
+            "team": text_or_none(r.team_name) or text_or_none(r.team_id) or "—",
             "assignee_text": r.assignee if isinstance(r.assignee, str) else "(unassigned)",
             "warehouse": r.warehouse if isinstance(r.warehouse, str) else "—",
             "region": r.region if isinstance(r.region, str) else "—",
-            "age_hours": round(float(r.age_hours), 2), "opened": fmt(r.opened_at, tz), "due": fmt(r.due_at, tz),
-            "value_at_risk": float(r.value_at_risk),
+            "age_hours": None if is_missing(r.age_hours) else round(float(r.age_hours), 2),
+            "opened": fmt(r.opened_at, tz), "due": fmt(r.due_at, tz),
+            "value_at_risk": 0.0 if is_missing(r.value_at_risk) else float(r.value_at_risk),
         })
     return rows
 
@@ -124,13 +129,13 @@ def actions_panel(reason_codes) -> dmc.Paper:
     ], gap=8), withBorder=True, p="sm")
 
 
-def history_panel(rows: pd.DataFrame | None, history: pd.DataFrame | None, viewer_tz: str) -> html.Div:
+def history_panel(rows: pd.DataFrame | None, history: pd.DataFrame | None, viewer_tz: str,
+                  zones: Mapping[str, str]) -> html.Div:
     """The audit of each selected exception, newest first (`rows`: exception_id, order_id,
     title, status, warehouse; `history`: tower.data.exceptions.history)."""
     if rows is None or rows.empty or history is None:
         return shell.empty_state("History", "Select a row to see who did what to it, and when.",
                                  id="exceptions-history-empty")
-    zones = warehouse_zones()
     blocks = []
     for r in rows.itertuples():
         tz = zones.get(r.warehouse or "", viewer_tz) if isinstance(r.warehouse, str) else viewer_tz

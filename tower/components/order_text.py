@@ -8,7 +8,9 @@ from datetime import datetime
 
 import pandas as pd
 
+from tower.components.text import money, words
 from tower.components.timefmt import ago, fmt
+from tower.data.frames import text_or_none
 
 
 @dataclass(frozen=True)
@@ -26,22 +28,22 @@ def where_is_it(header: dict, *, tz: str) -> WhereIsIt:
     """The header's answers in words; rules fields say 'not evaluated yet' until the rules ran."""
     evaluated = header.get("evaluated_at") is not None
     pending = "not evaluated yet"
-    stage = header["stage"].replace("_", " ")
+    stage = words(header.get("stage"), missing="not known yet")
     if header.get("is_partial"):
         stage += " (partly)"
     if header.get("credit_hold"):
         stage += " · on credit hold"
-    owner = header.get("owner_team_name") or header.get("owner_team")
-    if owner and header.get("owner_lead"):
+    owner = text_or_none(header.get("owner_team_name")) or text_or_none(header.get("owner_team"))
+    if owner and text_or_none(header.get("owner_lead")):
         owner = f"{owner} (lead {header['owner_lead']})"
     return WhereIsIt(
         stage=stage,
-        waiting_on=header.get("waiting_on") or (pending if not evaluated else "nothing"),
+        waiting_on=text_or_none(header.get("waiting_on")) or (pending if not evaluated else "nothing"),
         owner=owner or (pending if not evaluated else "nobody (no open step)"),
         due_by=fmt(header["due_at"], tz) if header.get("due_at") is not None else (pending if not evaluated else "—"),
-        sla_state=header.get("sla_state"),
+        sla_state=text_or_none(header.get("sla_state")),
         promised=fmt(header.get("promised_at"), tz),
-        value=f"{header.get('currency') or ''} {float(header.get('value') or 0):,.2f}".strip(),
+        value=money(header.get("currency"), header.get("value") if header.get("value") is not None else 0),
     )
 
 
@@ -50,8 +52,8 @@ def summary(header: dict, shipments: pd.DataFrame, invoices: pd.DataFrame, lines
     """A plain-language status to paste into a reply to the customer."""
     w = where_is_it(header, tz=tz)
     parts = [f"Order {header['order_id']}"
-             + (f" (your PO {header['customer_po']})" if header.get("customer_po") else "")
-             + (f" for {header['customer_name']}" if header.get("customer_name") else "")
+             + (f" (your PO {header['customer_po']})" if text_or_none(header.get("customer_po")) else "")
+             + (f" for {header['customer_name']}" if text_or_none(header.get("customer_name")) else "")
              + f": {len(lines)} line{'s' if len(lines) != 1 else ''}, {w.value}."]
     if header.get("status") == "cancelled":
         parts.append("The order was cancelled.")
@@ -59,16 +61,16 @@ def summary(header: dict, shipments: pd.DataFrame, invoices: pd.DataFrame, lines
         parts.append(f"Status: {w.stage}.")
     for s in shipments.itertuples():
         text = f"Shipment {s.shipment_id}"
-        if s.carrier:
+        if text_or_none(s.carrier):
             text += f" via {s.carrier}"
-        if s.tracking_no:
+        if text_or_none(s.tracking_no):
             text += f", tracking {s.tracking_no}"
         if pd.notna(s.delivered_at):
             text += f", delivered {fmt(s.delivered_at, tz)}"
         elif pd.notna(s.shipped_at):
             text += f", shipped {fmt(s.shipped_at, tz)}"
-            if s.last_scan_kind:
-                text += f", last carrier scan '{s.last_scan_kind.replace('_', ' ')}' {fmt(s.last_scan_at, tz)}"
+            if text_or_none(s.last_scan_kind):
+                text += f", last carrier scan '{words(s.last_scan_kind)}' {fmt(s.last_scan_at, tz)}"
             eta = s.estimated_delivery_at if pd.notna(s.estimated_delivery_at) else s.promised_delivery_at
             if pd.notna(eta):
                 text += f", expected {fmt(eta, tz)}"
@@ -76,12 +78,12 @@ def summary(header: dict, shipments: pd.DataFrame, invoices: pd.DataFrame, lines
     if header.get("promised_at") is not None and header.get("stage") not in ("delivered", "invoiced", "paid"):
         parts.append(f"Promised delivery: {w.promised}.")
     for inv in invoices.itertuples():
-        parts.append(f"Invoice {inv.invoice_no} for {inv.currency or ''} {inv.amount:,.2f} issued "
-                     f"{fmt(inv.issued_at, tz)}, {inv.status.replace('_', ' ')}"
+        parts.append(f"Invoice {text_or_none(inv.invoice_no) or inv.invoice_id} for {money(inv.currency, inv.amount)} issued "
+                     f"{fmt(inv.issued_at, tz)}, {words(inv.status, missing='status not known')}"
                      + (f", due {fmt(inv.due_at, tz)}" if pd.notna(inv.due_at) and inv.status != "paid" else "") + ".")
     if header.get("evaluated_at") is not None and header.get("status") == "open":
         sla = {"on_track": "on track", "at_risk": "at risk of running late", "breached": "running late",
-               "uncertain": "uncertain while a source system is catching up"}.get(header.get("sla_state") or "", "")
+               "uncertain": "uncertain while a source system is catching up"}.get(text_or_none(header.get("sla_state")) or "", "")
         parts.append(f"Next: {w.waiting_on}" + (f" — {sla}" if sla else "") + ".")
     parts.append(f"(Status as of {fmt(now, tz)}.)")
     return " ".join(parts)

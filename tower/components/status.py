@@ -3,6 +3,8 @@ source status."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash_mantine_components as dmc
 
 # value -> (label, colour)
@@ -27,7 +29,7 @@ SOURCE = {
     "fresh": ("Up to date", "green"), "stale": ("Stale", "red"),
     "never": ("No data yet", "gray"), "unknown": ("Not collected", "gray"),
 }
-_TABLES = {"sla": SLA, "severity": SEVERITY, "exception": EXCEPTION_STATUS, "source": SOURCE}
+_TABLES: dict[str, dict[Any, tuple[str, str]]] = {"sla": SLA, "severity": SEVERITY, "exception": EXCEPTION_STATUS, "source": SOURCE}
 
 
 def _clean(value):

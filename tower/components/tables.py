@@ -11,8 +11,8 @@ import dash_mantine_components as dmc
 def simple_table(head: Sequence[str], rows: Sequence[Sequence[Any]], *, id: str | None = None,
                  numeric: Sequence[int] = (), **props) -> dmc.TableScrollContainer:
     """`rows` cells may be text or components; columns listed in `numeric` align right."""
-    numeric = set(numeric)
-    align = lambda i: {"textAlign": "right"} if i in numeric else None  # noqa: E731
+    right = set(numeric)
+    align = lambda i: {"textAlign": "right"} if i in right else None  # noqa: E731
     table = dmc.Table(
         [dmc.TableThead(dmc.TableTr([dmc.TableTh(h, style=align(i)) for i, h in enumerate(head)])),
          dmc.TableTbody([dmc.TableTr([dmc.TableTd(c, style=align(i)) for i, c in enumerate(row)])

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
+
+from tower.rules.policy import Policy
+
 
 def zone(name: str | None) -> ZoneInfo:
     try:
@@ -14,22 +18,17 @@ def zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def warehouse_zones() -> dict[str, str]:
-    """warehouse code -> IANA zone, from the calendars of the policy the web app runs with."""
-    from flask import current_app, has_app_context
-
-    from tower.rules.policy import cached
-
-    path = current_app.config.get("TOWER_POLICY") if has_app_context() else None
-    policy = cached(str(path) if path else None)
+def warehouse_zones(policy: Policy) -> dict[str, str]:
+    """warehouse code -> IANA zone, from the calendars of `policy` (the one the app runs with)."""
     return {code: str(policy.calendars[spec.get("calendar", policy.default_calendar)].tz)
             for code, spec in policy.warehouses.items()
             if spec.get("calendar", policy.default_calendar) in policy.calendars}
 
 
-def warehouse_zone(warehouse: str | None, fallback: str = "UTC") -> str:
-    """The IANA zone to show a warehouse's times in; `fallback` (the viewer's) if unknown."""
-    return warehouse_zones().get(warehouse or "", fallback)
+def warehouse_zone(zones: Mapping[str, str], warehouse: str | None, fallback: str = "UTC") -> str:
+    """The IANA zone to show a warehouse's times in (`zones`: warehouse_zones); `fallback`
+    (the viewer's) if unknown."""
+    return zones.get(warehouse or "", fallback)
 
 
 def fmt(ts: datetime | pd.Timestamp | None, tz: str = "UTC", *, seconds: bool = False) -> str:

@@ -16,7 +16,13 @@ from typing import Mapping
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from tower import params
+from tower.data.csv_safe import neutralise
+from tower.data.frames import missing_as_none
+from tower.data.scope import Scope
 from tower.sqlfiles import load
+from tower.store import exceptions as store
+from tower.store.exceptions import REASON_CODES, InvalidAction, snooze_until
 
 Q = load(__file__, "exceptions.sql")
 AGE_BUCKETS = {1: "< 4 h", 2: "4–24 h", 3: "1–3 d", 4: "3–7 d", 5: "> 7 d"}
@@ -53,16 +59,11 @@ class Filters:
         """From URL query values ("kind=a,b&min_age=4"); unknown keys and junk are ignored so
         that an edited link still opens."""
         values: dict[str, object] = {}
+        query = params.mapping(query)
         for key, field_name in _MULTI.items():
-            raw = query.get(key)
-            items = raw if isinstance(raw, (list, tuple)) else str(raw or "").split(",")
-            values[field_name] = tuple(sorted({str(i).strip() for i in items if str(i).strip()}))
+            values[field_name] = params.texts(query.get(key))
         for key, field_name in (("min_age", "min_age_hours"), ("max_age", "max_age_hours")):
-            try:
-                number = float(str(query.get(key)))
-                values[field_name] = number if number >= 0 else None
-            except (TypeError, ValueError):
-                values[field_name] = None
+            values[field_name] = params.number(query.get(key), low=0, high=params.MAX_HOURS)
         return cls(**values)  # type: ignore[arg-type]
 
     def to_query(self) -> dict[str, str]:
@@ -74,17 +75,18 @@ class Filters:
             out["max_age"] = f"{self.max_age_hours:g}"
         return out
 
-    def params(self, *, now: datetime, scope: tuple[str, ...] | None) -> dict[str, object]:
+    def params(self, *, now: datetime, at_risk: float, scope: Scope) -> dict[str, object]:
         values = {f.name: (list(getattr(self, f.name)) or None) if f.name not in ("min_age_hours", "max_age_hours")
                   else getattr(self, f.name) for f in fields(self)}
         if self.ids:  # ids that are not numbers match nothing rather than lifting the filter
-            values["ids"] = [int(i) for i in self.ids if i.isdigit()] or [-1]
+            values["ids"] = exception_ids(self.ids) or [-1]
         values["now"] = now
-        values["scope"] = list(scope) if scope is not None else None
+        values["at_risk"] = at_risk
+        values["scope"] = scope.param()
         return values
 
 
-def open_list(filters: Filters, *, conn: Connection, now: datetime, scope: tuple[str, ...] | None = None,
+def open_list(filters: Filters, *, conn: Connection, now: datetime, at_risk: float, scope: Scope,
               limit: int | None = GRID_LIMIT) -> pd.DataFrame:
     """Unresolved exceptions under `filters`, highest priority first (`scope`: the warehouses
     a supervisor is limited to). One row per exception; columns LIST_COLUMNS: exception_id
@@ -92,8 +94,9 @@ def open_list(filters: Filters, *, conn: Connection, now: datetime, scope: tuple
     team_id, team_name, assignee, title, rule, warehouse, region, customer_name, order_stage
     (str); value_at_risk, priority, age_hours (float); opened_at, due_at, snoozed_until,
     acknowledged_at (UTC); escalation_tier (int); sla_state ('on_track' | 'at_risk' |
-    'breached' | None). `limit=None` returns every row (the CSV export)."""
-    params = filters.params(now=now, scope=scope)
+    'breached' | None; at risk once `at_risk` of the time to due_at has passed: the policy's
+    escalation.at_risk). `limit=None` returns every row (the CSV export)."""
+    params = filters.params(now=now, at_risk=at_risk, scope=scope)
     params["limit"] = limit
     rows = conn.execute(Q["open_list"], params).mappings().all()
     frame = pd.DataFrame(rows, columns=LIST_COLUMNS)
@@ -101,7 +104,7 @@ def open_list(filters: Filters, *, conn: Connection, now: datetime, scope: tuple
         frame[col] = pd.to_datetime(frame[col], utc=True)
     for col in ("value_at_risk", "priority", "age_hours"):
         frame[col] = frame[col].astype("float64")
-    return frame
+    return missing_as_none(frame)
 
 
 @dataclass
@@ -112,11 +115,11 @@ class Summary:
     total: int
 
 
-def summary(filters: Filters, *, conn: Connection, now: datetime,
-            scope: tuple[str, ...] | None = None) -> Summary:
+def summary(filters: Filters, *, conn: Connection, now: datetime, at_risk: float,
+            scope: Scope) -> Summary:
     """Counts of the same unresolved exceptions `open_list` returns (without its row limit):
     by kind, by team, and by age bucket (AGE_BUCKETS) and severity."""
-    rows = conn.execute(Q["open_summary"], filters.params(now=now, scope=scope)).mappings().all()
+    rows = conn.execute(Q["open_summary"], filters.params(now=now, at_risk=at_risk, scope=scope)).mappings().all()
     frame = pd.DataFrame(rows, columns=["dimension", "kind", "team_id", "team_name", "age_bucket", "severity", "n"])
     frame["n"] = frame["n"].astype("int64")
     by_kind = frame[frame["dimension"] == "kind"][["kind", "n"]].reset_index(drop=True)
@@ -130,11 +133,11 @@ def summary(filters: Filters, *, conn: Connection, now: datetime,
     return Summary(by_kind, by_team, aging, int(by_kind["n"].sum()))
 
 
-def facets(*, conn: Connection) -> dict[str, list[str]]:
-    """Values each filter can take now: {"kind": [...], "team": [...], "assignee": [...],
-    "warehouse": [...], "region": [...]}, each sorted."""
+def facets(*, conn: Connection, scope: Scope) -> dict[str, list[str]]:
+    """Values each filter can take now among the exceptions inside `scope`: {"kind": [...],
+    "team": [...], "assignee": [...], "warehouse": [...], "region": [...]}, each sorted."""
     out: dict[str, list[str]] = {"kind": [], "team": [], "assignee": [], "warehouse": [], "region": []}
-    for row in conn.execute(Q["facets"]):
+    for row in conn.execute(Q["facets"], {"scope": scope.param()}):
         if row.value is not None:
             out[row.facet].append(row.value)
     return out
@@ -154,41 +157,67 @@ def history(exception_ids: list[int], *, conn: Connection) -> pd.DataFrame:
     return frame
 
 
-def by_ids(exception_ids: list[int], *, conn: Connection, scope: tuple[str, ...] | None = None) -> pd.DataFrame:
+def by_ids(exception_ids: list[int], *, conn: Connection, scope: Scope) -> pd.DataFrame:
     """Exceptions by id in any status (within `scope`). One row per exception:
     exception_id (int), order_id, title, status, severity, warehouse (str or None)."""
-    rows = conn.execute(Q["by_ids"], {"ids": [int(i) for i in exception_ids],
-                                      "scope": list(scope) if scope is not None else None}).mappings().all()
-    return pd.DataFrame(rows, columns=["exception_id", "order_id", "title", "status", "severity", "warehouse"])
+    rows = conn.execute(Q["by_ids"], {"ids": exception_ids_bounded(exception_ids),
+                                      "scope": scope.param()}).mappings().all()
+    return missing_as_none(pd.DataFrame(rows, columns=["exception_id", "order_id", "title", "status", "severity",
+                                                       "warehouse"]))
 
 
-def one(exception_id: int, *, conn: Connection) -> dict | None:
-    """One exception with its team name and order's warehouse, or None."""
-    row = conn.execute(Q["one"], {"exception_id": int(exception_id)}).mappings().first()
+def one(exception_id: int, *, conn: Connection, scope: Scope) -> dict | None:
+    """One exception with its team name and order's warehouse, or None (also outside `scope`)."""
+    row = conn.execute(Q["one"], {"exception_id": int(exception_id), "scope": scope.param()}).mappings().first()
     return dict(row) if row else None
 
 
-def for_order(order_id: str, *, conn: Connection) -> pd.DataFrame:
+def for_order(order_id: str, *, conn: Connection, scope: Scope) -> pd.DataFrame:
     """The order's exceptions and the integration incidents it is part of, unresolved first.
     One row per exception: exception_id (int), kind, severity, status, team_id, team_name,
     assignee, title, resolution (str); opened_at, due_at, resolved_at (UTC); is_incident (bool)."""
     cols = ["exception_id", "kind", "severity", "status", "team_id", "team_name", "assignee", "title",
             "opened_at", "due_at", "resolved_at", "resolution", "is_incident"]
-    rows = conn.execute(Q["for_order"], {"order_id": order_id}).mappings().all()
+    rows = conn.execute(Q["for_order"], {"order_id": order_id, "scope": scope.param()}).mappings().all()
     frame = pd.DataFrame(rows, columns=cols)
     for col in ("opened_at", "due_at", "resolved_at"):
         frame[col] = pd.to_datetime(frame[col], utc=True)
-    return frame
+    return missing_as_none(frame)
 
 
-def permitted(exception_ids: list[int], *, conn: Connection, scope: tuple[str, ...] | None) -> list[int]:
-    """The ids a user scoped to `scope` warehouses may act on (all of them when unscoped).
-    Integration incidents (no order, no warehouse) are outside any warehouse scope."""
-    ids = [int(i) for i in exception_ids]
-    if scope is None:
-        return ids
+def permitted(exception_ids: list[int], *, conn: Connection, scope: Scope) -> list[int]:
+    """The ids a user in `scope` may act on (all existing ones when unscoped). Integration
+    incidents (no order, no warehouse) are outside any limited warehouse scope."""
+    ids = exception_ids_bounded(exception_ids)
     rows = conn.execute(Q["warehouses_of"], {"ids": ids}).all()
-    return [int(r.exception_id) for r in rows if r.warehouse in scope]
+    return [int(r.exception_id) for r in rows if scope.sees(r.warehouse)]
+
+
+MAX_EXCEPTION_ID = 2**63 - 1
+
+
+def exception_ids(texts) -> list[int]:
+    """Exception ids from URL text: ASCII digits that fit a bigint; anything else is dropped
+    ("²" is a digit to Python but not an id)."""
+    out = []
+    for text in texts:
+        text = str(text).strip()
+        if text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= MAX_EXCEPTION_ID:
+            out.append(int(text))
+    return out
+
+
+def exception_ids_bounded(ids) -> list[int]:
+    """Ids given as numbers (from the grid): those that fit a bigint."""
+    out = []
+    for i in ids:
+        try:
+            value = int(i)
+        except (TypeError, ValueError, OverflowError):
+            continue
+        if 0 <= value <= MAX_EXCEPTION_ID:
+            out.append(value)
+    return out
 
 
 CSV_COLUMNS = ["exception_id", "order_id", "kind", "severity", "status", "sla_state", "team_id", "assignee",
@@ -197,12 +226,25 @@ CSV_COLUMNS = ["exception_id", "order_id", "kind", "severity", "status", "sla_st
 
 
 def to_csv(frame: pd.DataFrame) -> str:
-    """The rows as CSV with ISO-8601 UTC times, in the order given."""
-    out = frame[CSV_COLUMNS].copy()
+    """The rows as CSV with ISO-8601 UTC times, in the order given; text that a spreadsheet
+    would run as a formula is neutralised (tower.data.csv_safe)."""
+    out = neutralise(frame[CSV_COLUMNS].copy())
     for col in ("opened_at", "due_at"):
         out[col] = out[col].map(lambda t: t.isoformat() if pd.notna(t) else "")
     out["age_hours"] = out["age_hours"].round(2)
     buffer = io.StringIO()
-    out.to_csv(buffer, index=False)
+    # RFC 4180 line ends: the writer then quotes a cell holding a carriage return as well.
+    out.to_csv(buffer, index=False, lineterminator="\r\n")
     return buffer.getvalue()
 
+
+def act(*, conn: Connection, exception_ids: list[int], action: str, actor: str, now: datetime,
+        **details: object) -> int:
+    """Apply one lifecycle action to the given exceptions and write its audit rows, in the
+    caller's transaction (tower.store.exceptions.act; `details`: assignee, comment, reason,
+    snoozed_until). Returns how many changed; raises InvalidAction with a plain message."""
+    return store.act(conn=conn, exception_ids=exception_ids, action=action, actor=actor, now=now,
+                     **details)  # type: ignore[arg-type]
+
+
+__all__ = ["REASON_CODES", "InvalidAction", "act", "snooze_until"]

@@ -24,7 +24,7 @@ WITH picked AS (
       AND (CAST(:slas AS text[]) IS NULL OR
            CASE WHEN e.due_at IS NULL THEN 'none'
                 WHEN e.due_at <= :now THEN 'breached'
-                WHEN e.opened_at + (e.due_at - e.opened_at) * 0.75 <= :now THEN 'at_risk'
+                WHEN e.opened_at + (e.due_at - e.opened_at) * :at_risk <= :now THEN 'at_risk'
                 ELSE 'on_track' END = ANY(:slas))
     ORDER BY e.priority DESC, e.opened_at, e.exception_id
     LIMIT :limit
@@ -36,7 +36,7 @@ SELECT e.exception_id, e.order_id, e.kind, e.subject, e.severity, e.status, e.te
        extract(epoch FROM (:now - e.opened_at)) / 3600.0 AS age_hours,
        CASE WHEN e.due_at IS NULL THEN NULL
             WHEN e.due_at <= :now THEN 'breached'
-            WHEN e.opened_at + (e.due_at - e.opened_at) * 0.75 <= :now THEN 'at_risk'
+            WHEN e.opened_at + (e.due_at - e.opened_at) * :at_risk <= :now THEN 'at_risk'
             ELSE 'on_track' END AS sla_state
 FROM picked e
 LEFT JOIN orders o ON o.order_id = e.order_id
@@ -70,7 +70,7 @@ WITH f AS (
       AND (CAST(:slas AS text[]) IS NULL OR
            CASE WHEN e.due_at IS NULL THEN 'none'
                 WHEN e.due_at <= :now THEN 'breached'
-                WHEN e.opened_at + (e.due_at - e.opened_at) * 0.75 <= :now THEN 'at_risk'
+                WHEN e.opened_at + (e.due_at - e.opened_at) * :at_risk <= :now THEN 'at_risk'
                 ELSE 'on_track' END = ANY(:slas))
 )
 SELECT CASE WHEN GROUPING(kind) = 0 THEN 'kind'
@@ -92,17 +92,24 @@ WITH RECURSIVE wh AS (
             WHERE o.status = 'open' AND o.warehouse > wh.warehouse ORDER BY o.warehouse LIMIT 1)
     FROM wh WHERE wh.warehouse IS NOT NULL
 )
-SELECT 'kind' AS facet, kind AS value FROM exceptions WHERE status <> 'resolved' GROUP BY kind
+-- A limited :scope sees the values of its own warehouses' exceptions only.
+, mine AS (
+    SELECT e.kind, e.team_id, e.assignee FROM exceptions e
+    WHERE e.status <> 'resolved'
+      AND (CAST(:scope AS text[]) IS NULL OR EXISTS (SELECT 1 FROM orders o WHERE o.order_id = e.order_id AND o.warehouse = ANY(:scope)))
+)
+SELECT 'kind' AS facet, kind AS value FROM mine GROUP BY kind
 UNION ALL
-SELECT 'team', team_id FROM exceptions WHERE status <> 'resolved' AND team_id IS NOT NULL GROUP BY team_id
+SELECT 'team', team_id FROM mine WHERE team_id IS NOT NULL GROUP BY team_id
 UNION ALL
-SELECT 'assignee', coalesce(assignee, '(unassigned)') FROM exceptions WHERE status <> 'resolved' GROUP BY 2
+SELECT 'assignee', coalesce(assignee, '(unassigned)') FROM mine GROUP BY 2
 UNION ALL
-SELECT 'warehouse', warehouse FROM wh WHERE warehouse IS NOT NULL
+SELECT 'warehouse', warehouse FROM wh
+WHERE warehouse IS NOT NULL AND (CAST(:scope AS text[]) IS NULL OR warehouse = ANY(:scope))
 UNION ALL
 SELECT DISTINCT 'region', (SELECT o.region FROM orders o WHERE o.status = 'open' AND o.warehouse = wh.warehouse
                            AND o.region IS NOT NULL LIMIT 1)
-FROM wh WHERE wh.warehouse IS NOT NULL
+FROM wh WHERE wh.warehouse IS NOT NULL AND (CAST(:scope AS text[]) IS NULL OR wh.warehouse = ANY(:scope))
 ORDER BY 1, 2;
 
 -- name: history
@@ -120,7 +127,8 @@ SELECT e.exception_id, e.order_id, e.kind, e.subject, e.severity, e.status, e.te
 FROM exceptions e
 LEFT JOIN teams t ON t.team_id = e.team_id
 LEFT JOIN orders o ON o.order_id = e.order_id
-WHERE e.exception_id = :exception_id;
+WHERE e.exception_id = :exception_id
+  AND (CAST(:scope AS text[]) IS NULL OR o.warehouse = ANY(:scope));
 
 -- name: for_order
 -- The order's own exceptions and the integration incidents it is caught in; unresolved first.
@@ -136,6 +144,8 @@ SELECT e.exception_id, e.kind, e.severity, e.status, e.team_id, t.name AS team_n
 FROM ids
 JOIN exceptions e ON e.exception_id = ids.exception_id
 LEFT JOIN teams t ON t.team_id = e.team_id
+-- An incident (no order of its own) spans warehouses: a limited scope sees the order's own.
+WHERE CAST(:scope AS text[]) IS NULL OR e.order_id IS NOT NULL
 ORDER BY (e.status = 'resolved'), e.priority DESC, e.opened_at DESC
 LIMIT 50;
 

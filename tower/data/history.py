@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from tower.data.scope import Scope
 from tower.sqlfiles import load
 
 _Q = load(__file__, "history.sql")
@@ -26,10 +27,11 @@ def _median_hours(delta: pd.Series) -> float | None:
     return None if delta.empty else float(delta.dt.total_seconds().median() / 3600)
 
 
-def dataset_figures(*, conn: Connection, prefix: str, start: datetime | None = None,
+def dataset_figures(*, conn: Connection, prefix: str, scope: Scope, start: datetime | None = None,
                     end: datetime | None = None) -> dict[str, Any]:
-    """Figures of the orders whose id starts with `prefix` (placed in [start, end) if given)."""
-    params = {"prefix": prefix + "%", "start": start, "end": end}
+    """Figures of the orders in `scope` whose id starts with `prefix` (placed in [start, end)
+    if given)."""
+    params = {"prefix": prefix + "%", "start": start, "end": end, "warehouses": scope.param()}
     df = pd.DataFrame(conn.execute(_Q["orders"], params).mappings().all(),
                       columns=["order_id", "status", "stage", "value", "placed_at", "promised_at",
                                "last_shipped_at", "last_delivered_at", "shipments"])

@@ -1,6 +1,7 @@
 -- Headline figures of imported history, read from the projections (orders, shipments,
 -- invoices, payments) and the shipped milestones (freight). :prefix selects a dataset's orders
--- by id ('NW-%', 'SCMS-%', ...); :start / :end (nullable) select by placed time.
+-- by id ('NW-%', 'SCMS-%', ...); :start / :end (nullable) select by placed time; :warehouses
+-- (NULL = every warehouse) is the reader's scope.
 
 -- name: orders
 SELECT o.order_id, o.status, o.stage, o.value, o.placed_at, o.promised_at,
@@ -14,6 +15,7 @@ LEFT JOIN LATERAL (
 WHERE o.order_id LIKE :prefix
   AND (CAST(:start AS timestamptz) IS NULL OR o.placed_at >= :start)
   AND (CAST(:end AS timestamptz) IS NULL OR o.placed_at < :end)
+       AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses))
 
 -- name: money
 SELECT
@@ -21,16 +23,20 @@ SELECT
      JOIN orders o ON o.order_id = m.order_id
      WHERE m.kind = 'shipped' AND jsonb_typeof(m.attrs->'freight') = 'number' AND o.order_id LIKE :prefix
        AND (CAST(:start AS timestamptz) IS NULL OR o.placed_at >= :start)
-       AND (CAST(:end AS timestamptz) IS NULL OR o.placed_at < :end)) AS freight,
+       AND (CAST(:end AS timestamptz) IS NULL OR o.placed_at < :end)
+       AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses))) AS freight,
     (SELECT coalesce(sum(i.amount), 0) FROM invoices i JOIN orders o ON o.order_id = i.order_id
      WHERE o.order_id LIKE :prefix
        AND (CAST(:start AS timestamptz) IS NULL OR o.placed_at >= :start)
-       AND (CAST(:end AS timestamptz) IS NULL OR o.placed_at < :end)) AS invoiced,
+       AND (CAST(:end AS timestamptz) IS NULL OR o.placed_at < :end)
+       AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses))) AS invoiced,
     (SELECT count(*) FROM invoices i JOIN orders o ON o.order_id = i.order_id
      WHERE o.order_id LIKE :prefix
        AND (CAST(:start AS timestamptz) IS NULL OR o.placed_at >= :start)
-       AND (CAST(:end AS timestamptz) IS NULL OR o.placed_at < :end)) AS invoices,
+       AND (CAST(:end AS timestamptz) IS NULL OR o.placed_at < :end)
+       AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses))) AS invoices,
     (SELECT coalesce(sum(p.amount), 0) FROM payments p JOIN orders o ON o.order_id = p.order_id
      WHERE o.order_id LIKE :prefix
        AND (CAST(:start AS timestamptz) IS NULL OR o.placed_at >= :start)
-       AND (CAST(:end AS timestamptz) IS NULL OR o.placed_at < :end)) AS paid
+       AND (CAST(:end AS timestamptz) IS NULL OR o.placed_at < :end)
+       AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses))) AS paid

@@ -11,12 +11,14 @@ Status per stream, in words (the page never shows it by colour alone):
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Mapping
 
 import pandas as pd
 from sqlalchemy.engine import Connection
 
 from tower.data import freshness
-from tower.kpis import sla
+from tower.data.frames import missing_as_none
+from tower.data.scope import Scope
 from tower.sqlfiles import load
 from tower.store import dead_letters
 
@@ -33,12 +35,10 @@ INCIDENT_ORDER_COLUMNS = ["order_id", "customer_name", "warehouse", "stage", "va
                           "waiting_on"]
 
 
-def limits(*, conn: Connection) -> dict[str, timedelta]:
-    """source -> staleness limit: the rules' synced thresholds, else the policy file's."""
-    found = freshness.thresholds(conn=conn)
-    if found:
-        return found
-    return {s: timedelta(minutes=float(m)) for s, m in sla._load().freshness_minutes.items()}
+def limits(*, conn: Connection, default: Mapping[str, timedelta]) -> dict[str, timedelta]:
+    """source -> staleness limit: the rules' synced thresholds, else `default` (the running
+    policy's, tower.kpis.sla.freshness_limits)."""
+    return freshness.thresholds(conn=conn) or dict(default)
 
 
 def stream_status(row: dict, limit: timedelta) -> tuple[str, str]:
@@ -58,12 +58,12 @@ def stream_status(row: dict, limit: timedelta) -> tuple[str, str]:
     return "up", "polling normally"
 
 
-def streams(*, conn: Connection, now: datetime) -> pd.DataFrame:
+def streams(*, conn: Connection, now: datetime, default_limits: Mapping[str, timedelta]) -> pd.DataFrame:
     """One row per (source, stream) that ever ran, by source then stream. Columns
     STREAM_COLUMNS: status up|degraded|down, status_reason str; times tz-aware UTC;
     age_seconds, lag_seconds float; runs, failed_runs int and error_rate float over the last
     RECENT_RUNS finished runs; records_per_run float (successful runs); open_dead_letters int;
-    limit_seconds float (the staleness limit used)."""
+    limit_seconds float (the staleness limit used: `limits`)."""
     base = freshness.by_stream(conn=conn, now=now)
     if base.empty:
         return pd.DataFrame(columns=STREAM_COLUMNS)
@@ -79,7 +79,7 @@ def streams(*, conn: Connection, now: datetime) -> pd.DataFrame:
     df["open_dead_letters"] = df["open_dead_letters"].fillna(0).astype(int)
     df["records_per_run"] = df["records_per_run"].astype("float64")
     df["error_rate"] = (df["failed_runs"] / df["runs"].where(df["runs"] > 0)).astype("float64")
-    lim = limits(conn=conn)
+    lim = limits(conn=conn, default=default_limits)
     default = timedelta(minutes=15)
     states = [stream_status(r, lim.get(r["source"], default)) for r in df.to_dict("records")]
     df["status"] = [s for s, _ in states]
@@ -90,37 +90,40 @@ def streams(*, conn: Connection, now: datetime) -> pd.DataFrame:
 
 def recent_errors(*, conn: Connection, limit: int = 20) -> pd.DataFrame:
     """The latest failed runs, newest first. Columns ERROR_COLUMNS; times tz-aware UTC."""
-    return pd.DataFrame(conn.execute(_Q["recent_errors"], {"limit": limit}).mappings().all(),
-                        columns=ERROR_COLUMNS)
+    return missing_as_none(pd.DataFrame(conn.execute(_Q["recent_errors"], {"limit": limit}).mappings().all(),
+                                        columns=ERROR_COLUMNS))
 
 
-def open_dead_letters(*, conn: Connection, source: str | None = None, limit: int = 200) -> pd.DataFrame:
-    """Open dead letters, oldest first (tower.store.dead_letters.LIST_COLUMNS)."""
-    return dead_letters.list_letters(conn=conn, source=source, status="open", limit=limit)
+PAYLOAD_OUT_OF_SCOPE = {"hidden": "a record as the source sent it may be about any warehouse"}
 
 
-def incidents(*, conn: Connection) -> pd.DataFrame:
+def open_dead_letters(*, conn: Connection, scope: Scope, source: str | None = None, limit: int = 200) -> pd.DataFrame:
+    """Open dead letters, oldest first (tower.store.dead_letters.LIST_COLUMNS). A dead letter
+    belongs to no warehouse, so a limited `scope` sees its reason but not its payload."""
+    frame = missing_as_none(dead_letters.list_letters(conn=conn, source=source, status="open", limit=limit))
+    if scope.limited:
+        frame["payload"] = [PAYLOAD_OUT_OF_SCOPE] * len(frame)
+    return frame
+
+
+def incidents(*, conn: Connection, scope: Scope) -> pd.DataFrame:
     """Open integration incidents, newest first. Columns INCIDENT_COLUMNS: source is the stale
-    source; orders int and value float are the orders it holds (incident_orders) and their
-    total order value."""
-    return pd.DataFrame(conn.execute(_Q["incidents"]).mappings().all(), columns=INCIDENT_COLUMNS)
+    source; orders int and value float are the orders it holds (incident_orders) inside
+    `scope` and their total order value."""
+    return missing_as_none(pd.DataFrame(conn.execute(_Q["incidents"], {"warehouses": scope.param()}).mappings().all(),
+                                        columns=INCIDENT_COLUMNS))
 
 
-def incident_orders(*, conn: Connection, exception_id: int, limit: int = 200) -> pd.DataFrame:
-    """The orders an incident holds, largest value first. Columns INCIDENT_ORDER_COLUMNS."""
-    return pd.DataFrame(conn.execute(_Q["incident_orders"], {"exception_id": exception_id,
-                                                             "limit": limit}).mappings().all(),
-                        columns=INCIDENT_ORDER_COLUMNS)
+def incident_orders(*, conn: Connection, exception_id: int, scope: Scope, limit: int = 200) -> pd.DataFrame:
+    """The orders inside `scope` an incident holds, largest value first. Columns
+    INCIDENT_ORDER_COLUMNS."""
+    return missing_as_none(pd.DataFrame(conn.execute(_Q["incident_orders"], {
+        "exception_id": exception_id, "limit": limit, "warehouses": scope.param()}).mappings().all(),
+        columns=INCIDENT_ORDER_COLUMNS))
 
 
-def replay(*, url: str, ids: list[int]) -> tuple[int, int, list[str]]:
-    """Map the given open dead letters again with the collectors' current mapping (helper A2's
-    collectors.runner.replay_dead_letters, in its own transactions). Returns (replayed, still
-    failing, reasons). An action, not a read: the caller checks the user may do it."""
-    from collectors import registry
-    from collectors.runner import replay_dead_letters
-    from tower.db import engine_for
-
-    result = replay_dead_letters(engine_for(url), lambda source, stream: registry.resolve_stream(source, stream),
-                                 ids=list(ids))
-    return result.replayed, result.failed, list(result.reasons)
+def request_replay(*, conn: Connection, ids: list[int], by: str, now: datetime) -> int:
+    """Ask the collector process to map the given open dead letters again with its current
+    mapping (its dead-letter job does it within seconds); returns how many were marked. An
+    action, not a read: the caller checks the user may do it and owns the transaction."""
+    return dead_letters.request_replay(conn=conn, ids=ids, by=by, now=now)

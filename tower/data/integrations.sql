@@ -33,10 +33,12 @@ SELECT e.exception_id, e.subject AS source, e.title, e.severity, e.status, e.ope
 FROM exceptions e
 LEFT JOIN LATERAL (
     -- One primary-key lookup per held order: a join would hash the whole orders table.
-    SELECT count(*) AS orders,
-           sum((SELECT o.value FROM orders o WHERE o.order_id = io.order_id)) AS value
+    -- A limited scope (:warehouses) counts only its warehouses' orders.
+    SELECT count(*) AS orders, sum(o.value) AS value
     FROM incident_orders io
+    LEFT JOIN LATERAL (SELECT o.value, o.warehouse FROM orders o WHERE o.order_id = io.order_id) o ON true
     WHERE io.exception_id = e.exception_id
+      AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses))
 ) a ON true
 WHERE e.kind = 'integration_incident' AND e.status <> 'resolved'
 ORDER BY e.opened_at DESC
@@ -46,5 +48,6 @@ SELECT o.order_id, o.customer_name, o.warehouse, o.stage, o.value::float8 AS val
        o.sla_state, o.waiting_on
 FROM incident_orders io JOIN orders o ON o.order_id = io.order_id
 WHERE io.exception_id = :exception_id
+  AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses))
 ORDER BY o.value DESC, o.order_id
 LIMIT :limit

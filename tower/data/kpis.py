@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from tower.data.frames import missing_as_none
+from tower.data.scope import Scope
 from tower.kpis import compute
 from tower.kpis.registry import BUCKETED, KPIS, STATUS_WORDS, Kpi, format_value, get, status
 from tower.sqlfiles import load
@@ -54,6 +57,19 @@ def last_days(today: date, days: int, **dims: str | None) -> KpiFilters:
     return KpiFilters(start=today - timedelta(days=days - 1), end=today + timedelta(days=1), **dims)
 
 
+NO_WAREHOUSE = "(none)"  # matches no warehouse: what a scope without warehouses looks at
+
+
+def within(filters: KpiFilters, scope: Scope) -> KpiFilters:
+    """`filters` limited to `scope`: a limited scope always looks at one of its own warehouses
+    (the chosen one if it is in scope, else its first), never at every warehouse."""
+    if not scope.limited or scope.sees(filters.warehouse):
+        return filters
+    first = scope.warehouses[0] if scope.warehouses else NO_WAREHOUSE
+    return KpiFilters(start=filters.start, end=filters.end, region=filters.region, warehouse=first,
+                      channel=filters.channel, customer=filters.customer)
+
+
 def _frame(rows) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=compute.CELL_COLUMNS if not rows else list(rows[0].keys()))
     for col in ("n", "num", "den"):
@@ -62,9 +78,10 @@ def _frame(rows) -> pd.DataFrame:
     return df
 
 
-def _cells(conn: Connection, f: KpiFilters, measures: list[str]) -> pd.DataFrame:
+def _cells(*, conn: Connection, f: KpiFilters, measures: list[str], scope: Scope) -> pd.DataFrame:
     filterable = sorted({k.measure for k in KPIS if k.filterable and k.measure in measures})
-    global_ = sorted({k.measure for k in KPIS if not k.filterable and k.measure in measures})
+    # KPIs the filters do not apply to count every warehouse: not for a limited scope.
+    global_ = [] if scope.limited else sorted({k.measure for k in KPIS if not k.filterable and k.measure in measures})
     params = {"start": f.start, "end": f.end, **f.dims()}
     if f.customer:
         rows = conn.execute(_Q["cells_customer"], {**params, "customer": f.customer,
@@ -78,13 +95,17 @@ def _cells(conn: Connection, f: KpiFilters, measures: list[str]) -> pd.DataFrame
     return _frame(list(rows))
 
 
-def kpi_values(*, conn: Connection, filters: KpiFilters, kpi_ids: list[str] | None = None) -> pd.DataFrame:
+def kpi_values(*, conn: Connection, filters: KpiFilters, scope: Scope,
+               kpi_ids: list[str] | None = None) -> pd.DataFrame:
     """One row per KPI (registry order). Columns VALUE_COLUMNS: value float|None (a fraction
     for %, hours for h, days for d), display str, target float, status str
     (on_target|near_target|off_target|no_data), status_word str, n float (the denominator
-    used: opportunities for ratios, rows otherwise), unit str, filterable bool."""
+    used: opportunities for ratios, rows otherwise), unit str, filterable bool. `filters` are
+    limited to `scope` (see `within`); KPIs the filters do not apply to have no data for a
+    limited scope."""
     kpis = [get(k) for k in kpi_ids] if kpi_ids else list(KPIS)
-    cells = _cells(conn, filters, sorted({k.measure for k in kpis}))
+    filters = within(filters, scope)
+    cells = _cells(conn=conn, f=filters, measures=sorted({k.measure for k in kpis}), scope=scope)
     rows = []
     for k in kpis:
         v = compute.value(k, cells, days=filters.days)
@@ -117,20 +138,25 @@ def trend_window(today: date, grain: str) -> tuple[date, date]:
     return start, today + timedelta(days=1)
 
 
-def kpi_trend(*, conn: Connection, filters: KpiFilters, kpi_id: str, grain: str = "week") -> pd.DataFrame:
+def kpi_trend(*, conn: Connection, filters: KpiFilters, kpi_id: str, scope: Scope,
+              grain: str = "week") -> pd.DataFrame:
     """One row per week (Monday) or month (1st) in [filters.start, filters.end), oldest first,
     including periods without data (value None). Columns TREND_COLUMNS: period date, value
     float|None, display str, n float. The last period may be partial."""
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {GRAINS}, got {grain!r}")
     k = get(kpi_id)
+    filters = within(filters, scope)
     dims = filters.dims() if k.filterable else {"region": ALL, "warehouse": ALL, "channel": ALL}
     params = {"grain": grain, "measure": k.measure, "start": filters.start, "end": filters.end, **dims}
-    if filters.customer and k.filterable:
-        rows = conn.execute(_Q["trend_customer"], {**params, "customer": filters.customer,
-                                                   "bucketed": list(BUCKETED)}).mappings().all()
+    rows: list[Any]
+    if scope.limited and not k.filterable:
+        rows = []
+    elif filters.customer and k.filterable:
+        rows = list(conn.execute(_Q["trend_customer"], {**params, "customer": filters.customer,
+                                                        "bucketed": list(BUCKETED)}).mappings().all())
     else:
-        rows = conn.execute(_Q["trend"], params).mappings().all()
+        rows = list(conn.execute(_Q["trend"], params).mappings().all())
     cells = _frame(list(rows)) if rows else pd.DataFrame(columns=["period", *compute.CELL_COLUMNS])
     out = []
     for start, end in _periods(filters.start, filters.end, grain):
@@ -167,33 +193,40 @@ def _result(k: Kpi, num: float, den: float) -> str:
     return format_value(k, num) if k.unit != "h" or k.stat == "mean" else f"{num:.1f} h"
 
 
-def kpi_orders(*, conn: Connection, filters: KpiFilters, kpi_id: str, limit: int = 500) -> pd.DataFrame:
+def kpi_orders(*, conn: Connection, filters: KpiFilters, kpi_id: str, scope: Scope,
+               limit: int = 500) -> pd.DataFrame:
     """The orders (or exceptions) behind one KPI in the period, worst first: for ratios the
     misses (newest first) then the rest (newest first); for durations the largest values
     first; incidents newest first. One row per fact, at most `limit`. Columns DRILL_COLUMNS:
     order_id str|None (None for incidents), anchor_at tz-aware UTC, result str in words,
     num/den float (the row's contribution), order_value float|None."""
     k = get(kpi_id)
+    filters = within(filters, scope)
     dims = filters.dims() if k.filterable else {"region": ALL, "warehouse": ALL, "channel": ALL}
     params = {"measure": k.measure, "start": filters.start, "end": filters.end, **dims,
               "customer": filters.customer if k.filterable else None, "limit": limit}
-    if k.stat == "ratio":
-        rows = list(conn.execute(_Q["drill_misses"], params).mappings().all())
+    rows: list[Any]
+    if scope.limited and not k.filterable:
+        rows = []
+    elif k.stat == "ratio":
+        rows = list(conn.execute(_Q["drill_newest"], {**params, "missed": True}).mappings().all())
         if len(rows) < limit:
-            rows += conn.execute(_Q["drill_rest"], {**params, "limit": limit - len(rows)}).mappings().all()
+            rows += conn.execute(_Q["drill_newest"], {**params, "missed": False,
+                                                      "limit": limit - len(rows)}).mappings().all()
     elif k.stat == "per_week":
-        rows = conn.execute(_Q["drill_rest"], params).mappings().all()
+        rows = list(conn.execute(_Q["drill_newest"], {**params, "missed": False}).mappings().all())
     else:
-        rows = conn.execute(_Q["drill_largest"], params).mappings().all()
+        rows = list(conn.execute(_Q["drill_largest"], params).mappings().all())
     df = pd.DataFrame(rows, columns=[c for c in DRILL_COLUMNS if c != "result"] + ["subject"])
     df["result"] = [_result(k, n, d) for n, d in zip(df["num"], df["den"])]
-    return df[DRILL_COLUMNS]
+    return missing_as_none(df[DRILL_COLUMNS].copy())
 
 
-def filter_options(*, conn: Connection, today: date) -> dict[str, list[str]]:
-    """{'region': [...], 'warehouse': [...], 'channel': [...], 'pairs': [(region, warehouse)]}
-    seen in the last year, sorted."""
-    rows = conn.execute(_Q["options"], {"since": today - timedelta(days=365)}).all()
+def filter_options(*, conn: Connection, today: date, scope: Scope) -> dict[str, list[str]]:
+    """{'region': [...], 'warehouse': [...], 'channel': [...]} seen in the last year inside
+    `scope`, sorted."""
+    rows = [r for r in conn.execute(_Q["options"], {"since": today - timedelta(days=365)}).all()
+            if scope.sees(r[1])]
     return {
         "region": sorted({r[0] for r in rows}),
         "warehouse": sorted({r[1] for r in rows}),
@@ -207,3 +240,9 @@ def pending_changes(*, conn: Connection) -> dict:
     zero the figures on /kpis are incomplete, and the page says so."""
     row = conn.execute(_Q["pending_changes"]).mappings().one()
     return {"pending": int(row["pending"]), "oldest": row["oldest"]}
+
+
+def kpi_span(*, conn: Connection, scope: Scope) -> tuple[date | None, date | None]:
+    """The first and last UTC day holding KPI data inside `scope` (None, None when none)."""
+    first, last = conn.execute(_Q["span"], {"warehouses": scope.param()}).one()
+    return first, last

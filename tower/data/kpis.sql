@@ -44,11 +44,13 @@ WHERE customer_id = :customer AND measure = :measure
   AND (:channel = '*' OR channel = :channel)
 GROUP BY 1, 2, 3
 
--- The rows behind one KPI. Three orders, each served by an index so that a page of rows
--- costs the same at 1M orders: misses newest first, then the rest newest first (ratios,
--- kpi_facts_anchor_idx backwards); the largest values first (durations, kpi_facts_value_idx).
+-- The rows behind one KPI, in two orders, each served by an index so that a page of rows
+-- costs the same at 1M orders: newest first (ratios and counts, kpi_facts_anchor_idx
+-- backwards; :missed true = misses only, false = the rest, NULL = both) and largest value first
+-- (durations, kpi_facts_value_idx). They stay two blocks because an ORDER BY chosen by a
+-- parameter could use neither index.
 
--- name: drill_misses
+-- name: drill_newest
 SELECT f.order_id, f.subject, o.customer_id, o.customer_name, f.region, f.warehouse, f.channel,
        f.anchor_at, f.num::float8 AS num, f.den::float8 AS den, o.value::float8 AS order_value,
        o.stage, o.status
@@ -61,24 +63,7 @@ WHERE f.measure = :measure
   AND (:warehouse = '*' OR f.warehouse = :warehouse)
   AND (:channel = '*' OR f.channel = :channel)
   AND (CAST(:customer AS text) IS NULL OR f.customer_id = :customer)
-  AND f.num < f.den
-ORDER BY f.anchor_at DESC, f.subject
-LIMIT :limit
-
--- name: drill_rest
-SELECT f.order_id, f.subject, o.customer_id, o.customer_name, f.region, f.warehouse, f.channel,
-       f.anchor_at, f.num::float8 AS num, f.den::float8 AS den, o.value::float8 AS order_value,
-       o.stage, o.status
-FROM kpi_facts f
-LEFT JOIN orders o ON o.order_id = f.order_id
-WHERE f.measure = :measure
-  AND f.anchor_at >= CAST(:start AS date)::timestamp AT TIME ZONE 'UTC'
-  AND f.anchor_at < CAST(:end AS date)::timestamp AT TIME ZONE 'UTC'
-  AND (:region = '*' OR f.region = :region)
-  AND (:warehouse = '*' OR f.warehouse = :warehouse)
-  AND (:channel = '*' OR f.channel = :channel)
-  AND (CAST(:customer AS text) IS NULL OR f.customer_id = :customer)
-  AND f.num >= f.den
+  AND (CAST(:missed AS boolean) IS NULL OR (f.num < f.den) = :missed)
 ORDER BY f.anchor_at DESC, f.subject
 LIMIT :limit
 
@@ -108,3 +93,12 @@ WHERE measure = 'fill_order' AND day >= :since
 -- name: pending_changes
 -- Changed orders and exceptions not yet folded into the KPI facts (the minute job's backlog).
 SELECT count(DISTINCT (subject_type, subject_id)) AS pending, min(marked_at) AS oldest FROM kpi_dirty;
+
+-- name: span
+-- The first and last day holding KPI data (`tower kpis show`'s default period): every
+-- warehouse's total row, or the rows of the scope's warehouses.
+SELECT min(day) AS first, max(day) AS last
+FROM kpi_daily
+WHERE region = '*' AND channel = '*'
+  AND ((CAST(:warehouses AS text[]) IS NULL AND warehouse = '*')
+       OR warehouse = ANY(:warehouses))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from tower.data.frames import missing_as_none
+from tower.data.scope import Scope
 from tower.sqlfiles import load
 
 Q = load(__file__, "orders.sql")
@@ -20,6 +22,26 @@ SEARCH_COLUMNS = ["order_id", "rank", "key_kind", "key_value", "score", "custome
                   "value", "currency", "matched_on"]
 NAME_SIMILARITY = 0.4
 MIN_NAME_CHARS = 3  # trigram search needs three characters; fewer would scan every order
+# Nobody quotes a key or a name longer than this; longer text is refused before any query
+# (a 20k-character search once ran 20k queries and froze the web threads).
+MAX_SEARCH_CHARS = 200
+MIN_SUGGEST_PREFIX = 3
+
+
+class SearchTooLong(ValueError):
+    """The text is longer than anything a customer quotes; the message says so plainly."""
+
+    def __init__(self, length: int) -> None:
+        super().__init__(f"That is {length:,} characters: search with at most {MAX_SEARCH_CHARS} "
+                         "(an order number, PO, tracking or invoice number, or part of a name).")
+
+
+def clean_search_text(text: object) -> str:
+    """The text to search for: stripped; raises SearchTooLong past MAX_SEARCH_CHARS."""
+    text = text.strip() if isinstance(text, str) else ""
+    if len(text) > MAX_SEARCH_CHARS:
+        raise SearchTooLong(len(text))
+    return text.replace("\x00", "")
 
 
 def _like_escape(text: str) -> str:
@@ -30,26 +52,27 @@ def _frame(rows, columns: list[str], times: tuple[str, ...] = ()) -> pd.DataFram
     frame = pd.DataFrame(rows, columns=columns)
     for col in times:
         frame[col] = pd.to_datetime(frame[col], utc=True)
-    return frame
+    return missing_as_none(frame)
 
 
-def search(text: str, *, conn: Connection, limit: int = 20) -> pd.DataFrame:
+def search(text: str, *, conn: Connection, scope: Scope, limit: int = 20) -> pd.DataFrame:
     """Orders matching what a person typed. One row per order, best match first.
 
     Columns: order_id, customer_name, customer_po, warehouse, stage, status, sla_state,
     waiting_on (str or None); rank (int: 1 exact key, 2 key starts with the text, 3 customer
     name); key_kind (identifiers kind or 'customer_name'), key_value (the matched key), score
     (float 0-1), matched_on (words, e.g. "tracking number 1Z..."); placed_at, promised_at
-    (UTC); value (float), currency. Empty for text shorter than 2 characters.
+    (UTC); value (float), currency. Empty for text shorter than 2 characters. Only orders
+    inside `scope`. One statement; raises SearchTooLong for text past MAX_SEARCH_CHARS.
     """
-    text = (text or "").strip()
+    text = clean_search_text(text)
     if len(text) < 2:
         return _frame([], SEARCH_COLUMNS)
     esc = _like_escape(text)
-    conn.execute(Q["name_threshold"], {"threshold": str(NAME_SIMILARITY)})
     rows = conn.execute(Q["search"], {
         "exact": text, "exact_upper": text.upper(), "prefix": esc + "%", "prefix_upper": esc.upper() + "%",
         "contains": "%" + esc + "%", "names": len(text) >= MIN_NAME_CHARS, "limit": limit,
+        "threshold": NAME_SIMILARITY, "warehouses": scope.param(),
     }).mappings().all()
     frame = _frame(rows, SEARCH_COLUMNS[:-1], ("placed_at", "promised_at"))
     frame["value"] = frame["value"].astype("float64")
@@ -69,12 +92,14 @@ def unique_match(results: pd.DataFrame) -> str | None:
     return None
 
 
-def header(order_id: str, *, conn: Connection) -> dict | None:
+def header(order_id: str, *, conn: Connection, scope: Scope) -> dict | None:
     """The order's projection with its owner team's name, or None if there is no such order.
     Keys: every orders column named in orders.sql `header` (times UTC, value Decimal) plus
     owner_team_name, owner_lead. Rules fields (waiting_on, owner_team, due_at, sla_state,
-    reason) are None until the rules worker has evaluated the order."""
-    row = conn.execute(Q["header"], {"order_id": order_id}).mappings().first()
+    reason) are None until the rules worker has evaluated the order. An order outside `scope`
+    is None too, exactly like an unknown one (nothing tells that it exists); so are the
+    other reads below (empty frames)."""
+    row = conn.execute(Q["header"], {"order_id": order_id, "warehouses": scope.param()}).mappings().first()
     return dict(row) if row else None
 
 
@@ -82,12 +107,12 @@ TIMELINE_COLUMNS = ["occurred_at", "recorded_at", "kind", "source", "source_even
                     "shipment_id", "invoice_id", "payment_id", "return_id", "attrs"]
 
 
-def timeline(order_id: str, *, conn: Connection) -> pd.DataFrame:
+def timeline(order_id: str, *, conn: Connection, scope: Scope) -> pd.DataFrame:
     """Every milestone of the order, oldest first. One row per milestone: occurred_at (the
     source's time), recorded_at (when tower stored it) — both UTC; kind, source,
     source_event_id (str); line_no (Int64); shipment_id, invoice_id, payment_id, return_id
     (str or None); attrs (dict)."""
-    rows = conn.execute(Q["timeline"], {"order_id": order_id}).mappings().all()
+    rows = conn.execute(Q["timeline"], {"order_id": order_id, "warehouses": scope.param()}).mappings().all()
     frame = _frame(rows, TIMELINE_COLUMNS, ("occurred_at", "recorded_at"))
     frame["line_no"] = frame["line_no"].astype("Int64")
     return frame
@@ -98,79 +123,81 @@ LINE_COLUMNS = ["line_no", "sku", "description", "qty_ordered", "qty_allocated",
                 "qty_returned", "qty_credited", "unit_price", "line_value", "stage", "waiting_on"]
 
 
-def lines(order_id: str, *, conn: Connection) -> pd.DataFrame:
+def lines(order_id: str, *, conn: Connection, scope: Scope) -> pd.DataFrame:
     """One row per order line: line_no (int), sku, description (str); quantities ordered,
     allocated, short, picked, shipped, delivered, invoiced, paid, returned, credited (float;
     qty_paid = invoiced quantity times the paid share of its invoice); unit_price, line_value
     (float); stage, waiting_on (the rules' per-line view, None until evaluated)."""
-    rows = conn.execute(Q["lines"], {"order_id": order_id}).mappings().all()
+    rows = conn.execute(Q["lines"], {"order_id": order_id, "warehouses": scope.param()}).mappings().all()
     frame = _frame(rows, LINE_COLUMNS)
     numeric = [c for c in LINE_COLUMNS if c.startswith("qty_")] + ["unit_price", "line_value"]
     frame[numeric] = frame[numeric].astype("float64")
     return frame
 
 
-def shipments(order_id: str, *, conn: Connection) -> pd.DataFrame:
+def shipments(order_id: str, *, conn: Connection, scope: Scope) -> pd.DataFrame:
     """One row per shipment: shipment_id, warehouse, carrier, tracking_no, status,
     last_scan_kind (str); shipped_at, picked_up_at, promised_delivery_at,
     estimated_delivery_at, delivered_at, last_scan_at (UTC); failed_attempts (int)."""
     cols = ["shipment_id", "warehouse", "carrier", "tracking_no", "status", "shipped_at", "picked_up_at",
             "promised_delivery_at", "estimated_delivery_at", "delivered_at", "last_scan_at",
             "last_scan_kind", "failed_attempts"]
-    rows = conn.execute(Q["shipments"], {"order_id": order_id}).mappings().all()
+    rows = conn.execute(Q["shipments"], {"order_id": order_id, "warehouses": scope.param()}).mappings().all()
     return _frame(rows, cols, ("shipped_at", "picked_up_at", "promised_delivery_at",
                                "estimated_delivery_at", "delivered_at", "last_scan_at"))
 
 
-def invoices(order_id: str, *, conn: Connection) -> pd.DataFrame:
+def invoices(order_id: str, *, conn: Connection, scope: Scope) -> pd.DataFrame:
     """One row per invoice: invoice_id, invoice_no, shipment_id, currency, status (open |
     partially_paid | paid); issued_at, due_at (UTC); amount, paid_amount, open_amount (float)."""
     cols = ["invoice_id", "invoice_no", "shipment_id", "issued_at", "due_at", "amount", "paid_amount",
             "open_amount", "currency", "status"]
-    rows = conn.execute(Q["invoices"], {"order_id": order_id}).mappings().all()
+    rows = conn.execute(Q["invoices"], {"order_id": order_id, "warehouses": scope.param()}).mappings().all()
     frame = _frame(rows, cols, ("issued_at", "due_at"))
     frame[["amount", "paid_amount", "open_amount"]] = frame[["amount", "paid_amount", "open_amount"]].astype("float64")
     return frame
 
 
-def payments(order_id: str, *, conn: Connection) -> pd.DataFrame:
+def payments(order_id: str, *, conn: Connection, scope: Scope) -> pd.DataFrame:
     """One row per payment: payment_id, invoice_id, method (str); paid_at (UTC); amount (float)."""
-    rows = conn.execute(Q["payments"], {"order_id": order_id}).mappings().all()
+    rows = conn.execute(Q["payments"], {"order_id": order_id, "warehouses": scope.param()}).mappings().all()
     frame = _frame(rows, ["payment_id", "invoice_id", "paid_at", "amount", "method"], ("paid_at",))
     frame["amount"] = frame["amount"].astype("float64")
     return frame
 
 
-def returns(order_id: str, *, conn: Connection) -> pd.DataFrame:
+def returns(order_id: str, *, conn: Connection, scope: Scope) -> pd.DataFrame:
     """One row per return: return_id, status, reason (str); requested_at, received_at,
     credited_at (UTC); qty_requested, qty_received, credit_amount (float)."""
     cols = ["return_id", "requested_at", "received_at", "credited_at", "qty_requested", "qty_received",
             "credit_amount", "status", "reason"]
-    rows = conn.execute(Q["returns"], {"order_id": order_id}).mappings().all()
+    rows = conn.execute(Q["returns"], {"order_id": order_id, "warehouses": scope.param()}).mappings().all()
     return _frame(rows, cols, ("requested_at", "received_at", "credited_at"))
 
 
-def suggest(text: str, *, conn: Connection, limit: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """For a key that matches no order: (similar keys, similar customers).
+def suggest(text: str, *, conn: Connection, scope: Scope, limit: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """For a key that matches no order: (similar keys, similar customers), inside `scope`.
 
     Similar keys: one row per identifier sharing the longest prefix with `text` (the text
-    shortened one character at a time, down to 3): value, order_id, kind. Similar customers:
-    customer_name, orders (int), score (float 0-1)."""
-    text = (text or "").strip()
-    keys = pd.DataFrame(columns=["value", "order_id", "kind"])
-    for cut in range(len(text), 2, -1):
+    shortened one character at a time, down to 3, all tried in one statement): value,
+    order_id, kind. Similar customers: customer_name, orders (int), score (float 0-1).
+    At most two statements whatever the text; raises SearchTooLong past MAX_SEARCH_CHARS."""
+    text = clean_search_text(text)
+    prefixes: list[str] = []
+    for cut in range(len(text), MIN_SUGGEST_PREFIX - 1, -1):
         for candidate in dict.fromkeys((text[:cut], text[:cut].upper())):
-            rows = conn.execute(Q["suggest_keys"], {"prefix": _like_escape(candidate) + "%",
-                                                    "limit": limit}).mappings().all()
-            if rows:
-                keys = pd.DataFrame(rows, columns=["value", "order_id", "kind"])
-                break
-        if not keys.empty:
-            break
+            prefixes.append(_like_escape(candidate) + "%")
+    keys = pd.DataFrame(columns=["value", "order_id", "kind"])
+    if prefixes:
+        rows = conn.execute(Q["suggest_keys"], {"prefixes": prefixes, "limit": limit,
+                                                "warehouses": scope.param()}).mappings().all()
+        if rows:
+            first = rows[0]["n"]
+            keys = pd.DataFrame([r for r in rows if r["n"] == first], columns=["value", "order_id", "kind"])
     customers = pd.DataFrame(columns=["customer_name", "orders", "score"])
     if len(text) >= MIN_NAME_CHARS:
-        conn.execute(Q["name_threshold"], {"threshold": str(NAME_SIMILARITY)})
         rows = conn.execute(Q["suggest_customers"], {"q": text, "contains": "%" + _like_escape(text) + "%",
-                                                     "limit": limit}).mappings().all()
+                                                     "limit": limit, "threshold": NAME_SIMILARITY,
+                                                     "names": True, "warehouses": scope.param()}).mappings().all()
         customers = pd.DataFrame(rows, columns=["customer_name", "orders", "score"])
     return keys, customers

@@ -14,18 +14,21 @@ WITH RECURSIVE names AS (
 ), best_names AS (
     SELECT name, word_similarity(:exact, name)::float8 AS score
     FROM names
-    WHERE name IS NOT NULL AND (name ILIKE :contains OR :exact <% name)
+    WHERE name IS NOT NULL AND (name ILIKE :contains OR word_similarity(:exact, name) >= :threshold)
     ORDER BY score DESC, name
     LIMIT 5
 ), hits AS (
     SELECT i.order_id, 1 AS rank, i.kind AS key_kind, i.value AS key_value, 1.0::float8 AS score
     FROM identifiers i
-    WHERE i.value IN (:exact, :exact_upper)
+    JOIN orders o ON o.order_id = i.order_id
+    WHERE i.value IN (:exact, :exact_upper) AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses))
     UNION ALL
     (SELECT i.order_id, 2, i.kind, i.value, 0.9::float8
      FROM identifiers i
+     JOIN orders o ON o.order_id = i.order_id
      WHERE (i.value LIKE :prefix OR i.value LIKE :prefix_upper)
        AND i.value NOT IN (:exact, :exact_upper)
+       AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses))
      ORDER BY i.value
      LIMIT :limit)
     UNION ALL
@@ -33,7 +36,7 @@ WITH RECURSIVE names AS (
     FROM best_names b
     CROSS JOIN LATERAL (
         SELECT order_id FROM orders o
-        WHERE o.customer_name = b.name
+        WHERE o.customer_name = b.name AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses))
         ORDER BY o.placed_at DESC
         LIMIT :limit
     ) o
@@ -60,13 +63,15 @@ SELECT o.order_id, o.customer_po, o.customer_id, o.customer_name, o.customer_tie
        o.finance_last_heard_at, o.milestone_count
 FROM orders o
 LEFT JOIN teams t ON t.team_id = o.owner_team
-WHERE o.order_id = :order_id;
+WHERE o.order_id = :order_id AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses));
 
 -- name: timeline
 SELECT occurred_at, recorded_at, kind, source, source_event_id, line_no, shipment_id,
        invoice_id, payment_id, return_id, attrs
 FROM milestones
 WHERE order_id = :order_id
+  AND EXISTS (SELECT 1 FROM orders o WHERE o.order_id = :order_id
+              AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses)))
 ORDER BY occurred_at, source_event_id;
 
 -- name: lines
@@ -85,6 +90,8 @@ LEFT JOIN LATERAL (
     WHERE i.order_id = ol.order_id AND (l->>'line_no')::integer = ol.line_no
 ) p ON true
 WHERE ol.order_id = :order_id
+  AND EXISTS (SELECT 1 FROM orders o WHERE o.order_id = :order_id
+              AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses)))
 ORDER BY ol.line_no;
 
 -- name: shipments
@@ -93,6 +100,8 @@ SELECT shipment_id, warehouse, carrier, tracking_no, status, shipped_at, picked_
        failed_attempts
 FROM shipments
 WHERE order_id = :order_id
+  AND EXISTS (SELECT 1 FROM orders o WHERE o.order_id = :order_id
+              AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses)))
 ORDER BY shipped_at NULLS LAST, shipment_id;
 
 -- name: invoices
@@ -100,12 +109,16 @@ SELECT invoice_id, invoice_no, shipment_id, issued_at, due_at, amount, paid_amou
        amount - paid_amount AS open_amount, currency, status
 FROM invoices
 WHERE order_id = :order_id
+  AND EXISTS (SELECT 1 FROM orders o WHERE o.order_id = :order_id
+              AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses)))
 ORDER BY issued_at NULLS LAST, invoice_id;
 
 -- name: payments
 SELECT payment_id, invoice_id, paid_at, amount, method
 FROM payments
 WHERE order_id = :order_id
+  AND EXISTS (SELECT 1 FROM orders o WHERE o.order_id = :order_id
+              AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses)))
 ORDER BY paid_at NULLS LAST, payment_id;
 
 -- name: returns
@@ -113,18 +126,29 @@ SELECT return_id, requested_at, received_at, credited_at, qty_requested, qty_rec
        credit_amount, status, reason
 FROM returns
 WHERE order_id = :order_id
+  AND EXISTS (SELECT 1 FROM orders o WHERE o.order_id = :order_id
+              AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses)))
 ORDER BY requested_at NULLS LAST, return_id;
 
 -- name: suggest_keys
-SELECT value, order_id, kind
-FROM identifiers
-WHERE value LIKE :prefix
-ORDER BY value
-LIMIT :limit;
+-- For a key that matches nothing: identifiers sharing the longest prefix with the text, all
+-- prefixes (longest first, :prefixes) tried in one statement; the caller keeps the rows of
+-- the first prefix that found any.
+SELECT p.n, k.value, k.order_id, k.kind
+FROM unnest(CAST(:prefixes AS text[])) WITH ORDINALITY AS p (prefix, n)
+CROSS JOIN LATERAL (
+    SELECT i.value, i.order_id, i.kind
+    FROM identifiers i
+    JOIN orders o ON o.order_id = i.order_id
+    WHERE i.value LIKE p.prefix AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses))
+    ORDER BY i.value
+    LIMIT :limit
+) k
+ORDER BY p.n, k.value;
 
 -- name: suggest_customers
 WITH RECURSIVE names AS (
-    (SELECT customer_name AS name FROM orders WHERE customer_name IS NOT NULL ORDER BY customer_name LIMIT 1)
+    (SELECT customer_name AS name FROM orders WHERE :names AND customer_name IS NOT NULL ORDER BY customer_name LIMIT 1)
     UNION ALL
     SELECT (SELECT o.customer_name FROM orders o WHERE o.customer_name > n.name
             ORDER BY o.customer_name LIMIT 1)
@@ -132,16 +156,12 @@ WITH RECURSIVE names AS (
 ), best AS (
     SELECT name, word_similarity(:q, name) AS score
     FROM names
-    WHERE name IS NOT NULL AND (:q <% name OR name ILIKE :contains)
+    WHERE name IS NOT NULL AND (word_similarity(:q, name) >= :threshold OR name ILIKE :contains)
     ORDER BY score DESC, name
     LIMIT :limit
 )
 SELECT b.name AS customer_name,
-       (SELECT count(*) FROM orders o WHERE o.customer_name = b.name) AS orders, b.score
+       (SELECT count(*) FROM orders o WHERE o.customer_name = b.name AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses))) AS orders, b.score
 FROM best b
+WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_name = b.name AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses)))
 ORDER BY b.score DESC, b.name;
-
--- name: name_threshold
--- How alike a typed name must be (pg_trgm word similarity, 0-1) for this transaction only:
--- 0.4 lets "acme suply" find "Acme Industrial Supply" and keeps unrelated names out.
-SELECT set_config('pg_trgm.word_similarity_threshold', :threshold, true);

@@ -15,12 +15,13 @@ from the SLA policy on the wall clock.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import pandas as pd
 from sqlalchemy.engine import Connection
 
-from tower.kpis import sla
+from tower.data.frames import missing_as_none
+from tower.data.scope import Scope
 from tower.sqlfiles import load
 
 _Q = load(__file__, "queues.sql")
@@ -54,50 +55,51 @@ def cell_state(row: pd.Series | dict) -> str:
     return "ok"
 
 
-def matrix(*, conn: Connection, now: datetime, stages: Sequence[str] = WAREHOUSE_STAGES,
-           warehouses: Sequence[str] | None = None, throughput_hours: float = 1.0) -> pd.DataFrame:
+def matrix(*, conn: Connection, now: datetime, critical_hours: Mapping[str, float], scope: Scope,
+           stages: Sequence[str] = WAREHOUSE_STAGES, throughput_hours: float = 1.0) -> pd.DataFrame:
     """One row per (warehouse, stage) holding at least one open order in the latest queue
     snapshot at or before `now`, ordered by warehouse then flow. Columns MATRIX_COLUMNS: depth
     int; oldest_age_seconds float (carried forward to `now`); b_fresh, b_watch, b_at_risk,
     b_late int (orders by share of their time used, at the snapshot); throughput_per_hour
     float (orders that left the stage per hour over the last `throughput_hours`);
-    critical_hours float (the policy's, default overrides); state str (cell_state); taken_at
-    tz-aware UTC (the snapshot). `warehouses` None = all. Empty before the first snapshot."""
-    critical = sla.critical_hours()
+    critical_hours float (from `critical_hours`, the policy's: tower.kpis.sla.critical_hours);
+    state str (cell_state); taken_at tz-aware UTC (the snapshot). Only warehouses inside `scope`.
+    Empty before the first snapshot."""
     stages = [s for s in OPEN_STAGES if s in set(stages)]
-    params = {"now": now, "stages": stages, "warehouses": list(warehouses) if warehouses is not None else None}
+    params = {"now": now, "stages": stages, "warehouses": scope.param()}
     rows = conn.execute(_Q["matrix"], params).mappings().all()
     df = pd.DataFrame(rows, columns=MATRIX_COLUMNS[:2] + ["depth", "oldest_age_seconds", *BUCKETS, "taken_at"])
-    out = throughput(conn=conn, now=now, warehouses=warehouses, hours=throughput_hours)
+    out = throughput(conn=conn, now=now, scope=scope, hours=throughput_hours)
     df["throughput_per_hour"] = [out.get((w, NEXT[s]), 0) / throughput_hours
                                  for w, s in zip(df["warehouse"], df["stage"])]
     df["stage_label"] = df["stage"].map(STAGE_LABELS)
-    df["critical_hours"] = df["stage"].map(critical).astype("float64")
+    df["critical_hours"] = df["stage"].map(dict(critical_hours)).astype("float64")
     df["state"] = [cell_state(r) for r in df.to_dict("records")]
     df["_order"] = df["stage"].map({s: i for i, s in enumerate(OPEN_STAGES)})
     df = df.sort_values(["warehouse", "_order"]).drop(columns="_order").reset_index(drop=True)
     return df[MATRIX_COLUMNS]
 
 
-def throughput(*, conn: Connection, now: datetime, warehouses: Sequence[str] | None = None,
+def throughput(*, conn: Connection, now: datetime, scope: Scope,
                hours: float = 1.0) -> dict[tuple[str, str], int]:
     """{(warehouse, stage): orders that entered the stage in the last `hours`}."""
     rows = conn.execute(_Q["arrivals"], {"now": now, "since": now - timedelta(hours=hours),
-                                         "warehouses": list(warehouses) if warehouses is not None else None})
+                                         "warehouses": scope.param()})
     return {(r.warehouse, r.stage): int(r.n) for r in rows}
 
 
-def cell_orders(*, conn: Connection, now: datetime, warehouse: str, stage: str,
+def cell_orders(*, conn: Connection, now: datetime, warehouse: str, stage: str, scope: Scope,
                 limit: int = 200) -> pd.DataFrame:
-    """The open orders of one queue cell, oldest first. Columns CELL_COLUMNS: entered_at,
-    due_at, promised_at tz-aware UTC; age_seconds float; value float; sla_state str|None."""
+    """The open orders of one queue cell, oldest first (none for a warehouse outside `scope`).
+    Columns CELL_COLUMNS: entered_at, due_at, promised_at tz-aware UTC; age_seconds float;
+    value float; sla_state str|None."""
     rows = conn.execute(_Q["cell_orders"], {"now": now, "warehouse": warehouse, "stage": stage,
-                                            "limit": limit}).mappings().all()
-    return pd.DataFrame(rows, columns=CELL_COLUMNS)
+                                            "limit": limit, "warehouses": scope.param()}).mappings().all()
+    return missing_as_none(pd.DataFrame(rows, columns=CELL_COLUMNS))
 
 
 def trend(*, conn: Connection, now: datetime, hours: float = 24, stages: Sequence[str] = WAREHOUSE_STAGES,
-          warehouses: Sequence[str] | None = None, step_minutes: int = 5) -> pd.DataFrame:
+          scope: Scope, step_minutes: int = 5) -> pd.DataFrame:
     """Queue snapshots of the last `hours`, oldest first: one row per (time bin of
     `step_minutes`, stage) with a non-empty queue, depth summed over the warehouses in scope
     and averaged over the bin's snapshots. Columns TREND_COLUMNS: taken_at tz-aware UTC (bin
@@ -105,20 +107,10 @@ def trend(*, conn: Connection, now: datetime, hours: float = 24, stages: Sequenc
     in a bin was empty then."""
     rows = conn.execute(_Q["trend"], {"now": now, "since": now - timedelta(hours=hours),
                                       "stages": list(stages), "step_minutes": step_minutes,
-                                      "warehouses": list(warehouses) if warehouses is not None else None}).mappings().all()
+                                      "warehouses": scope.param()}).mappings().all()
     return pd.DataFrame(rows, columns=TREND_COLUMNS)
 
 
 def as_of(*, conn: Connection) -> datetime | None:
     """When the analytics job last brought the queue figures up to date (None: never)."""
     return conn.execute(_Q["as_of"]).scalar_one()
-
-
-def critical_hours() -> dict[str, float]:
-    """{stage: critical hours} of the SLA policy (default overrides), for column headers."""
-    return sla.critical_hours()
-
-
-def open_warehouses(*, conn: Connection) -> list[str]:
-    """Warehouses with at least one open order, sorted."""
-    return [r[0] for r in conn.execute(_Q["warehouses"])]

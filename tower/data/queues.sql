@@ -28,6 +28,7 @@ SELECT o.order_id, o.customer_name, o.customer_tier, o.value::float8 AS value, q
 FROM queue_items q
 JOIN orders o ON o.order_id = q.order_id
 WHERE q.warehouse = :warehouse AND q.stage = :stage
+  AND (CAST(:warehouses AS text[]) IS NULL OR q.warehouse = ANY(:warehouses))
 ORDER BY q.entered_at, q.order_id
 LIMIT :limit
 
@@ -46,9 +47,6 @@ SELECT date_bin(make_interval(mins => :step_minutes), taken_at, CAST(:now AS tim
 FROM per
 GROUP BY 1, 2
 ORDER BY 1, 2
-
--- name: warehouses
-SELECT DISTINCT warehouse FROM queue_items ORDER BY 1
 
 -- name: as_of
 SELECT max(taken_at) FROM queue_snapshots

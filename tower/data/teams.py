@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 from sqlalchemy.engine import Connection
 
-from tower.kpis import sla
+from tower.data.scope import Scope
 from tower.sqlfiles import load
 
 _Q = load(__file__, "teams.sql")
@@ -26,21 +26,18 @@ WORKLOAD_COLUMNS = ["team_id", "assignee", "open", "at_risk", "overdue", "oldest
                     "value_at_risk"]
 
 
-def _at_risk() -> float:
-    return sla.at_risk_share()
-
-
-def summary(*, conn: Connection, now: datetime, days: int = 7) -> pd.DataFrame:
+def summary(*, conn: Connection, now: datetime, at_risk: float, scope: Scope, days: int = 7) -> pd.DataFrame:
     """One row per team (every team in `teams`, plus NO_TEAM if exceptions lack one), busiest
     first. Columns SUMMARY_COLUMNS: counts int; value_at_risk float; sla_adherence float|NaN
     (resolved by their due time / resolved in the period); mtta_seconds, mttr_seconds
     float|NaN (mean time to acknowledge / resolve, exceptions acknowledged / resolved in the
-    period); reopen_rate float|NaN (reopened events / resolved events in the period)."""
+    period); reopen_rate float|NaN (reopened events / resolved events in the period).
+    A limited `scope` counts its warehouses' exceptions and lists only teams holding any."""
     rows = conn.execute(_Q["summary"], {"now": now, "since": now - timedelta(days=days),
-                                        "at_risk": _at_risk()}).mappings().all()
+                                        "at_risk": at_risk, "warehouses": scope.param()}).mappings().all()
     df = pd.DataFrame(rows, columns=[c for c in SUMMARY_COLUMNS if c not in ("sla_adherence", "reopen_rate")])
     df["team_id"] = df["team_id"].fillna(NO_TEAM)
-    df["name"] = df["name"].fillna(df["team_id"])
+    df["name"] = [n if isinstance(n, str) else t for n, t in zip(df["name"], df["team_id"])]
     for col in ("mtta_seconds", "mttr_seconds", "value_at_risk"):
         df[col] = df[col].astype("float64")
     df["sla_adherence"] = (df["resolved_in_time"] / df["resolved"].where(df["resolved"] > 0)).astype("float64")
@@ -49,10 +46,13 @@ def summary(*, conn: Connection, now: datetime, days: int = 7) -> pd.DataFrame:
     return df[SUMMARY_COLUMNS]
 
 
-def workload(*, conn: Connection, now: datetime, team: str | None = None) -> pd.DataFrame:
-    """One row per (team, assignee) with open exceptions; assignee None = not assigned.
-    Columns WORKLOAD_COLUMNS: counts int; oldest_opened_at tz-aware UTC; value_at_risk float."""
-    rows = conn.execute(_Q["workload"], {"now": now, "team": team, "at_risk": _at_risk()}).mappings().all()
+def workload(*, conn: Connection, now: datetime, at_risk: float, scope: Scope,
+             team: str | None = None) -> pd.DataFrame:
+    """One row per (team, assignee) with open exceptions inside `scope`; assignee None = not
+    assigned. Columns WORKLOAD_COLUMNS: counts int; oldest_opened_at tz-aware UTC;
+    value_at_risk float."""
+    rows = conn.execute(_Q["workload"], {"now": now, "team": team, "at_risk": at_risk,
+                                         "warehouses": scope.param()}).mappings().all()
     df = pd.DataFrame(rows, columns=WORKLOAD_COLUMNS)
     df["team_id"] = df["team_id"].fillna(NO_TEAM)
     # Keep "not assigned" as None (pandas would make it NaN in a text column).

@@ -2,6 +2,8 @@
 
 -- name: summary
 -- One row per team that has a row in teams or owns any exception. Periods are [since, now).
+-- A limited scope (:warehouses) counts its warehouses' exceptions only and lists only the
+-- teams that hold any of them: other warehouses' teams stay out of sight.
 WITH open AS (
     SELECT team_id, count(*) AS open,
            count(*) FILTER (WHERE due_at < :now) AS overdue,
@@ -9,20 +11,20 @@ WITH open AS (
                               AND :now >= opened_at + (due_at - opened_at) * :at_risk) AS at_risk,
            count(*) FILTER (WHERE assignee IS NULL) AS unassigned,
            sum(value_at_risk) AS value_at_risk
-    FROM exceptions WHERE status <> 'resolved'
+    FROM exceptions x WHERE status <> 'resolved' AND (CAST(:warehouses AS text[]) IS NULL OR EXISTS (SELECT 1 FROM orders o WHERE o.order_id = x.order_id AND o.warehouse = ANY(:warehouses)))
     GROUP BY team_id
 ), done AS (
     SELECT team_id, count(*) AS resolved,
            count(*) FILTER (WHERE due_at IS NULL OR resolved_at <= due_at) AS resolved_in_time,
            avg(date_part('epoch', resolved_at - opened_at)) AS mttr_seconds
-    FROM exceptions
-    WHERE status = 'resolved' AND resolved_at >= :since AND resolved_at < :now
+    FROM exceptions x
+    WHERE status = 'resolved' AND resolved_at >= :since AND resolved_at < :now AND (CAST(:warehouses AS text[]) IS NULL OR EXISTS (SELECT 1 FROM orders o WHERE o.order_id = x.order_id AND o.warehouse = ANY(:warehouses)))
     GROUP BY team_id
 ), ack AS (
     SELECT team_id, avg(date_part('epoch', acknowledged_at - opened_at)) AS mtta_seconds,
            count(*) AS acknowledged
-    FROM exceptions
-    WHERE acknowledged_at >= :since AND acknowledged_at < :now
+    FROM exceptions x
+    WHERE acknowledged_at >= :since AND acknowledged_at < :now AND (CAST(:warehouses AS text[]) IS NULL OR EXISTS (SELECT 1 FROM orders o WHERE o.order_id = x.order_id AND o.warehouse = ANY(:warehouses)))
     GROUP BY team_id
 ), ev AS (
     SELECT e.team_id,
@@ -31,9 +33,10 @@ WITH open AS (
            count(*) FILTER (WHERE a.action = 'resolved') AS resolutions
     FROM exception_events a JOIN exceptions e ON e.exception_id = a.exception_id
     WHERE a.at >= :since AND a.at < :now AND a.action IN ('escalated', 'reopened', 'resolved')
+      AND (CAST(:warehouses AS text[]) IS NULL OR EXISTS (SELECT 1 FROM orders o WHERE o.order_id = e.order_id AND o.warehouse = ANY(:warehouses)))
     GROUP BY e.team_id
 ), ids AS (
-    SELECT team_id FROM teams
+    SELECT team_id FROM teams WHERE CAST(:warehouses AS text[]) IS NULL
     UNION SELECT team_id FROM open UNION SELECT team_id FROM done UNION SELECT team_id FROM ev
 )
 SELECT ids.team_id, t.name, t.lead_name,
@@ -60,7 +63,7 @@ SELECT team_id, assignee, count(*)::int AS open,
                           AND :now >= opened_at + (due_at - opened_at) * :at_risk)::int AS at_risk,
        min(opened_at) AS oldest_opened_at,
        coalesce(sum(value_at_risk), 0)::float8 AS value_at_risk
-FROM exceptions
-WHERE status <> 'resolved' AND (CAST(:team AS text) IS NULL OR team_id = :team)
+FROM exceptions x
+WHERE status <> 'resolved' AND (CAST(:team AS text) IS NULL OR team_id = :team) AND (CAST(:warehouses AS text[]) IS NULL OR EXISTS (SELECT 1 FROM orders o WHERE o.order_id = x.order_id AND o.warehouse = ANY(:warehouses)))
 GROUP BY team_id, assignee
 ORDER BY team_id, count(*) DESC, assignee NULLS FIRST

@@ -18,7 +18,7 @@ from tower.db import raw
 from tower.rules.facts import SourceFreshness
 from tower.rules.policy import SOURCES, Policy
 
-_SQL = sqlfiles.load_raw(__file__, "freshness.sql")
+_SQL = sqlfiles.load_psycopg(__file__, "freshness.sql")
 LOOK_BACK = timedelta(days=7)
 
 

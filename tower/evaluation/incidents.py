@@ -12,11 +12,11 @@ from typing import Iterable, Mapping
 from sqlalchemy.engine import Connection
 
 from tower import sqlfiles
-from tower.db import raw
+from tower.db import raw, scalar
 from tower.rules.facts import SourceFreshness
 from tower.rules.policy import Policy
 
-_SQL = sqlfiles.load_raw(__file__, "incidents.sql")
+_SQL = sqlfiles.load_psycopg(__file__, "incidents.sql")
 KIND = "integration_incident"
 
 
@@ -33,7 +33,7 @@ def open_incident(*, conn: Connection, fresh: SourceFreshness, policy: Policy, n
             "title": f"{fresh.source.upper()} data is stale", "detail": json.dumps(detail),
             "now": now, "due_at": office.add_hours(now, sla * esc["lead"]),
             "escalate_at": office.add_hours(now, sla * esc["manager"]), "version": policy.version})
-        return cur.fetchone()[0]
+        return scalar(cur)
 
 
 def link_orders(*, conn: Connection, incident: int, order_ids: Iterable[str]) -> None:

@@ -6,22 +6,22 @@ WITH ins AS (
     INSERT INTO exceptions (order_id, kind, subject, severity, status, team_id, title, detail,
                             value_at_risk, priority, opened_at, due_at, escalate_at, rule,
                             fingerprint, policy_version, last_evaluated_at, updated_at)
-    VALUES (NULL, 'integration_incident', %(source)s, %(severity)s, 'open', %(team)s, %(title)s,
-            %(detail)s::jsonb, 0, 0, %(now)s, %(due_at)s, %(escalate_at)s,
-            'exceptions.integration_incident', %(source)s, %(version)s, %(now)s, %(now)s)
+    VALUES (NULL, 'integration_incident', :source, :severity, 'open', :team, :title,
+            CAST(:detail AS jsonb), 0, 0, :now, :due_at, :escalate_at,
+            'exceptions.integration_incident', :source, :version, :now, :now)
     ON CONFLICT (coalesce(order_id, ''), kind, subject) WHERE status <> 'resolved' DO NOTHING
     RETURNING exception_id
 ), ev AS (
     INSERT INTO exception_events (exception_id, at, actor, action, from_status, to_status,
                                   reason, detail, policy_version)
-    SELECT exception_id, %(now)s, 'rules', 'opened', NULL, 'open', 'exceptions.integration_incident',
-           %(detail)s::jsonb, %(version)s
+    SELECT exception_id, :now, 'rules', 'opened', NULL, 'open', 'exceptions.integration_incident',
+           CAST(:detail AS jsonb), :version
     FROM ins
 )
 SELECT exception_id FROM ins
 UNION ALL
 SELECT exception_id FROM exceptions
-WHERE order_id IS NULL AND kind = 'integration_incident' AND subject = %(source)s
+WHERE order_id IS NULL AND kind = 'integration_incident' AND subject = :source
   AND status <> 'resolved';
 
 -- name: hold_orders
@@ -30,58 +30,58 @@ WHERE order_id IS NULL AND kind = 'integration_incident' AND subject = %(source)
 -- Orders held earlier were linked then, so each sweep touches only the newly held.
 WITH held AS (
     UPDATE orders
-    SET held_on = %(source)s, sla_state = 'uncertain',
+    SET held_on = :source, sla_state = 'uncertain',
         waiting_on = regexp_replace(coalesce(waiting_on, ''), ' · [A-Z]+ data [0-9]+ min old$', '')
-                     || ' · ' || %(words)s
-    WHERE step_system = %(source)s AND held_on IS NULL AND status = 'open'
+                     || ' · ' || :words
+    WHERE step_system = :source AND held_on IS NULL AND status = 'open'
     RETURNING order_id
 )
 INSERT INTO incident_orders (exception_id, order_id)
-SELECT %(incident)s, order_id FROM held
+SELECT :incident, order_id FROM held
 ON CONFLICT DO NOTHING;
 
 -- name: link_ids
 INSERT INTO incident_orders (exception_id, order_id)
-SELECT %(incident)s, unnest(%(ids)s::text[])
+SELECT :incident, unnest(CAST(:ids AS text[]))
 ON CONFLICT DO NOTHING;
 
 -- name: refresh_incident
 -- Value and count of the orders the outage affects, and how old the source's data is.
 UPDATE exceptions e
-SET value_at_risk = a.value, title = %(title_prefix)s || ' — ' || a.n || ' open orders held',
+SET value_at_risk = a.value, title = :title_prefix || ' — ' || a.n || ' open orders held',
     detail = e.detail || jsonb_build_object('orders', a.n, 'value', a.value,
-                                            'age_minutes', %(age)s::float8),
-    last_evaluated_at = %(now)s,
+                                            'age_minutes', CAST(:age AS float8)),
+    last_evaluated_at = :now,
     priority = round((4 * log(10 + a.value) * (1 + e.escalation_tier))::numeric, 4)
 FROM (SELECT count(*) AS n, coalesce(sum(o.value), 0) AS value
       FROM incident_orders io JOIN orders o ON o.order_id = io.order_id
-      WHERE io.exception_id = %(incident)s) a
-WHERE e.exception_id = %(incident)s;
+      WHERE io.exception_id = :incident) a
+WHERE e.exception_id = :incident;
 
 -- name: caught_up
 -- Open incidents of sources that are fresh again.
 SELECT exception_id, subject FROM exceptions
 WHERE order_id IS NULL AND kind = 'integration_incident' AND status <> 'resolved'
-  AND subject = ANY(%(fresh)s);
+  AND subject = ANY(:fresh);
 
 -- name: resolve_incident
 WITH old AS (
-    SELECT exception_id, status FROM exceptions WHERE exception_id = %(incident)s FOR UPDATE
+    SELECT exception_id, status FROM exceptions WHERE exception_id = :incident FOR UPDATE
 ), upd AS (
     UPDATE exceptions e
-    SET status = 'resolved', resolved_at = %(now)s, resolution = 'auto: source caught up',
-        updated_at = %(now)s, last_evaluated_at = %(now)s
+    SET status = 'resolved', resolved_at = :now, resolution = 'auto: source caught up',
+        updated_at = :now, last_evaluated_at = :now
     FROM old WHERE e.exception_id = old.exception_id AND old.status <> 'resolved'
     RETURNING e.exception_id, old.status AS from_status
 )
 INSERT INTO exception_events (exception_id, at, actor, action, from_status, to_status, reason,
                               detail, policy_version)
-SELECT exception_id, %(now)s, 'rules', 'resolved', from_status, 'resolved', 'source caught up',
-       '{"auto": true}'::jsonb, %(version)s
+SELECT exception_id, :now, 'rules', 'resolved', from_status, 'resolved', 'source caught up',
+       '{"auto": true}'::jsonb, :version
 FROM upd;
 
 -- name: release_held
 -- The held evaluations run: every order the outage held goes back to the rules worker.
 INSERT INTO dirty_orders (order_id, marked_at)
-SELECT order_id, %(now)s FROM orders WHERE held_on = %(source)s
+SELECT order_id, :now FROM orders WHERE held_on = :source
 ON CONFLICT (order_id) DO NOTHING;

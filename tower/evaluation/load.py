@@ -12,7 +12,7 @@ from tower import sqlfiles
 from tower.db import raw
 from tower.rules.facts import OrderFacts
 
-_SQL = sqlfiles.load_raw(__file__, "load.sql")
+_SQL = sqlfiles.load_psycopg(__file__, "load.sql")
 _TABLES = ("lines", "shipments", "invoices", "returns", "milestones")
 
 

@@ -3,28 +3,28 @@
 -- name: orders
 SELECT order_id, status, stage, warehouse, region, customer_tier, value, placed_at, promised_at,
        credit_hold, is_partial, currency
-FROM orders WHERE order_id = ANY(%(ids)s);
+FROM orders WHERE order_id = ANY(:ids);
 
 -- name: lines
 SELECT order_id, line_no, sku, qty_ordered, qty_allocated, qty_short, qty_picked, qty_packed,
        qty_shipped, qty_delivered, qty_invoiced, qty_returned, qty_credited, unit_price, list_price
-FROM order_lines WHERE order_id = ANY(%(ids)s);
+FROM order_lines WHERE order_id = ANY(:ids);
 
 -- name: shipments
 SELECT order_id, shipment_id, carrier, tracking_no, shipped_at, picked_up_at,
        promised_delivery_at, estimated_delivery_at, delivered_at, last_scan_at, last_scan_kind,
        failed_attempts, status, lines
-FROM shipments WHERE order_id = ANY(%(ids)s);
+FROM shipments WHERE order_id = ANY(:ids);
 
 -- name: invoices
 SELECT order_id, invoice_id, invoice_no, shipment_id, issued_at, due_at, amount, paid_amount,
        currency, status, lines
-FROM invoices WHERE order_id = ANY(%(ids)s);
+FROM invoices WHERE order_id = ANY(:ids);
 
 -- name: returns
 SELECT order_id, return_id, requested_at, received_at, credited_at, qty_requested, qty_received,
        credit_amount, status, reason
-FROM returns WHERE order_id = ANY(%(ids)s);
+FROM returns WHERE order_id = ANY(:ids);
 
 -- name: milestones
 -- attrs only where a rule reads them: parsing every event's JSON would dominate the batch.
@@ -32,4 +32,4 @@ SELECT order_id, kind, source, source_event_id, occurred_at, line_no, shipment_i
        return_id,
        CASE WHEN kind IN ('credit_hold', 'atp_short', 'delivery_failed', 'cancelled')
             THEN attrs END AS attrs
-FROM milestones WHERE order_id = ANY(%(ids)s);
+FROM milestones WHERE order_id = ANY(:ids);

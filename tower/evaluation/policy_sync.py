@@ -15,7 +15,7 @@ from tower.db import raw
 from tower.evaluation.freshness import sync_thresholds
 from tower.rules.policy import Policy
 
-_SQL = sqlfiles.load_raw(__file__, "policy_sync.sql")
+_SQL = sqlfiles.load_psycopg(__file__, "policy_sync.sql")
 
 
 def sync_policy(*, conn: Connection, policy: Policy, now: datetime) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Sequence
+from typing import Any, Sequence
 
 from psycopg.rows import dict_row
 from sqlalchemy.engine import Connection
@@ -26,7 +26,7 @@ from tower import sqlfiles
 from tower.db import raw
 from tower.rules.facts import Finding, Outcome
 
-_SQL = sqlfiles.load_raw(__file__, "reconcile.sql")
+_SQL = sqlfiles.load_psycopg(__file__, "reconcile.sql", binary=True)
 INCIDENT = "integration_incident"
 
 
@@ -67,25 +67,28 @@ def reconcile(*, conn: Connection, outcomes: Sequence[Outcome], now: datetime,
     by_order: dict[str, list[tuple[tuple[str, str, str], dict]]] = {}
     for key, ex in existing.items():
         by_order.setdefault(key[0], []).append((key, ex))
-    new, fresh, again, cleared = [], [], [], []
+    new: list[tuple[Finding, int | None, str | None]] = []
+    fresh: list[tuple[Finding, int | None, str | None]] = []
+    again: list[tuple[Finding, int | None, str | None]] = []
+    cleared: list[Any] = []
     for outcome in outcomes:
-        found = set()
+        found: set[tuple[str, str, str]] = set()
         for f in outcome.findings:
             key = (outcome.order_id, f.kind, f.subject)
             if key in found:
                 continue
             found.add(key)
-            ex = existing.get(key)
-            if ex is None:
+            prior = existing.get(key)
+            if prior is None:
                 new.append((f, None, outcome.order_id))
-            elif ex["status"] != "resolved":
-                fresh.append((f, ex["exception_id"], outcome.order_id))
-            elif (ex["resolution"] or "").startswith("auto") or ex["fingerprint"] != f.fingerprint:
-                again.append((f, ex["exception_id"], outcome.order_id))
-        for key, ex in by_order.get(outcome.order_id, ()):
-            if (ex["status"] != "resolved" and key not in found
-                    and ex["kind"] != INCIDENT and ex["kind"] not in outcome.suppressed):
-                cleared.append(ex["exception_id"])
+            elif prior["status"] != "resolved":
+                fresh.append((f, prior["exception_id"], outcome.order_id))
+            elif (prior["resolution"] or "").startswith("auto") or prior["fingerprint"] != f.fingerprint:
+                again.append((f, prior["exception_id"], outcome.order_id))
+        for key, old in by_order.get(outcome.order_id, ()):
+            if (old["status"] != "resolved" and key not in found
+                    and old["kind"] != INCIDENT and old["kind"] not in outcome.suppressed):
+                cleared.append(old["exception_id"])
     base = {"now": now, "version": policy_version}
     with pg.cursor() as cur:
         if new:

@@ -1,7 +1,8 @@
 -- Exceptions of a batch: open new ones, refresh open ones, reopen recurrences, auto-resolve
--- Parameters are %(name)b (binary): text arrays sent as text would be escaped string by
--- string in Python, which costs more than the UPDATE itself for a 5k batch.
 -- cleared ones. Every status change writes exception_events in the same statement.
+-- Parameters go binary (sqlfiles.load_psycopg(..., binary=True)): text arrays sent as text
+-- would be escaped string by string in Python, which costs more than the UPDATE itself for
+-- a 5k batch.
 -- PRIORITY is the formula of tower/rules/context.py `priority`, in SQL over stored columns.
 
 -- name: existing
@@ -9,20 +10,20 @@
 SELECT DISTINCT ON (order_id, kind, subject)
        exception_id, order_id, kind, subject, status, fingerprint, resolution
 FROM exceptions
-WHERE order_id = ANY(%(ids)b)
+WHERE order_id = ANY(:ids)
 ORDER BY order_id, kind, subject, (status <> 'resolved') DESC, exception_id DESC;
 
 -- name: insert
 WITH v AS (
-    SELECT * FROM unnest(%(order_id)b::text[], %(kind)b::text[], %(subject)b::text[],
-                         %(severity)b::text[], %(team_id)b::text[], %(title)b::text[],
-                         %(detail)b::text[], %(value_at_risk)b::numeric[],
-                         %(due_at)b::timestamptz[], %(escalate_at)b::timestamptz[],
-                         %(rule)b::text[], %(fingerprint)b::text[])
+    SELECT * FROM unnest(CAST(:order_id AS text[]), CAST(:kind AS text[]), CAST(:subject AS text[]),
+                         CAST(:severity AS text[]), CAST(:team_id AS text[]), CAST(:title AS text[]),
+                         CAST(:detail AS text[]), CAST(:value_at_risk AS numeric[]),
+                         CAST(:due_at AS timestamptz[]), CAST(:escalate_at AS timestamptz[]),
+                         CAST(:rule AS text[]), CAST(:fingerprint AS text[]))
         AS v(order_id, kind, subject, severity, team_id, title, detail, value_at_risk, due_at,
              escalate_at, rule, fingerprint)
 ), tiered AS (
-    SELECT v.*, CASE WHEN %(now)b >= escalate_at THEN 2 WHEN %(now)b >= due_at THEN 1 ELSE 0 END AS tier
+    SELECT v.*, CASE WHEN :now >= escalate_at THEN 2 WHEN :now >= due_at THEN 1 ELSE 0 END AS tier
     FROM v
 ), ins AS (
     INSERT INTO exceptions (order_id, kind, subject, severity, status, team_id, title, detail,
@@ -32,24 +33,24 @@ WITH v AS (
     SELECT order_id, kind, subject, severity, 'open', team_id, title, detail::jsonb, value_at_risk,
            round(((CASE severity WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 ELSE 4 END)
                   * log(10 + greatest(value_at_risk, 0))
-                  * (1 + tier + least(greatest(1 - floor(extract(epoch FROM (due_at - %(now)b)) / 3600.0) / 24.0, 0), 1)))::numeric, 4),
-           %(now)b, due_at, escalate_at, tier, rule, fingerprint, %(version)b, %(now)b, %(now)b
+                  * (1 + tier + least(greatest(1 - floor(extract(epoch FROM (due_at - :now)) / 3600.0) / 24.0, 0), 1)))::numeric, 4),
+           :now, due_at, escalate_at, tier, rule, fingerprint, :version, :now, :now
     FROM tiered
     ON CONFLICT (coalesce(order_id, ''), kind, subject) WHERE status <> 'resolved' DO NOTHING
     RETURNING exception_id, rule, escalation_tier, team_id, severity
 )
 INSERT INTO exception_events (exception_id, at, actor, action, from_status, to_status, reason,
                               detail, policy_version)
-SELECT exception_id, %(now)b, 'rules', 'opened', NULL, 'open', rule,
+SELECT exception_id, :now, 'rules', 'opened', NULL, 'open', rule,
        jsonb_build_object('severity', severity, 'team', team_id, 'escalation_tier', escalation_tier),
-       %(version)b
+       :version
 FROM ins
 UNION ALL
-SELECT i.exception_id, %(now)b, 'rules', 'escalated', 'open', 'open', i.rule,
+SELECT i.exception_id, :now, 'rules', 'escalated', 'open', 'open', i.rule,
        jsonb_build_object('tier', i.escalation_tier, 'to',
                           CASE WHEN i.escalation_tier = 2 THEN t.manager_name ELSE t.lead_name END,
                           'role', CASE WHEN i.escalation_tier = 2 THEN 'manager' ELSE 'team lead' END),
-       %(version)b
+       :version
 FROM ins i LEFT JOIN teams t ON t.team_id = i.team_id
 WHERE i.escalation_tier > 0;
 
@@ -58,26 +59,26 @@ WHERE i.escalation_tier > 0;
 -- priority; no audit row (nothing about the exception's lifecycle changed).
 UPDATE exceptions e
 SET title = v.title, detail = v.detail::jsonb, value_at_risk = v.value_at_risk,
-    severity = v.severity, fingerprint = v.fingerprint, last_evaluated_at = %(now)b,
-    policy_version = %(version)b,
+    severity = v.severity, fingerprint = v.fingerprint, last_evaluated_at = :now,
+    policy_version = :version,
     priority = round(((CASE v.severity WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 ELSE 4 END)
                       * log(10 + greatest(v.value_at_risk, 0))
                       * (1 + e.escalation_tier
-                         + least(greatest(1 - floor(extract(epoch FROM (e.due_at - %(now)b)) / 3600.0) / 24.0, 0), 1)))::numeric, 4)
-FROM unnest(%(exception_id)b::bigint[], %(title)b::text[], %(detail)b::text[],
-            %(value_at_risk)b::numeric[], %(severity)b::text[], %(fingerprint)b::text[])
+                         + least(greatest(1 - floor(extract(epoch FROM (e.due_at - :now)) / 3600.0) / 24.0, 0), 1)))::numeric, 4)
+FROM unnest(CAST(:exception_id AS bigint[]), CAST(:title AS text[]), CAST(:detail AS text[]),
+            CAST(:value_at_risk AS numeric[]), CAST(:severity AS text[]), CAST(:fingerprint AS text[]))
      AS v(exception_id, title, detail, value_at_risk, severity, fingerprint)
 WHERE e.exception_id = v.exception_id AND e.status <> 'resolved'
-  AND e.exception_id = ANY(%(exception_id)b::bigint[])  -- reach rows by key, never hash the table
+  AND e.exception_id = ANY(CAST(:exception_id AS bigint[]))  -- reach rows by key, never hash the table
   -- unchanged facts: leave the row alone (no churn, no trigger work downstream)
   AND (e.fingerprint, e.title, e.value_at_risk, e.severity)
       IS DISTINCT FROM (v.fingerprint, v.title, v.value_at_risk, v.severity);
 
 -- name: reopen
 WITH v AS (
-    SELECT * FROM unnest(%(exception_id)b::bigint[], %(title)b::text[], %(detail)b::text[],
-                         %(value_at_risk)b::numeric[], %(due_at)b::timestamptz[],
-                         %(escalate_at)b::timestamptz[], %(fingerprint)b::text[])
+    SELECT * FROM unnest(CAST(:exception_id AS bigint[]), CAST(:title AS text[]), CAST(:detail AS text[]),
+                         CAST(:value_at_risk AS numeric[]), CAST(:due_at AS timestamptz[]),
+                         CAST(:escalate_at AS timestamptz[]), CAST(:fingerprint AS text[]))
         AS v(exception_id, title, detail, value_at_risk, due_at, escalate_at, fingerprint)
 ), upd AS (
     UPDATE exceptions e
@@ -85,12 +86,12 @@ WITH v AS (
         snoozed_until = NULL, reopen_count = e.reopen_count + 1, title = v.title,
         detail = v.detail::jsonb, value_at_risk = v.value_at_risk, due_at = v.due_at,
         escalate_at = v.escalate_at,
-        escalation_tier = CASE WHEN %(now)b >= v.escalate_at THEN 2 WHEN %(now)b >= v.due_at THEN 1 ELSE 0 END,
-        fingerprint = v.fingerprint, policy_version = %(version)b, last_evaluated_at = %(now)b,
-        updated_at = %(now)b
+        escalation_tier = CASE WHEN :now >= v.escalate_at THEN 2 WHEN :now >= v.due_at THEN 1 ELSE 0 END,
+        fingerprint = v.fingerprint, policy_version = :version, last_evaluated_at = :now,
+        updated_at = :now
     FROM v
     WHERE e.exception_id = v.exception_id AND e.status = 'resolved'
-      AND e.exception_id = ANY(%(exception_id)b::bigint[])
+      AND e.exception_id = ANY(CAST(:exception_id AS bigint[]))
       AND NOT EXISTS (SELECT 1 FROM exceptions o
                       WHERE coalesce(o.order_id, '') = coalesce(e.order_id, '') AND o.kind = e.kind
                         AND o.subject = e.subject AND o.status <> 'resolved')
@@ -98,25 +99,25 @@ WITH v AS (
 )
 INSERT INTO exception_events (exception_id, at, actor, action, from_status, to_status, reason,
                               detail, policy_version)
-SELECT exception_id, %(now)b, 'rules', 'reopened', 'resolved', 'open', 'condition recurred',
-       jsonb_build_object('rule', rule, 'escalation_tier', escalation_tier), %(version)b
+SELECT exception_id, :now, 'rules', 'reopened', 'resolved', 'open', 'condition recurred',
+       jsonb_build_object('rule', rule, 'escalation_tier', escalation_tier), :version
 FROM upd;
 
 -- name: auto_resolve
 WITH old AS (
     SELECT exception_id, status FROM exceptions
-    WHERE exception_id = ANY(%(ids)b) AND status <> 'resolved'
+    WHERE exception_id = ANY(:ids) AND status <> 'resolved'
     FOR UPDATE
 ), upd AS (
     UPDATE exceptions e
-    SET status = 'resolved', resolved_at = %(now)b, resolution = 'auto: condition cleared',
-        snoozed_until = NULL, last_evaluated_at = %(now)b, updated_at = %(now)b,
-        policy_version = %(version)b
+    SET status = 'resolved', resolved_at = :now, resolution = 'auto: condition cleared',
+        snoozed_until = NULL, last_evaluated_at = :now, updated_at = :now,
+        policy_version = :version
     FROM old WHERE e.exception_id = old.exception_id
     RETURNING e.exception_id, old.status AS from_status
 )
 INSERT INTO exception_events (exception_id, at, actor, action, from_status, to_status, reason,
                               detail, policy_version)
-SELECT exception_id, %(now)b, 'rules', 'resolved', from_status, 'resolved', 'condition cleared',
-       '{"auto": true}'::jsonb, %(version)b
+SELECT exception_id, :now, 'rules', 'resolved', from_status, 'resolved', 'condition cleared',
+       '{"auto": true}'::jsonb, :version
 FROM upd;

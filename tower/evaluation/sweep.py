@@ -20,30 +20,23 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from tower import clock, sqlfiles
-from tower.db import raw
+from tower.db import raw, scalar
 from tower.evaluation.freshness import source_freshness
 from tower.evaluation.incidents import sync_incidents
 from tower.evaluation.policy_sync import ensure
+from tower.evaluation.timing import Laps
 from tower.rules.policy import Policy
 
-_SQL = sqlfiles.load_raw(__file__, "sweep.sql")
+_SQL = sqlfiles.load_psycopg(__file__, "sweep.sql")
 # Seconds per step of the last sweep in this process (for the bench).
 LAST_TIMINGS: dict[str, float] = {}
 
 
-def run_sweep(engine: Engine, *, now: datetime | None = None, policy: Policy | None = None) -> int:
-    from tower.evaluation.worker import current_policy
-
+def run_sweep(engine: Engine, *, policy: Policy, now: datetime | None = None) -> int:
     started = time.perf_counter()
     now = now or clock.now()
-    policy = policy or current_policy()
-    timings: dict[str, float] = {}
-    mark = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal mark
-        timings[name] = round(time.perf_counter() - mark, 4)
-        mark = time.perf_counter()
+    laps = Laps()
+    lap = laps.lap
 
     with engine.begin() as conn:
         ensure(conn=conn, policy=policy, now=now)
@@ -61,7 +54,7 @@ def run_sweep(engine: Engine, *, now: datetime | None = None, policy: Policy | N
             cur.execute(_SQL["unsnooze"], {"now": now})
             unsnoozed = max(cur.rowcount, 0)
             cur.execute(_SQL["last_sweep"], {"now": now})
-            last = cur.fetchone()[0]
+            last = scalar(cur)
             if last is None or now - last > timedelta(hours=1):
                 cur.execute(_SQL["reprioritise"], {"now": now})
             else:
@@ -73,5 +66,5 @@ def run_sweep(engine: Engine, *, now: datetime | None = None, policy: Policy | N
                 "seconds": time.perf_counter() - started})
     lap("commit")
     LAST_TIMINGS.clear()
-    LAST_TIMINGS.update(timings)
+    LAST_TIMINGS.update(laps.timings)
     return due

@@ -5,44 +5,44 @@
 -- Orders whose clock crossed a threshold: move sla_state at once (pages read it). A plain
 -- range on next_check_at (its index), not a join, so 1M orders are never hashed.
 UPDATE orders o
-SET sla_state = CASE WHEN %(now)s >= o.due_at THEN 'breached'
-                     WHEN %(now)s >= o.at_risk_at THEN 'at_risk' ELSE o.sla_state END
-WHERE o.next_check_at <= %(now)s AND o.held_on IS NULL AND o.status = 'open'
+SET sla_state = CASE WHEN :now >= o.due_at THEN 'breached'
+                     WHEN :now >= o.at_risk_at THEN 'at_risk' ELSE o.sla_state END
+WHERE o.next_check_at <= :now AND o.held_on IS NULL AND o.status = 'open'
   AND o.due_at IS NOT NULL
-  AND o.sla_state IS DISTINCT FROM (CASE WHEN %(now)s >= o.due_at THEN 'breached'
-                                         WHEN %(now)s >= o.at_risk_at THEN 'at_risk'
+  AND o.sla_state IS DISTINCT FROM (CASE WHEN :now >= o.due_at THEN 'breached'
+                                         WHEN :now >= o.at_risk_at THEN 'at_risk'
                                          ELSE o.sla_state END);
 
 -- name: queue_due
 -- ... and queue them for the rules worker, which raises the exceptions and sets the next check.
 INSERT INTO dirty_orders (order_id, marked_at)
-SELECT order_id, %(now)s FROM orders
-WHERE next_check_at <= %(now)s AND held_on IS NULL
+SELECT order_id, :now FROM orders
+WHERE next_check_at <= :now AND held_on IS NULL
 ON CONFLICT (order_id) DO NOTHING;
 
 -- name: escalate
 -- Past 100 percent of its SLA: to the team lead (tier 1); past 150 percent: the manager (tier 2).
 WITH up AS (
     SELECT exception_id, escalation_tier AS old_tier,
-           CASE WHEN %(now)s >= escalate_at THEN 2 ELSE 1 END AS tier
+           CASE WHEN :now >= escalate_at THEN 2 ELSE 1 END AS tier
     FROM exceptions
     WHERE status IN ('open', 'acknowledged', 'in_progress') AND escalation_tier < 2
-      AND due_at <= %(now)s
-      AND (CASE WHEN %(now)s >= escalate_at THEN 2 ELSE 1 END) > escalation_tier
+      AND due_at <= :now
+      AND (CASE WHEN :now >= escalate_at THEN 2 ELSE 1 END) > escalation_tier
     FOR UPDATE
 ), upd AS (
     UPDATE exceptions e
-    SET escalation_tier = up.tier, updated_at = %(now)s,
+    SET escalation_tier = up.tier, updated_at = :now,
         priority = round(((CASE e.severity WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 ELSE 4 END)
                       * log(10 + greatest(e.value_at_risk, 0))
                       * (1 + up.tier
-                         + least(greatest(1 - floor(extract(epoch FROM (e.due_at - %(now)s)) / 3600.0) / 24.0, 0), 1)))::numeric, 4)
+                         + least(greatest(1 - floor(extract(epoch FROM (e.due_at - :now)) / 3600.0) / 24.0, 0), 1)))::numeric, 4)
     FROM up WHERE e.exception_id = up.exception_id
     RETURNING e.exception_id, e.status, e.team_id, e.rule, e.policy_version, up.tier
 )
 INSERT INTO exception_events (exception_id, at, actor, action, from_status, to_status, reason,
                               detail, policy_version)
-SELECT u.exception_id, %(now)s, 'rules', 'escalated', u.status, u.status, u.rule,
+SELECT u.exception_id, :now, 'rules', 'escalated', u.status, u.status, u.rule,
        jsonb_build_object('tier', u.tier,
                           'to', CASE WHEN u.tier = 2 THEN t.manager_name ELSE t.lead_name END,
                           'role', CASE WHEN u.tier = 2 THEN 'manager' ELSE 'team lead' END),
@@ -52,18 +52,18 @@ FROM upd u LEFT JOIN teams t ON t.team_id = u.team_id;
 -- name: unsnooze
 WITH old AS (
     SELECT exception_id, status, resume_status FROM exceptions
-    WHERE status = 'snoozed' AND snoozed_until <= %(now)s
+    WHERE status = 'snoozed' AND snoozed_until <= :now
     FOR UPDATE
 ), upd AS (
     UPDATE exceptions e
     SET status = coalesce(old.resume_status, 'open'), snoozed_until = NULL,
-        resume_status = NULL, updated_at = %(now)s
+        resume_status = NULL, updated_at = :now
     FROM old WHERE e.exception_id = old.exception_id
     RETURNING e.exception_id, e.status, e.policy_version
 )
 INSERT INTO exception_events (exception_id, at, actor, action, from_status, to_status, reason,
                               detail, policy_version)
-SELECT exception_id, %(now)s, 'rules', 'unsnoozed', 'snoozed', status, 'snooze ended',
+SELECT exception_id, :now, 'rules', 'unsnoozed', 'snoozed', status, 'snooze ended',
        '{}'::jsonb, policy_version
 FROM upd;
 
@@ -75,17 +75,17 @@ UPDATE exceptions e
 SET priority = round(((CASE severity WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 ELSE 4 END)
                       * log(10 + greatest(value_at_risk, 0))
                       * (1 + escalation_tier
-                         + least(greatest(1 - floor(extract(epoch FROM (due_at - %(now)s)) / 3600.0) / 24.0, 0), 1)))::numeric, 4)
-WHERE status <> 'resolved' AND escalation_tier < 2 AND due_at <= %(now)s + interval '24 hours'
+                         + least(greatest(1 - floor(extract(epoch FROM (due_at - :now)) / 3600.0) / 24.0, 0), 1)))::numeric, 4)
+WHERE status <> 'resolved' AND escalation_tier < 2 AND due_at <= :now + interval '24 hours'
   AND order_id IS NOT NULL
   AND priority <> round(((CASE severity WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 ELSE 4 END)
                          * log(10 + greatest(value_at_risk, 0))
                          * (1 + escalation_tier
-                            + least(greatest(1 - floor(extract(epoch FROM (due_at - %(now)s)) / 3600.0) / 24.0, 0), 1)))::numeric, 4);
+                            + least(greatest(1 - floor(extract(epoch FROM (due_at - :now)) / 3600.0) / 24.0, 0), 1)))::numeric, 4);
 
 -- name: record
 INSERT INTO rules_sweeps (swept_at, orders_due, escalated, unsnoozed, stale_sources, seconds)
-VALUES (%(now)s, %(due)s, %(escalated)s, %(unsnoozed)s, %(stale)s, %(seconds)s)
+VALUES (:now, :due, :escalated, :unsnoozed, :stale, :seconds)
 ON CONFLICT (swept_at) DO NOTHING;
 
 -- name: reprioritise_ticks
@@ -96,10 +96,10 @@ UPDATE exceptions e
 SET priority = round(((CASE e.severity WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 ELSE 4 END)
                       * log(10 + greatest(e.value_at_risk, 0))
                       * (1 + e.escalation_tier
-                         + least(greatest(1 - floor(extract(epoch FROM (e.due_at - %(now)s)) / 3600.0) / 24.0, 0), 1)))::numeric, 4)
+                         + least(greatest(1 - floor(extract(epoch FROM (e.due_at - :now)) / 3600.0) / 24.0, 0), 1)))::numeric, 4)
 FROM generate_series(0, 24) AS k
-WHERE e.due_at >= %(last)s + k * interval '1 hour' AND e.due_at < %(now)s + k * interval '1 hour'
+WHERE e.due_at >= :last + k * interval '1 hour' AND e.due_at < :now + k * interval '1 hour'
   AND e.status <> 'resolved' AND e.escalation_tier < 2 AND e.order_id IS NOT NULL;
 
 -- name: last_sweep
-SELECT max(swept_at) FROM rules_sweeps WHERE swept_at < %(now)s;
+SELECT max(swept_at) FROM rules_sweeps WHERE swept_at < :now;

@@ -1,6 +1,6 @@
 """The incremental rules worker: evaluate the orders the last collector batches touched.
 
-`run_once(engine, now=None, limit=5000)` claims up to `limit` dirty orders (FOR UPDATE SKIP
+`run_once(engine, policy=policy, now=None, limit=5000)` claims up to `limit` dirty orders (FOR UPDATE SKIP
 LOCKED), loads their facts in one query per table, runs the pure rules, writes the outcomes and
 exceptions, links held orders to their source's integration incident and clears the marks —
 all in one transaction, so a crash re-evaluates the batch instead of losing it. Returns the
@@ -11,7 +11,6 @@ every few seconds; `drain` loops it until the queue is empty (tests, benches, th
 from __future__ import annotations
 
 import logging
-import time
 from collections import defaultdict
 from datetime import datetime
 
@@ -24,37 +23,22 @@ from tower.evaluation.freshness import source_freshness
 from tower.evaluation.load import load_facts
 from tower.evaluation.policy_sync import ensure
 from tower.evaluation.reconcile import reconcile
+from tower.evaluation.timing import Laps
 from tower.evaluation.write import write_outcomes
-from tower.rules import policy as policy_mod
 from tower.rules.engine import evaluate
 from tower.rules.policy import Policy
 
-_SQL = sqlfiles.load_raw(__file__, "worker.sql")
+_SQL = sqlfiles.load_psycopg(__file__, "worker.sql")
 log = logging.getLogger(__name__)
 # Seconds per phase of the last run_once in this process (for the bench and DEBUG logs).
 LAST_TIMINGS: dict[str, float] = {}
 
 
-def current_policy() -> Policy:
-    """The policy named by TOWER_POLICY (or the built-in one), loaded once per process."""
-    from tower import config
-
-    path = config.load().policy_path
-    return policy_mod.cached(str(path) if path else None)
-
-
-def run_once(engine: Engine, *, now: datetime | None = None, limit: int = 5000,
-             policy: Policy | None = None) -> int:
+def run_once(engine: Engine, *, policy: Policy, now: datetime | None = None, limit: int = 5000) -> int:
     """Evaluate up to `limit` dirty orders in one transaction; returns how many (0: none)."""
     now = now or clock.now()
-    policy = policy or current_policy()
-    mark = time.perf_counter()
-    timings: dict[str, float] = {}
-
-    def lap(name: str) -> None:
-        nonlocal mark
-        timings[name] = round(time.perf_counter() - mark, 4)
-        mark = time.perf_counter()
+    laps = Laps()
+    lap = laps.lap
 
     with engine.begin() as conn:
         ensure(conn=conn, policy=policy, now=now)
@@ -86,8 +70,8 @@ def run_once(engine: Engine, *, now: datetime | None = None, limit: int = 5000,
         lap("clear")
     lap("commit")
     LAST_TIMINGS.clear()
-    LAST_TIMINGS.update(timings)
-    log.debug("evaluated %d orders: %s", len(ids), timings)
+    LAST_TIMINGS.update(laps.timings)
+    log.debug("evaluated %d orders: %s", len(ids), laps.timings)
     return len(ids)
 
 
@@ -98,8 +82,8 @@ def mark_all_open(engine: Engine, *, now: datetime | None = None) -> int:
         return max(cur.rowcount, 0)
 
 
-def drain(engine: Engine, *, now: datetime | None = None, limit: int = 5000,
-          policy: Policy | None = None, max_batches: int = 10_000) -> int:
+def drain(engine: Engine, *, policy: Policy, now: datetime | None = None, limit: int = 5000,
+          max_batches: int = 10_000) -> int:
     """Run batches until no dirty order is left (bounded by `max_batches`); total evaluated."""
     total = 0
     for _ in range(max_batches):

@@ -11,7 +11,7 @@ from tower import sqlfiles
 from tower.db import raw
 from tower.rules.facts import Outcome
 
-_SQL = sqlfiles.load_raw(__file__, "write.sql")
+_SQL = sqlfiles.load_psycopg(__file__, "write.sql", binary=True)
 _ORDER_COLUMNS = ("order_id", "waiting_on", "owner_team", "due_at", "at_risk_at", "escalate_at",
                   "sla_state", "reason", "policy_version", "evaluated_at", "step_system",
                   "held_on", "next_check_at")

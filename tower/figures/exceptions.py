@@ -7,7 +7,9 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
+from tower.components.text import label
 from tower.data.exceptions import AGE_BUCKETS
+from tower.data.frames import is_missing
 
 SEVERITY_ORDER = ["critical", "high", "medium", "low"]
 SEVERITY_COLOURS = {"critical": "#e03131", "high": "#f76707", "medium": "#fab005", "low": "#adb5bd"}
@@ -44,7 +46,9 @@ def aging(frame: pd.DataFrame) -> go.Figure:
 
 def counts(frame: pd.DataFrame, label_col: str, title: str, labels: dict[str, str] | None = None) -> go.Figure:
     """Horizontal bars of `n` per `label_col` (most at the top), values written on the bars."""
-    names = frame[label_col].map(lambda v: (labels or {}).get(v, str(v).replace("_", " ")))
+    # Names come from the data (team names, kinds): escaped, plotly would render HTML in them.
+    names = [label((labels or {}).get(v, str(v).replace("_", " ")) if not is_missing(v) else None)
+             for v in frame[label_col]]
     fig = go.Figure(go.Bar(x=frame["n"], y=names, orientation="h", text=frame["n"], textposition="auto",
                            marker_color="#4c6ef5", hovertemplate="%{y}: %{x}<extra></extra>"))
     fig.update_layout(height=max(160, 26 * len(frame) + 60), margin={"l": 10, "r": 10, "t": 30, "b": 20},

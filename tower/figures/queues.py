@@ -6,6 +6,8 @@ validates every property, which costs more than the query in a 30-second refresh
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 # Distinct line styles as well as colours, so stages stay apart without colour.
@@ -30,7 +32,7 @@ def depth_trend(frame: pd.DataFrame, stage_labels: dict[str, str], *, title: str
             traces.append({"type": "scatter", "mode": "lines", "x": x, "y": wide[stage].tolist(), "name": name,
                            "line": {"color": colour, "dash": dash, "width": 3 if large else 2},
                            "hovertemplate": "%{x|%H:%M}: %{y} orders in " + name + "<extra></extra>"})
-    layout = {
+    layout: dict[str, Any] = {
         "height": 360 if large else 260, "margin": {"l": 50, "r": 10, "t": 40, "b": 40},
         "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 20 if large else 14}},
         "plot_bgcolor": "white",

@@ -8,7 +8,8 @@ from datetime import datetime
 import pandas as pd
 import plotly.graph_objects as go
 
-from tower.store.kinds import KINDS
+from tower.components.text import label
+from tower.milestones import KINDS
 
 LANES = ["ERP", "WMS", "Carrier", "Finance", "Import"]
 LANE_OF = {"erp": "ERP", "wms": "WMS", "carrier": "Carrier", "finance": "Finance", "import": "Import"}
@@ -37,7 +38,7 @@ def order_timeline(timeline: pd.DataFrame, plan: pd.DataFrame, gaps: pd.DataFram
                            font={"size": 11, "color": "#c92a2a"})
     if not timeline.empty:
         frame = timeline.assign(lane=timeline["source"].map(lambda s: LANE_OF.get(s, s)),
-                                label=timeline["kind"].map(lambda k: KINDS[k].label if k in KINDS else k),
+                                label=timeline["kind"].map(lambda k: KINDS[k].label if k in KINDS else label(k)),
                                 x=_local(timeline["occurred_at"], tz),
                                 rec=_local(timeline["recorded_at"], tz))
         for lane, rows in frame.groupby("lane", sort=False):

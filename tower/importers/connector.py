@@ -103,12 +103,12 @@ def _flush(engine: Engine, dataset: str, batch: list[Record], summary: Summary, 
             owner[id(m)] = record
             events.append(m)
     with engine.begin() as conn:
-        result = ingest(conn, events)
+        result = ingest(conn=conn, milestones=events)
         for bad in result.rejected:
-            record = owner.get(id(bad.record))
-            key = f"{record.key if record else '?'}:{bad.record.get('source_event_id')}"
+            source_row = owner.get(id(bad.record))
+            key = f"{source_row.key if source_row else '?'}:{bad.record.get('source_event_id')}"
             letters.append(dead_letters.DeadLetter(SOURCE, dataset, key,
-                                                   {"row": record.payload if record else None,
+                                                   {"row": source_row.payload if source_row else None,
                                                     "milestone": bad.record}, bad.reason))
             summary.rejected[reason_group(bad.reason)] += 1
         if letters:

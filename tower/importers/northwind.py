@@ -45,7 +45,7 @@ def records(path: Path) -> Iterator[Record]:
     with _connect(path) as conn:
         shippers = {r["ShipperID"]: r["CompanyName"] for r in conn.execute("SELECT * FROM Shippers")}
         lines: dict[int, list[dict]] = defaultdict(list)
-        for i, r in enumerate(conn.execute('SELECT * FROM "Order Details" ORDER BY OrderID, ProductID')):
+        for r in conn.execute('SELECT * FROM "Order Details" ORDER BY OrderID, ProductID'):
             lines[r["OrderID"]].append(dict(
                 line_no=len(lines[r["OrderID"]]) + 1, sku=str(r["ProductID"]), qty=r["Quantity"],
                 list_price=r["UnitPrice"], discount=r["Discount"],

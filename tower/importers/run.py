@@ -1,19 +1,18 @@
 """`tower import <dataset> PATH`: the one entry every importer goes through.
 
 Each dataset module has `count(path)` (rows, for the progress bar) and `records(path)`
-(an iterator of `connector.Record`); this module checks the path, opens the store, runs the
-connector and prints the summary. The exit code is 1 when anything was rejected (the dead
-letters say what and why), 0 otherwise.
+(an iterator of `connector.Record`); this module checks the path and runs the connector into
+the store (the command, tower/commands/imports.py, opens the store and prints the summary; it
+exits 1 when anything was rejected, the dead letters saying what and why).
 """
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from tower.cli import UserError
+from tower.errors import UserError
 
 
 @dataclass(frozen=True)
@@ -49,17 +48,3 @@ def import_dataset(*, engine, name: str, path: Path, progress: bool | None = Non
     module = importlib.import_module(ds.module)
     return connector.run(engine=engine, dataset=name, records=module.records(path), total=module.count(path),
                          progress=progress)
-
-
-def handler(args: argparse.Namespace) -> int:
-    from tower.cli_db import open_engine
-
-    path = Path(args.path)
-    if not path.exists():
-        raise UserError(f"{path} does not exist")
-    if getattr(args, "mapping", None):
-        raise UserError(f"--mapping applies to `tower import ocel` only, not to {args.import_kind}")
-    engine = open_engine(args.settings, migrate_first=True)
-    summary = import_dataset(engine=engine, name=args.import_kind, path=path)
-    print("\n".join(summary.lines()))
-    return 1 if summary.rejected_total else 0

@@ -69,14 +69,14 @@ def _record(row: dict, zone) -> Record:
     if qty is None or value is None:
         return Record(oid, row, reason=f"Line Item Quantity/Value is not a number: "
                                        f"{row['Line Item Quantity']!r} / {row['Line Item Value']!r}")
-    placed: date | None = dates["PO Sent to Vendor Date"]
-    known = placed is not None
-    if not known:
-        placed = min(d for d in dates.values() if d is not None)
+    recorded = dates["PO Sent to Vendor Date"]
+    known = recorded is not None
+    placed: date = recorded if recorded is not None else min(d for d in dates.values() if d is not None)
     promised = day_end(scheduled, zone).isoformat()
     line = dict(line_no=1, sku=row["Molecule/Test Type"] or row["Item Description"][:60],
                 description=row["Item Description"], qty=qty,
-                unit_price=(value / qty) if qty else 0.0, list_price=_number(row["Pack Price"]), unit_of_measure=row["Unit of Measure (Per Pack)"])
+                unit_price=(value / qty) if qty else 0.0, list_price=_number(row["Pack Price"]),
+                unit_of_measure=row["Unit of Measure (Per Pack)"])
     placed_attrs = dict(customer_id=row["Country"], customer_name=row["Country"], channel=row["Shipment Mode"],
                         warehouse="SCMS", region=row["Country"], currency="USD", promised_at=promised,
                         promise_kind="date", time_precision="day", vendor=row["Vendor"],

@@ -17,19 +17,20 @@ from datetime import datetime
 from sqlalchemy.engine import Connection
 
 from tower import sqlfiles
-from tower.db import raw
+from tower.db import raw, scalar
 from tower.kpis import sla
 from tower.kpis.registry import BUCKETED
+from tower.rules.policy import Policy
 
-_Q = sqlfiles.load_raw(__file__, "facts.sql")
+_Q = sqlfiles.load_psycopg(__file__, "facts.sql")
 _SWEEP_KEY = "promises_swept_at"
 
 
-def refresh(conn: Connection, *, now: datetime, limit: int = 20000,
+def refresh(*, conn: Connection, now: datetime, policy: Policy, limit: int = 20000,
             ship_allowance_hours: float | None = None) -> int:
     """Take up to `limit` marks (oldest first) and recompute their subjects' facts; returns
     the number of distinct orders and exceptions recomputed (0: nothing was marked)."""
-    allowance = sla.ship_allowance_hours() if ship_allowance_hours is None else ship_allowance_hours
+    allowance = sla.ship_allowance_hours(policy) if ship_allowance_hours is None else ship_allowance_hours
     pg = raw(conn)
     with pg.cursor() as cur:
         cur.execute(_Q["create_batch"])
@@ -40,16 +41,16 @@ def refresh(conn: Connection, *, now: datetime, limit: int = 20000,
             cur.execute(_Q["sweep_promises"], {"since": row[0], "now": now})
         cur.execute(_Q["set_state"], {"key": _SWEEP_KEY, "value": now})
         cur.execute(_Q["batch_size"])
-        taken = int(cur.fetchone()[0])
+        taken = int(scalar(cur))
         if taken == 0:
             return 0
         cur.execute(_Q["old_days"])
         cur.execute(_Q["delete_facts"])
         cur.execute(_Q["order_times"])
         cur.execute(_Q["insert_stage_times"])
-        critical = sla.critical_hours()
+        critical = sla.critical_hours(policy)
         cur.execute(_Q["insert_queue_items"], {"c_stage": list(critical), "c_hours": list(critical.values()),
-                                               "at_risk": sla.at_risk_share()})
+                                               "at_risk": sla.at_risk_share(policy)})
         cur.execute(_Q["insert_order_facts"], {"now": now, "ship_sla_hours": allowance,
                                                 "bucketed": list(BUCKETED)})
         cur.execute(_Q["insert_exception_facts"])
@@ -59,11 +60,11 @@ def refresh(conn: Connection, *, now: datetime, limit: int = 20000,
     return taken
 
 
-def refresh_all(conn: Connection, *, now: datetime, batch: int = 20000) -> int:
+def refresh_all(*, conn: Connection, now: datetime, policy: Policy, batch: int = 20000) -> int:
     """Drain every mark (for tests, the bench and a first backfill); returns subjects taken."""
     total = 0
     while True:
-        taken = refresh(conn, now=now, limit=batch)
+        taken = refresh(conn=conn, now=now, policy=policy, limit=batch)
         total += taken
         if taken == 0:
             return total

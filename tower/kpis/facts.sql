@@ -10,7 +10,7 @@ TRUNCATE _kpi_days;
 -- name: take_batch
 -- SKIP LOCKED: two analytics jobs never take the same mark. Oldest marks first.
 WITH d AS (
-    SELECT mark_id FROM kpi_dirty ORDER BY mark_id LIMIT %(limit)s FOR UPDATE SKIP LOCKED
+    SELECT mark_id FROM kpi_dirty ORDER BY mark_id LIMIT :limit FOR UPDATE SKIP LOCKED
 ), gone AS (
     DELETE FROM kpi_dirty k USING d WHERE k.mark_id = d.mark_id
     RETURNING k.subject_type, k.subject_id
@@ -21,7 +21,7 @@ INSERT INTO _kpi_batch SELECT DISTINCT subject_type, subject_id FROM gone
 -- Open orders whose promise passed since the last sweep: their OTIF turns into a miss.
 INSERT INTO _kpi_batch
 SELECT 'order', o.order_id FROM orders o
-WHERE o.status = 'open' AND o.promised_at > %(since)s AND o.promised_at <= %(now)s
+WHERE o.status = 'open' AND o.promised_at > :since AND o.promised_at <= :now
   AND NOT EXISTS (SELECT 1 FROM _kpi_batch b WHERE b.subject_type = 'order' AND b.subject_id = o.order_id)
 
 -- name: old_days
@@ -105,7 +105,7 @@ WHERE s.at IS NOT NULL
 -- name: insert_queue_items
 INSERT INTO queue_items (order_id, warehouse, stage, entered_at, due_at, at_half, at_risk, at_due)
 SELECT q.order_id, q.warehouse, q.stage, q.entered, q.due_at,
-       q.entered + sp.span * 0.5, q.entered + sp.span * %(at_risk)s, q.entered + sp.span
+       q.entered + sp.span * 0.5, q.entered + sp.span * :at_risk, q.entered + sp.span
 FROM (
     SELECT o.order_id, coalesce(o.warehouse, '(none)') AS warehouse, o.stage, o.due_at,
            coalesce(st.entered_at, o.last_event_at, o.placed_at) AS entered
@@ -114,7 +114,7 @@ FROM (
     LEFT JOIN order_stage_times st ON st.order_id = o.order_id AND st.stage = o.stage
     WHERE o.status = 'open'
 ) q
-LEFT JOIN unnest(CAST(%(c_stage)s AS text[]), CAST(%(c_hours)s AS float8[])) AS c (stage, hours)
+LEFT JOIN unnest(CAST(:c_stage AS text[]), CAST(:c_hours AS float8[])) AS c (stage, hours)
        ON c.stage = q.stage
 CROSS JOIN LATERAL (
     SELECT CASE WHEN q.due_at > q.entered THEN q.due_at - q.entered
@@ -187,7 +187,7 @@ CROSS JOIN LATERAL (VALUES
     ('otif', x.promised_at,
      CASE WHEN x.promised_at IS NULL THEN NULL
           WHEN x.rank >= 6 THEN (x.delivered <= x.promised_at)::int
-          WHEN x.promised_at <= %(now)s THEN 0 END, 1),
+          WHEN x.promised_at <= :now THEN 0 END, 1),
     -- Late delivery asks only "was the delivery late?": decided once delivered in full.
     ('late_delivery', x.delivered,
      CASE WHEN x.rank >= 6 AND x.promised_at IS NOT NULL THEN (x.delivered > x.promised_at)::int END, 1),
@@ -201,7 +201,7 @@ CROSS JOIN LATERAL (VALUES
     ('fill_unit', x.first_shipped, x.units_filled, x.units),
     ('on_time_ship', x.shipped,
      CASE WHEN x.rank >= 5 AND x.released IS NOT NULL THEN
-          (x.shipped <= x.released + make_interval(secs => %(ship_sla_hours)s * 3600))::int END, 1),
+          (x.shipped <= x.released + make_interval(secs => :ship_sla_hours * 3600))::int END, 1),
     ('invoice_latency', x.first_invoiced,
      CASE WHEN x.first_shipped IS NOT NULL THEN date_part('epoch', x.first_invoiced - x.first_shipped) / 3600 END, 1),
     ('days_to_pay', x.paid,
@@ -210,7 +210,7 @@ CROSS JOIN LATERAL (VALUES
 WHERE v.anchor_at IS NOT NULL AND v.num IS NOT NULL AND v.den IS NOT NULL AND v.den > 0
   -- Out-of-order milestones (a hand-over before the approval, a delivery before the hand-over)
   -- give negative durations: they are left out of the duration percentiles.
-  AND NOT (v.measure = ANY(%(bucketed)s) AND v.num < 0)
+  AND NOT (v.measure = ANY(:bucketed) AND v.num < 0)
 
 -- name: insert_exception_facts
 INSERT INTO kpi_facts (measure, subject, order_id, anchor_at, region, warehouse, channel,
@@ -246,22 +246,22 @@ SELECT CASE WHEN grouping(f.region) = 1 THEN '*' ELSE f.region END,
        CASE WHEN grouping(f.warehouse) = 1 THEN '*' ELSE f.warehouse END,
        CASE WHEN grouping(f.channel) = 1 THEN '*' ELSE f.channel END,
        f.measure, k.day,
-       CASE WHEN f.measure = ANY(%(bucketed)s) THEN least(greatest(floor(f.num * 60), 0), 60000000)::int ELSE 0 END,
+       CASE WHEN f.measure = ANY(:bucketed) THEN least(greatest(floor(f.num * 60), 0), 60000000)::int ELSE 0 END,
        count(*), sum(f.num), sum(f.den)
 FROM (SELECT DISTINCT measure, day FROM _kpi_days) k
 JOIN kpi_facts f ON f.measure = k.measure
                 AND f.anchor_at >= k.day::timestamp AT TIME ZONE 'UTC'
                 AND f.anchor_at < (k.day + 1)::timestamp AT TIME ZONE 'UTC'
 GROUP BY f.measure, k.day,
-         CASE WHEN f.measure = ANY(%(bucketed)s) THEN least(greatest(floor(f.num * 60), 0), 60000000)::int ELSE 0 END,
+         CASE WHEN f.measure = ANY(:bucketed) THEN least(greatest(floor(f.num * 60), 0), 60000000)::int ELSE 0 END,
          CUBE (f.region, f.warehouse, f.channel)
 
 -- name: batch_size
 SELECT count(*) FROM _kpi_batch
 
 -- name: get_state
-SELECT value FROM kpi_state WHERE key = %(key)s
+SELECT value FROM kpi_state WHERE key = :key
 
 -- name: set_state
-INSERT INTO kpi_state (key, value) VALUES (%(key)s, %(value)s)
+INSERT INTO kpi_state (key, value) VALUES (:key, :value)
 ON CONFLICT (key) DO UPDATE SET value = excluded.value

@@ -20,13 +20,15 @@ in memory at a time.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Iterator
 
 from sqlalchemy.engine import Connection
 
+from tower.milestones import KINDS, LINE_KINDS
+from tower.ocel import writers
 from tower.ocel.model import Event, Object, parse_time
 from tower.sqlfiles import load
-from tower.store.kinds import KINDS, LINE_KINDS
 from tower.store.milestone import TIME_ATTRS
 
 _Q = load(__file__, "export.sql")
@@ -177,6 +179,7 @@ def objects(*, conn: Connection, start: datetime | None = None, end: datetime | 
     if builder is not None:
         yield from builder.objects.values()
     current: Object | None = None
+    last: dict[str, Any] = {}
     for row in _stream(conn, "customers", start, end):
         if current is None or current.id != f"customer:{row['id']}":
             if current is not None:
@@ -192,3 +195,10 @@ def objects(*, conn: Connection, start: datetime | None = None, end: datetime | 
         yield Object(id=f"warehouse:{row['id']}", type="warehouse")
 
 
+
+
+def write_log(*, conn: Connection, path: Path, fmt: str, start: datetime | None = None,
+              end: datetime | None = None) -> dict[str, int]:
+    """Write the store's milestones in [start, end) as an OCEL 2.0 log in `fmt`
+    (writers.FORMATS); returns the counts (events, objects, e2o, o2o, changes)."""
+    return writers.write(path, fmt, events(conn=conn, start=start, end=end), objects(conn=conn, start=start, end=end))

@@ -20,10 +20,10 @@ from datetime import datetime
 from typing import Any, Iterator
 
 from tower.importers.connector import SOURCE, Record
+from tower.milestones import KINDS, LINE_KINDS
 from tower.ocel.mapping import Mapping
 from tower.ocel.model import Event
 from tower.ocel.readers import Log
-from tower.store.kinds import KINDS, LINE_KINDS
 
 ROLE_FIELDS = {"shipment": "shipment_id", "invoice": "invoice_id", "payment": "payment_id", "return": "return_id"}
 
@@ -99,9 +99,9 @@ def _mapped(log: Log, mapping: Mapping) -> Iterator[Record]:
                     shipment_lines[ship].append(line)
     for e in events:
         for line in of(e, "line"):
-            order = line_order.get(line)
-            if order and line not in line_no:
-                per_order[order].append(line)
+            line_owner = line_order.get(line)
+            if line_owner and line not in line_no:
+                per_order[line_owner].append(line)
                 line_no[line] = len(per_order[order])
 
     for e in events:

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from tower.store.kinds import KINDS
+from tower.milestones import KINDS
 
 HERE = Path(__file__).parent / "mappings"
 DEFAULTS = {"pm4py_ocel_order_simulated": HERE / "pm4py_order_simulated.yaml"}

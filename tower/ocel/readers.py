@@ -18,6 +18,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import timezone, tzinfo
 from pathlib import Path
+from typing import Any
 
 from tower.ocel.model import Event, Object, parse_time, parse_value
 
@@ -82,10 +83,16 @@ def _ocel2_json(doc: dict, zone: tzinfo) -> Log:
     return log
 
 
+def _attr(el: ET.Element, name: str, default: str = "") -> str:
+    """An XML attribute's text ("" when the attribute is missing)."""
+    value = el.get(name)
+    return default if value is None else value
+
+
 def _xml_types(root: ET.Element, tag: str) -> dict[str, dict[str, str]]:
     out = {}
     for t in root.iterfind(f"{tag}-types/{tag}-type"):
-        out[t.get("name")] = {a.get("name"): a.get("type", "string") for a in t.iterfind("attributes/attribute")}
+        out[_attr(t, "name")] = {_attr(a, "name"): _attr(a, "type", "string") for a in t.iterfind("attributes/attribute")}
     return out
 
 
@@ -93,18 +100,18 @@ def _ocel2_xml(root: ET.Element, zone: tzinfo) -> Log:
     ev_types, ob_types = _xml_types(root, "event"), _xml_types(root, "object")
     log = Log("2.0")
     for o in root.iterfind("objects/object"):
-        decl = ob_types.get(o.get("type"), {})
-        log.objects[o.get("id")] = Object(
-            o.get("id"), o.get("type"),
-            [(a.get("name"), parse_time(a.get("time") or "1970-01-01T00:00:00Z", naive_zone=zone),
-              parse_value(a.text or "", decl.get(a.get("name")))) for a in o.iterfind("attributes/attribute")],
-            [(r.get("object-id"), r.get("qualifier", "")) for r in o.iterfind("objects/relationship")])
+        decl = ob_types.get(_attr(o, "type"), {})
+        log.objects[_attr(o, "id")] = Object(
+            _attr(o, "id"), _attr(o, "type"),
+            [(_attr(a, "name"), parse_time(_attr(a, "time") or "1970-01-01T00:00:00Z", naive_zone=zone),
+              parse_value(a.text or "", decl.get(_attr(a, "name")))) for a in o.iterfind("attributes/attribute")],
+            [(_attr(r, "object-id"), _attr(r, "qualifier", "")) for r in o.iterfind("objects/relationship")])
     for e in root.iterfind("events/event"):
-        decl = ev_types.get(e.get("type"), {})
+        decl = ev_types.get(_attr(e, "type"), {})
         log.events.append(Event(
-            e.get("id"), e.get("type"), parse_time(e.get("time"), naive_zone=zone),
-            {a.get("name"): parse_value(a.text or "", decl.get(a.get("name"))) for a in e.iterfind("attributes/attribute")},
-            [(r.get("object-id"), r.get("qualifier", "")) for r in e.iterfind("objects/relationship")]))
+            _attr(e, "id"), _attr(e, "type"), parse_time(_attr(e, "time"), naive_zone=zone),
+            {_attr(a, "name"): parse_value(a.text or "", decl.get(_attr(a, "name"))) for a in e.iterfind("attributes/attribute")},
+            [(_attr(r, "object-id"), _attr(r, "qualifier", "")) for r in e.iterfind("objects/relationship")]))
     return log
 
 
@@ -117,7 +124,7 @@ def _ocel2_sqlite(path: Path, zone: tzinfo) -> Log:
         ob_map = dict(db.execute("SELECT ocel_type, ocel_type_map FROM object_map_type").fetchall())
         for r in db.execute("SELECT ocel_id, ocel_type FROM object"):
             log.objects[r["ocel_id"]] = Object(r["ocel_id"], r["ocel_type"])
-        for type_name, m in ob_map.items():
+        for m in ob_map.values():
             decl = _column_types(db, f"object_{m}")
             for r in db.execute(f'SELECT * FROM "object_{m}" ORDER BY rowid'):
                 obj = log.objects.get(r["ocel_id"])
@@ -143,7 +150,7 @@ def _ocel2_sqlite(path: Path, zone: tzinfo) -> Log:
             decl = _column_types(db, f"event_{m}")
             for r in db.execute(f'SELECT * FROM "event_{m}" ORDER BY rowid'):
                 attrs = {k: _sqlite_value(r[k], decl.get(k)) for k in r.keys() if k not in ("ocel_id", "ocel_time") and r[k] is not None}
-                log.events.append(Event(r["ocel_id"], types.get(r["ocel_id"], type_name),
+                log.events.append(Event(r["ocel_id"], str(types.get(r["ocel_id"], type_name)),
                                         parse_time(str(r["ocel_time"]), naive_zone=zone), attrs, rel.get(r["ocel_id"], [])))
         log.events.sort(key=lambda e: e.time)
         return log
@@ -183,7 +190,7 @@ def _ocel1_json(doc: dict, zone: tzinfo) -> Log:
 
 
 def _xml1_value(el: ET.Element):
-    v = el.get("value")
+    v = _attr(el, "value")
     if el.tag == "float":
         return float(v)
     if el.tag == "int":
@@ -196,18 +203,18 @@ def _xml1_value(el: ET.Element):
 def _ocel1_xml(root: ET.Element, zone: tzinfo) -> Log:
     log = Log("1.0")
     for o in root.iterfind("objects/object"):
-        fields = {c.get("key"): c for c in o}
-        oid = fields["id"].get("value")
+        fields = {_attr(c, "key"): c for c in o}
+        oid = _attr(fields["id"], "value")
         ovmap = fields.get("ovmap")
-        log.objects[oid] = Object(oid, fields["type"].get("value"),
-                                  [(c.get("key"), parse_time("1970-01-01T00:00:00Z"), _xml1_value(c))
+        log.objects[oid] = Object(oid, _attr(fields["type"], "value"),
+                                  [(_attr(c, "key"), parse_time("1970-01-01T00:00:00Z"), _xml1_value(c))
                                    for c in (ovmap if ovmap is not None else [])])
     for e in root.iterfind("events/event"):
-        fields = {c.get("key"): c for c in e}
-        omap = [c.get("value") for c in fields["omap"]] if "omap" in fields else []
-        vmap = {c.get("key"): _xml1_value(c) for c in fields["vmap"]} if "vmap" in fields else {}
-        log.events.append(Event(fields["id"].get("value"), fields["activity"].get("value"),
-                                parse_time(fields["timestamp"].get("value"), naive_zone=zone), vmap,
+        fields = {_attr(c, "key"): c for c in e}
+        omap = [_attr(c, "value") for c in fields["omap"]] if "omap" in fields else []
+        vmap = {_attr(c, "key"): _xml1_value(c) for c in fields["vmap"]} if "vmap" in fields else {}
+        log.events.append(Event(_attr(fields["id"], "value"), _attr(fields["activity"], "value"),
+                                parse_time(_attr(fields["timestamp"], "value"), naive_zone=zone), vmap,
                                 [(o, log.object_type(o) or "") for o in omap]))
     return log
 
@@ -230,7 +237,7 @@ def _ocel1_csv(path: Path, zone: tzinfo) -> Log:
                     oid = str(oid)
                     log.objects.setdefault(oid, Object(oid, otype))
                     rel.append((oid, otype))
-            attrs = {}
+            attrs: dict[str, Any] = {}
             for k, v in row.items():
                 if k.startswith("ocel:") or v is None or not v.strip():
                     continue

@@ -105,8 +105,8 @@ def _xml(path: Path, events: Iterable[Event], objects: Iterable[Object]) -> dict
                 types.see(types.events, e.type, k, v)
                 ev.write(f"        <attribute name={quoteattr(k)}>{escape(value_text(v))}</attribute>\n")
             ev.write("      </attributes>\n      <objects>\n")
-            for o, q in e.relationships:
-                ev.write(f"        <relationship object-id={quoteattr(o)} qualifier={quoteattr(q)}/>\n")
+            for target, q in e.relationships:
+                ev.write(f"        <relationship object-id={quoteattr(target)} qualifier={quoteattr(q)}/>\n")
             ev.write("      </objects>\n    </event>\n")
             counts["events"] += 1
             counts["e2o"] += len(e.relationships)

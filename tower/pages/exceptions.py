@@ -5,15 +5,16 @@ CSV export of exactly the filtered rows."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 import dash
 import dash_ag_grid as dag
 import dash_mantine_components as dmc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash.development.base_component import Component
 
-from tower import clock
+from tower import clock, params
 from tower.auth import current
 from tower.components import exception_panels as panels
 from tower.components import shell
@@ -22,7 +23,7 @@ from tower.data import exceptions as data
 from tower.data import freshness
 from tower.data.access import reading, writing
 from tower.figures import exceptions as figures
-from tower.store import exceptions as store
+from tower.pages import _running
 
 dash.register_page(__name__, path="/exceptions", title="Exceptions · tower")
 
@@ -67,21 +68,21 @@ def _charts(summary: data.Summary):
 
 def layout(**query: str):
     filters = data.Filters.from_query(query)
-    scope = current.warehouses()
+    scope = current.scope()
     now = clock.now()
     with reading() as conn:
-        rows = data.open_list(filters, conn=conn, now=now, scope=scope)
-        summary = data.summary(filters, conn=conn, now=now, scope=scope)
-        facets = data.facets(conn=conn)
+        rows = data.open_list(filters, conn=conn, now=now, at_risk=_running.at_risk_share(), scope=scope)
+        summary = data.summary(filters, conn=conn, now=now, at_risk=_running.at_risk_share(), scope=scope)
+        facets = data.facets(conn=conn, scope=scope)
         fresh = freshness.by_source(conn=conn, now=now)
         # A deep link to exceptions (?id=) shows their history even once they are resolved.
-        ids = [int(i) for i in filters.ids if i.isdigit()][:10]
+        ids = data.exception_ids(filters.ids)[:10]
         chosen = data.by_ids(ids, conn=conn, scope=scope) if ids else None
         history = data.history(chosen["exception_id"].tolist(), conn=conn) if chosen is not None else None
     viewer = _viewer_tz()
-    grid_rows = panels.grid_rows(rows, viewer)
-    scope_note = (dmc.Text(f"You see the warehouses you look after: {', '.join(scope)}.", size="xs", c="dimmed")
-                  if scope else None)
+    grid_rows = panels.grid_rows(rows, viewer, _running.warehouse_zones())
+    scope_note = (dmc.Text(f"You see the warehouses you look after: {scope.describe()}.", size="xs", c="dimmed")
+                  if scope.limited else None)
     grid = dag.AgGrid(
         id=Ids.GRID, rowData=grid_rows, columnDefs=panels.COLUMNS, getRowId="params.data.row_id",
         defaultColDef={"sortable": True, "resizable": True, "filter": False},
@@ -106,8 +107,8 @@ def layout(**query: str):
                    dcc.Download(id=Ids.DOWNLOAD)], justify="space-between"),
         grid,
         dmc.Grid([
-            dmc.GridCol(panels.actions_panel(store.REASON_CODES), span={"base": 12, "md": 5}),
-            dmc.GridCol(shell.loading(html.Div(panels.history_panel(chosen, history, viewer), id=Ids.HISTORY)),
+            dmc.GridCol(panels.actions_panel(data.REASON_CODES), span={"base": 12, "md": 5}),
+            dmc.GridCol(shell.loading(html.Div(panels.history_panel(chosen, history, viewer, _running.warehouse_zones()), id=Ids.HISTORY)),
                         span={"base": 12, "md": 7}),
         ], gutter="sm"),
     ], gap="sm")
@@ -117,36 +118,38 @@ def layout(**query: str):
           [State(f"exceptions-f-{name}", "value") for name in _FILTER_INPUTS],
           State("exceptions-f-min-age", "value"), State("exceptions-f-max-age", "value"),
           State(Ids.FILTERS, "data"), prevent_initial_call=True)
-def apply_filters(_, *values):
+def apply_filters(_: int | None, *values: Any) -> str:
     *multi, min_age, max_age, current_query = values
-    query = {name: ",".join(v) for name, v in zip(_FILTER_INPUTS, multi) if v}
+    query = {name: ",".join(params.texts(v)) for name, v in zip(_FILTER_INPUTS, multi) if params.texts(v)}
+    current_query = params.mapping(current_query)
     for key in ("order", "id"):  # deep-link filters without a control stay until cleared
-        if (current_query or {}).get(key):
-            query[key] = current_query[key]
-    if min_age not in (None, ""):
-        query["min_age"] = f"{float(min_age):g}"
-    if max_age not in (None, ""):
-        query["max_age"] = f"{float(max_age):g}"
+        kept = params.texts(current_query.get(key))
+        if kept:
+            query[key] = ",".join(kept)
+    for key, value in (("min_age", min_age), ("max_age", max_age)):
+        hours = params.number(value, low=0, high=params.MAX_HOURS)
+        if hours is not None:
+            query[key] = f"{hours:g}"
     return "/exceptions" + ("?" + urlencode(query) if query else "")
 
 
 def _selected_ids(selected) -> list[int]:
-    return [int(r["exception_id"]) for r in (selected or []) if "exception_id" in r]
+    return data.exception_ids_bounded(r.get("exception_id") for r in params.records(selected))
 
 
-def _history(ids: list[int]):
+def _history(ids: list[int]) -> Component:
     """The history panel for these exceptions (at most 10), whatever their status now."""
     ids = ids[:10]
     if not ids:
-        return panels.history_panel(None, None, _viewer_tz())
+        return panels.history_panel(None, None, _viewer_tz(), {})
     with reading() as conn:
-        rows = data.by_ids(ids, conn=conn, scope=current.warehouses())
+        rows = data.by_ids(ids, conn=conn, scope=current.scope())
         history = data.history(rows["exception_id"].tolist(), conn=conn)
-    return panels.history_panel(rows, history, _viewer_tz())
+    return panels.history_panel(rows, history, _viewer_tz(), _running.warehouse_zones())
 
 
 @callback(Output(Ids.HISTORY, "children"), Input(Ids.GRID, "selectedRows"), prevent_initial_call=True)
-def show_history(selected):
+def show_history(selected: list[dict[str, Any]] | None) -> Component:
     return _history(_selected_ids(selected))
 
 
@@ -163,43 +166,50 @@ DONE_WORDS = {"acknowledge": "Acknowledged", "assign": "Assigned", "comment": "C
           State(Ids.GRID, "selectedRows"), State("exceptions-assignee", "value"), State("exceptions-comment", "value"),
           State("exceptions-snooze-for", "value"), State("exceptions-reason", "value"), State(Ids.FILTERS, "data"),
           prevent_initial_call=True)
-def act(*args):
+def act(*args: Any) -> tuple[Any, ...]:
     selected, assignee, comment, snooze_for, reason, query = args[len(ACTION_OF):]
-    action = ACTION_OF[ctx.triggered_id]
+    action = ACTION_OF.get(ctx.triggered_id) if isinstance(ctx.triggered_id, str) else None
+    if action is None:
+        return no_update, *[no_update] * 5
     ids = _selected_ids(selected)
     if not ids:
         return dmc.Alert("Select one or more rows first.", color="yellow"), *[no_update] * 5
     if action == "resolve" and not reason:
         return dmc.Alert("Choose a reason to resolve.", color="yellow"), *[no_update] * 5
-    now, scope, actor = clock.now(), current.warehouses(), current.actor()
-    comment = (comment or "").strip() or None
-    kwargs = {"assignee": ((assignee or "").strip() or actor) if action == "assign" else None,
-              "comment": comment, "reason": reason if action == "resolve" else None,
-              "snoozed_until": now + timedelta(hours=float(snooze_for or 4)) if action == "snooze" else None}
+    now, scope, actor = clock.now(), current.scope(), current.actor()
+    # The page passes what was typed as it is: tower.store.exceptions.act checks every value.
+    comment = (comment.strip() or None) if isinstance(comment, str) else comment
+    if isinstance(assignee, str):
+        assignee = assignee.strip() or actor
     try:
+        kwargs = {"assignee": assignee if action == "assign" else None,
+                  "comment": comment, "reason": reason if action == "resolve" else None,
+                  "snoozed_until": data.snooze_until(4 if snooze_for is None else snooze_for, now=now)
+                  if action == "snooze" else None}
         with writing() as conn:  # one transaction: the action and its audit rows, or nothing
             allowed = data.permitted(ids, conn=conn, scope=scope)
-            changed = store.act(conn, exception_ids=allowed, action=action, actor=actor, now=now, **kwargs)
-    except store.InvalidAction as exc:
+            changed = data.act(conn=conn, exception_ids=allowed, action=action, actor=actor, now=now, **kwargs)
+    except data.InvalidAction as exc:
         return dmc.Alert(str(exc), color="red", title="Not done"), *[no_update] * 5
-    filters = data.Filters.from_query(query or {})
+    filters = data.Filters.from_query(query)
     with reading() as conn:
-        rows = data.open_list(filters, conn=conn, now=now, scope=scope)
-        summary = data.summary(filters, conn=conn, now=now, scope=scope)
+        rows = data.open_list(filters, conn=conn, now=now, at_risk=_running.at_risk_share(), scope=scope)
+        summary = data.summary(filters, conn=conn, now=now, at_risk=_running.at_risk_share(), scope=scope)
     skipped = len(ids) - changed
     note = f"{DONE_WORDS[action]} {changed} of {len(ids)} selected." + (
         f" {skipped} not changed (not in a state that allows it, or outside your warehouses)." if skipped else "")
     return (dmc.Alert(note, color="green" if changed else "yellow", id="exceptions-done"),
-            panels.grid_rows(rows, _viewer_tz()), _history(ids), _count_text(len(rows), summary.total),
+            panels.grid_rows(rows, _viewer_tz(), _running.warehouse_zones()), _history(ids), _count_text(len(rows), summary.total),
             "" if changed and comment else no_update,  # a comment on record is not left to be sent twice
             _charts(summary))
 
 
 @callback(Output(Ids.DOWNLOAD, "data"), Input(Ids.EXPORT, "n_clicks"), State(Ids.FILTERS, "data"),
           prevent_initial_call=True)
-def export_csv(_, query):
-    filters = data.Filters.from_query(query or {})
+def export_csv(_: int | None, query: dict[str, str] | None) -> dict[str, Any]:
+    filters = data.Filters.from_query(params.mapping(query))
     now = clock.now()
     with reading() as conn:
-        rows = data.open_list(filters, conn=conn, now=now, scope=current.warehouses(), limit=None)
+        rows = data.open_list(filters, conn=conn, now=now, at_risk=_running.at_risk_share(),
+                              scope=current.scope(), limit=None)
     return dcc.send_string(data.to_csv(rows), f"exceptions-{now:%Y%m%d-%H%M}.csv", type="text/csv")

@@ -7,19 +7,23 @@ Refreshes every 30 s.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import dash
 import dash_ag_grid as dag
 import dash_mantine_components as dmc
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, NoUpdate, Output, State, callback, ctx, dcc, html, no_update
+from dash.development.base_component import Component
 
-from tower import clock
+from tower import clock, params
 from tower.auth import current
 from tower.components.banner import stale_banner
 from tower.components.shell import empty_state, loading
 from tower.components.tables import simple_table
+from tower.components.text import money, words
 from tower.components.timefmt import ago, fmt
 from tower.data import access, freshness, integrations
+from tower.pages import _running
 
 dash.register_page(__name__, path="/integrations", title="Integrations · tower")
 
@@ -97,16 +101,16 @@ def _num(v, spec: str, none: str = "—") -> str:
           Output(Ids.LETTERS, "rowData"), Output(Ids.LETTERS_COUNT, "children"),
           Output(Ids.BANNER, "children"), Output(Ids.UPDATED, "children"),
           Input(Ids.INTERVAL, "n_intervals"), Input(Ids.REPLAY_RESULT, "children"))
-def refresh(_n, _replayed):
+def refresh(_n: int | None, _replayed: str | None) -> tuple[Any, ...]:
     """The main callback: streams, errors, incidents and dead letters from one read."""
     now = clock.now()
     user = current.user()
     tz = user.time_zone if user else "UTC"
     with access.reading() as conn:
-        streams = integrations.streams(conn=conn, now=now)
+        streams = integrations.streams(conn=conn, now=now, default_limits=_running.freshness_limits())
         errors = integrations.recent_errors(conn=conn)
-        incidents = integrations.incidents(conn=conn)
-        letters = integrations.open_dead_letters(conn=conn)
+        incidents = integrations.incidents(conn=conn, scope=current.scope())
+        letters = integrations.open_dead_letters(conn=conn, scope=current.scope())
         fresh = freshness.by_source(conn=conn, now=now)
     if streams.empty:
         streams_view = empty_state("No collector has run yet", "Start the collector process (`tower run` "
@@ -132,8 +136,8 @@ def refresh(_n, _replayed):
     else:
         incidents_view = simple_table(
             ["Source", "Incident", "Status", f"Opened ({tz})", "Orders held", "Value held", ""],
-            [[r.source.upper(), r.title, r.status.replace("_", " "), fmt(r.opened_at, tz), f"{r.orders:,}",
-              f"{r.value:,.2f}", dmc.Button("Show orders", size="compact-xs", variant="subtle",
+            [[(r.source or "—").upper(), r.title, words(r.status), fmt(r.opened_at, tz), f"{r.orders:,}",
+              money(None, r.value), dmc.Button("Show orders", size="compact-xs", variant="subtle",
                                            id={"type": Ids.INCIDENT_BUTTON, "index": int(r.exception_id)})]
              for r in incidents.itertuples()], id="integrations-incidents-table", numeric=[4, 5])
     letter_rows = [{"dead_letter_id": int(r.dead_letter_id), "source": r.source, "stream": r.stream,
@@ -149,46 +153,57 @@ def refresh(_n, _replayed):
 
 @callback(Output(Ids.INCIDENT_ORDERS, "children"),
           Input({"type": Ids.INCIDENT_BUTTON, "index": ALL}, "n_clicks"), prevent_initial_call=True)
-def incident_orders(clicks):
-    if not ctx.triggered_id or not any(clicks or []):
+def incident_orders(clicks: list[int | None]) -> Component | list[Component] | NoUpdate:
+    if not isinstance(ctx.triggered_id, dict) or not isinstance(clicks, list) or not any(clicks):
         return no_update
-    exception_id = int(ctx.triggered_id["index"])
+    exception_id = params.integer(ctx.triggered_id.get("index"), low=0, high=2**63 - 1)
+    if exception_id is None:
+        return no_update
     with access.reading() as conn:
-        df = integrations.incident_orders(conn=conn, exception_id=exception_id)
+        df = integrations.incident_orders(conn=conn, exception_id=exception_id, scope=current.scope())
     if df.empty:
         return empty_state("No orders held", "This incident holds no orders (yet).")
     return [dmc.Text(f"Orders held by incident #{exception_id} (largest value first):", size="sm", fw=500),
             simple_table(["Order", "Customer", "Warehouse", "Stage", "Value", "SLA", "Waiting on"],
                          [[dmc.Anchor(r.order_id, href=f"/orders/{r.order_id}"), r.customer_name or "—",
-                           r.warehouse or "—", r.stage, f"{r.value:,.2f}",
+                           r.warehouse or "—", words(r.stage), money(None, r.value),
                            (r.sla_state or "not evaluated").replace("_", " "), r.waiting_on or "—"]
                           for r in df.itertuples()], id="integrations-incident-orders-table", numeric=[4])]
 
 
 @callback(Output(Ids.LETTER_DETAIL, "children"), Input(Ids.LETTERS, "cellClicked"),
           State(Ids.LETTERS, "rowData"), prevent_initial_call=True)
-def show_letter(cell, rows):
+def show_letter(cell: dict[str, Any] | None, rows: list[dict[str, Any]] | None) -> str | NoUpdate:
+    cell, rows = params.mapping(cell), params.records(rows)
     if not cell:
         return no_update
-    row = next((r for r in rows or [] if str(r["dead_letter_id"]) == str(cell.get("rowId"))), None) \
-        or (rows[cell["rowIndex"]] if rows and cell.get("rowIndex") is not None and cell["rowIndex"] < len(rows) else None)
+    index = params.integer(cell.get("rowIndex"), low=0, high=len(rows) - 1)
+    row = next((r for r in rows if str(r.get("dead_letter_id")) == str(cell.get("rowId"))), None) \
+        or (rows[index] if index is not None else None)
     if row is None:
         return no_update
+    payload = row.get("payload")
     try:
-        body = json.dumps(json.loads(row["payload"]), indent=2)
-    except ValueError:
-        body = row["payload"]
-    return f"Dead letter #{row['dead_letter_id']} ({row['source']}/{row['stream']}): {row['reason']}\n\n{body}"
+        body = json.dumps(json.loads(str(payload)), indent=2)
+    except (TypeError, ValueError):
+        body = str(payload)
+    return (f"Dead letter #{row.get('dead_letter_id')} ({row.get('source')}/{row.get('stream')}): "
+            f"{row.get('reason')}\n\n{body}")
 
 
 @callback(Output(Ids.REPLAY_RESULT, "children"), Input(Ids.REPLAY, "n_clicks"),
           State(Ids.LETTERS, "selectedRows"), prevent_initial_call=True)
-def replay(_n, selected):
+def replay(_n: int | None, selected: list[dict[str, Any]] | None) -> str:
     if current.role() != "admin":  # the button is disabled too; the server decides
         return "Only an administrator can replay dead letters."
-    ids = [int(r["dead_letter_id"]) for r in selected or []]
+    ids = [i for i in (params.integer(r.get("dead_letter_id"), low=0, high=2**63 - 1)
+                       for r in params.records(selected)) if i is not None]
     if not ids:
         return "Select the dead letters to replay first."
-    replayed, failed, reasons = integrations.replay(url=access.database_url(), ids=ids)
-    text = f"Replayed {replayed}; still failing {failed}."
-    return text + (" First reason: " + reasons[0] if reasons else "")
+    # The collector process owns the mappings: the page only marks the letters, and the
+    # collector's dead-letter job replays them within seconds (their rows then update here).
+    with access.writing() as conn:
+        marked = integrations.request_replay(conn=conn, ids=ids, by=current.actor(), now=clock.now())
+    skipped = len(ids) - marked
+    return (f"Queued {marked} for replay; the collector process replays them within a few seconds."
+            + (f" {skipped} were no longer open." if skipped else ""))

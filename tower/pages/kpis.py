@@ -7,22 +7,27 @@ id) &kpi=<kpi id> (the trend and drill-down shown) &grain=week|month.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 import dash
 import dash_ag_grid as dag
 import dash_mantine_components as dmc
 import pandas as pd
-from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash import ALL, Input, NoUpdate, Output, State, callback, ctx, dcc, html, no_update
+from dash.development.base_component import Component
 
-from tower import clock
+from tower import clock, params
 from tower.auth import current
 from tower.components.banner import stale_banner
 from tower.components.kpi_card import definition, kpi_card
 from tower.components.shell import empty_state, loading
+from tower.components.text import markdown_link
 from tower.components.timefmt import fmt
+from tower.components.url_sync import follow_url
 from tower.data import access, freshness
 from tower.data import kpis as data
+from tower.data.csv_safe import neutralise
 from tower.figures.kpis import trend as trend_figure
 from tower.kpis.registry import BY_ID, GROUPS, KPIS
 
@@ -58,16 +63,27 @@ class Ids:
 
 
 def _filters(days, region, warehouse, channel, customer) -> data.KpiFilters:
-    return data.last_days(clock.now().date(), int(days if days in PERIODS else 28),
-                          region=region or None, warehouse=warehouse or None,
-                          channel=channel or None, customer=(customer or "").strip() or None)
+    return data.last_days(clock.now().date(), int(params.choice(days, PERIODS, default="28")),
+                          region=params.text(region) or None, warehouse=params.text(warehouse) or None,
+                          channel=params.text(channel) or None, customer=params.text(customer) or None)
+
+
+def _kpi(value: object):
+    return BY_ID.get(params.choice(value, BY_ID, default="otif"))
+
+
+def _grain(value: object) -> str:
+    return params.choice(value, data.GRAINS, default="week")
 
 
 def layout(days: str | None = None, region: str | None = None, warehouse: str | None = None,
            channel: str | None = None, customer: str | None = None, kpi: str | None = None,
            grain: str | None = None, **_: str) -> html.Div:
+    days = params.choice(days, PERIODS, default="28")
+    region, warehouse, channel = params.text(region), params.text(warehouse), params.text(channel)
+    customer, kpi, grain = params.text(customer), _kpi(kpi).id, _grain(grain)
     with access.reading() as conn:  # the filter choices: a bounded read of the daily summary
-        options = data.filter_options(conn=conn, today=clock.now().date())
+        options = data.filter_options(conn=conn, today=clock.now().date(), scope=current.scope())
 
     def select(id_, label, dim, value):
         choices = sorted(set(options[dim]) | ({value} if value else set()))
@@ -81,7 +97,7 @@ def layout(days: str | None = None, region: str | None = None, warehouse: str | 
         html.Div(id=Ids.BANNER),
         dmc.Group([
             dmc.Stack([dmc.Text("Period", size="sm", fw=500),
-                       dmc.SegmentedControl(id=Ids.PERIOD, value=days if days in PERIODS else "28",
+                       dmc.SegmentedControl(id=Ids.PERIOD, value=days,
                                             data=[{"value": k, "label": v} for k, v in PERIODS.items()])],
                       gap=2),
             select(Ids.REGION, "Region", "region", region),
@@ -94,9 +110,9 @@ def layout(days: str | None = None, region: str | None = None, warehouse: str | 
         loading(html.Div(id=Ids.CARDS, style={"marginTop": 12})),
         dmc.Paper([
             dmc.Group([
-                dmc.Select(id=Ids.KPI, label="Trend and orders of", value=kpi if kpi in BY_ID else "otif",
+                dmc.Select(id=Ids.KPI, label="Trend and orders of", value=kpi,
                            data=[{"value": k.id, "label": k.name} for k in KPIS], w=320, allowDeselect=False),
-                dmc.SegmentedControl(id=Ids.GRAIN, value="month" if grain == "month" else "week", mt=22,
+                dmc.SegmentedControl(id=Ids.GRAIN, value=grain, mt=22,
                                      data=[{"value": "week", "label": "Weekly (13 weeks)"},
                                            {"value": "month", "label": "Monthly (12 months)"}]),
                 dmc.Button("Download these orders (CSV)", id=Ids.CSV_ORDERS, variant="light", mt=22),
@@ -114,12 +130,14 @@ _FILTER_INPUTS = [Input(Ids.PERIOD, "value"), Input(Ids.REGION, "value"), Input(
 
 @callback(Output(Ids.CARDS, "children"), Output(Ids.BANNER, "children"), Output(Ids.PERIOD_TEXT, "children"),
           *_FILTER_INPUTS, Input(Ids.KPI, "value"))
-def cards(days, region, warehouse, channel, customer, selected):
+def cards(days: str | None, region: str | None, warehouse: str | None, channel: str | None,
+          customer: str | None, selected: str | None) -> tuple[Any, Component, str]:
     """The main callback: every KPI of the registry for the filters, grouped as cards."""
     f = _filters(days, region, warehouse, channel, customer)
+    selected = _kpi(selected).id
     now = clock.now()
     with access.reading() as conn:
-        values = data.kpi_values(conn=conn, filters=f)
+        values = data.kpi_values(conn=conn, filters=f, scope=current.scope())
         fresh = freshness.by_source(conn=conn, now=now)
         backlog = data.pending_changes(conn=conn)
     user = current.user()
@@ -148,26 +166,30 @@ def cards(days, region, warehouse, channel, customer, selected):
 
 @callback(Output(Ids.KPI, "value"), Input({"type": Ids.CARD_DRILL, "index": ALL}, "n_clicks"),
           prevent_initial_call=True)
-def pick_from_card(clicks):
-    if not ctx.triggered_id or not any(clicks or []):
+def pick_from_card(clicks: list[int | None]) -> str | NoUpdate:
+    if not isinstance(ctx.triggered_id, dict) or not isinstance(clicks, list) or not any(clicks):
         return no_update
-    return ctx.triggered_id["index"]
+    index = ctx.triggered_id.get("index")
+    return index if isinstance(index, str) and index in BY_ID else no_update
 
 
 @callback(Output(Ids.TREND, "figure"), Output(Ids.DRILL, "children"), Output(Ids.DEFINITION, "children"),
           Output(Ids.SEARCH, "data"), *_FILTER_INPUTS, Input(Ids.KPI, "value"), Input(Ids.GRAIN, "value"))
-def trend_and_drill(days, region, warehouse, channel, customer, kpi_id, grain):
+def trend_and_drill(days: str | None, region: str | None, warehouse: str | None, channel: str | None,
+                    customer: str | None, kpi_id: str, grain: str) -> tuple[Any, ...]:
     """The selected KPI's trend and the orders behind it (worst first)."""
-    kpi = BY_ID.get(kpi_id) or BY_ID["otif"]
+    kpi, grain = _kpi(kpi_id), _grain(grain)
     f = _filters(days, region, warehouse, channel, customer)
     start, end = data.trend_window(clock.now().date(), grain)
     window = data.KpiFilters(start=start, end=end, region=f.region, warehouse=f.warehouse,
                              channel=f.channel, customer=f.customer)
+    scope = current.scope()
     with access.reading() as conn:
-        tr = data.kpi_trend(conn=conn, filters=window, kpi_id=kpi.id, grain=grain)
-        orders = data.kpi_orders(conn=conn, filters=f, kpi_id=kpi.id, limit=DRILL_ROWS)
-    search = "?" + urlencode({k: v for k, v in (("days", days), ("region", region), ("warehouse", warehouse),
-                                                 ("channel", channel), ("customer", (customer or "").strip()),
+        tr = data.kpi_trend(conn=conn, filters=window, kpi_id=kpi.id, grain=grain, scope=scope)
+        orders = data.kpi_orders(conn=conn, filters=f, kpi_id=kpi.id, limit=DRILL_ROWS, scope=scope)
+    search = "?" + urlencode({k: v for k, v in (("days", params.choice(days, PERIODS, default="28")),
+                                                 ("region", f.region), ("warehouse", f.warehouse),
+                                                 ("channel", f.channel), ("customer", f.customer),
                                                  ("kpi", kpi.id), ("grain", grain)) if v})
     about = dmc.Alert(definition(kpi), title=kpi.name + (" — the filters do not apply" if not kpi.filterable else ""),
                       color="indigo", variant="light")
@@ -181,7 +203,7 @@ def _drill_table(kpi, orders: pd.DataFrame):
     user = current.user()
     tz = user.time_zone if user else "UTC"
     # A grid with plain row data: hundreds of rows cost little to send, and stay sortable.
-    rows = [{"order": f"[{r.order_id}](/orders/{r.order_id})" if isinstance(r.order_id, str) else "—",
+    rows = [{"order": markdown_link(r.order_id, "/orders/", r.order_id) if isinstance(r.order_id, str) else "—",
              "order_id": r.order_id if isinstance(r.order_id, str) else None,
              "customer": r.customer_name if isinstance(r.customer_name, str) else "—",
              "warehouse": r.warehouse, "channel": r.channel, "counted_at": fmt(r.anchor_at, tz),
@@ -205,29 +227,26 @@ def _drill_table(kpi, orders: pd.DataFrame):
           State(Ids.PERIOD, "value"), State(Ids.REGION, "value"), State(Ids.WAREHOUSE, "value"),
           State(Ids.CHANNEL, "value"), State(Ids.CUSTOMER, "value"), State(Ids.KPI, "value"),
           prevent_initial_call=True)
-def download(_a, _b, days, region, warehouse, channel, customer, kpi_id):
+def download(_a: int | None, _b: int | None, days: str | None, region: str | None, warehouse: str | None,
+             channel: str | None, customer: str | None, kpi_id: str) -> dict[str, Any]:
     f = _filters(days, region, warehouse, channel, customer)
+    kpi_id = _kpi(kpi_id).id
+    scope = current.scope()
+    f = data.within(f, scope)  # the file says which warehouse it counts
     stamp = f"{f.start:%Y%m%d}-{f.end:%Y%m%d}"
     with access.reading() as conn:
         if ctx.triggered_id == Ids.CSV_ORDERS:
-            frame = data.kpi_orders(conn=conn, filters=f, kpi_id=kpi_id, limit=1_000_000)
-            return dcc.send_data_frame(frame.to_csv, f"kpi-{kpi_id}-orders-{stamp}.csv", index=False)
-        frame = data.kpi_values(conn=conn, filters=f)
+            frame = data.kpi_orders(conn=conn, filters=f, kpi_id=kpi_id, limit=1_000_000, scope=scope)
+            return dcc.send_data_frame(neutralise(frame).to_csv, f"kpi-{kpi_id}-orders-{stamp}.csv", index=False,
+                                       lineterminator="\r\n")
+        frame = data.kpi_values(conn=conn, filters=f, scope=scope)
     regs = pd.DataFrame([{"kpi_id": k.id, "definition": k.definition, "formula": k.formula,
                           "denominator": k.denominator, "exclusions": k.exclusions} for k in KPIS])
     frame = frame.merge(regs, on="kpi_id")
     for dim in (*DIMS, "customer"):
         frame[f"filter_{dim}"] = getattr(f, dim) or "all"
     frame["period_start"], frame["period_end_exclusive"] = f.start, f.end
-    return dcc.send_data_frame(frame.to_csv, f"kpis-{stamp}.csv", index=False)
+    return dcc.send_data_frame(neutralise(frame).to_csv, f"kpis-{stamp}.csv", index=False, lineterminator="\r\n")
 
 
-clientside_callback(
-    """function(search) {
-        if (typeof search === "string" && search !== window.location.search) {
-            window.history.replaceState(null, "", window.location.pathname + search);
-        }
-        return window.dash_clientside.no_update;
-    }""",
-    Output(Ids.SEARCH_SET, "data"), Input(Ids.SEARCH, "data"),
-)
+follow_url(Ids.SEARCH, Ids.SEARCH_SET)

@@ -10,17 +10,21 @@ import dash_mantine_components as dmc
 import pandas as pd
 from dash import dcc, html
 
-from tower import clock
+from tower import clock, params
 from tower.auth import current
 from tower.components import shell, status
 from tower.components.banner import stale_banner
 from tower.components.order_text import since_previous, summary, where_is_it
 from tower.components.tables import simple_table
+from tower.components.text import money, words
 from tower.components.timefmt import fmt, warehouse_zone, zone_name
 from tower.data import exceptions, freshness, order_status, orders
-from tower.data.access import reading
+from tower.data.access import ReadTooSlow, reading
+from tower.data.frames import is_missing
+from tower.data.scope import Scope
 from tower.figures.timeline import order_timeline
-from tower.store.kinds import KINDS
+from tower.milestones import KINDS
+from tower.pages import _running
 
 dash.register_page(__name__, path_template="/orders/<order_id>", title="Order · tower")
 
@@ -40,6 +44,7 @@ class Ids:
     MISSING = "order-missing"
 
 
+SUGGEST_TIMEOUT_MS = 3000  # "did you mean" is a courtesy: it never holds a web thread long
 PLAN_BADGE = {"on time": "green", "done": "green", "late": "orange", "overdue": "red", "due": "blue",
               "not reported": "red", "to come": "gray", "cancelled": "gray"}
 
@@ -50,9 +55,28 @@ def _fact(label: str, value, id_: str | None = None) -> dmc.Stack:
 
 
 def _not_found(order_id: str) -> dmc.Container:
-    with reading() as conn:
-        found = orders.search(order_id, conn=conn)
-        keys, customers = orders.suggest(order_id, conn=conn)
+    """The answer for an unknown order, and for one outside the viewer's scope (the same, so
+    that nothing tells the order exists)."""
+    items = []
+    if len(order_id) <= orders.MAX_SEARCH_CHARS:
+        try:
+            items = _similar(order_id, current.scope())
+        except ReadTooSlow:
+            items = []
+    else:
+        order_id = order_id[:40] + "…"
+    return dmc.Container(dmc.Alert([
+        dmc.Text(f"tower knows no order “{order_id}”. It may be mistyped, or the ERP has not sent it yet."),
+        dmc.Text("Did you mean:" if items else "No similar order numbers or customers either.", size="sm", mt="sm"),
+        html.Div(items),
+        dcc.Link("Search orders", href=f"/orders?q={quote(order_id)}", refresh=True),
+    ], title="Order not found", color="gray", id=Ids.MISSING), size="md", pt="xl")
+
+
+def _similar(order_id: str, scope: Scope) -> list:
+    with reading(timeout_ms=SUGGEST_TIMEOUT_MS) as conn:
+        found = orders.search(order_id, conn=conn, scope=scope)
+        keys, customers = orders.suggest(order_id, conn=conn, scope=scope)
     items = []
     exact = found[found["rank"] == 1]
     for r in exact.itertuples():
@@ -65,19 +89,14 @@ def _not_found(order_id: str) -> dmc.Container:
     for r in customers.itertuples():
         items.append(dcc.Link(f"Orders of {r.customer_name}", href=f"/orders?q={quote(r.customer_name)}",
                               refresh=True, className="tower-suggestion"))
-    return dmc.Container(dmc.Alert([
-        dmc.Text(f"tower knows no order “{order_id}”. It may be mistyped, or the ERP has not sent it yet."),
-        dmc.Text("Did you mean:" if items else "No similar order numbers or customers either.", size="sm", mt="sm"),
-        html.Div(items),
-        dcc.Link("Search orders", href=f"/orders?q={quote(order_id)}", refresh=True),
-    ], title="Order not found", color="gray", id=Ids.MISSING), size="md", pt="xl")
+    return items
 
 
 def _header(h: dict, tz: str, zone_label: str, copy_text: str) -> dmc.Paper:
     w = where_is_it(h, tz=tz)
     title = dmc.Group([
         dmc.Title(f"Order {h['order_id']}", order=2),
-        dmc.Badge(h["stage"].replace("_", " "), variant="filled", color="indigo"),
+        dmc.Badge(words(h.get("stage")), variant="filled", color="indigo"),
         dmc.Badge(h["status"], variant="outline", color="gray"),
         status.order_sla(h.get("sla_state"), h["status"]),
     ], gap="sm")
@@ -151,6 +170,8 @@ def _events_table(tl: pd.DataFrame, tz: str, gaps: pd.DataFrame) -> html.Div:
 
 
 def _num(x: float) -> str:
+    if is_missing(x):
+        return "—"
     return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}"
 
 
@@ -169,10 +190,10 @@ def _shipments_table(ships: pd.DataFrame, tz: str) -> html.Div:
     if ships.empty:
         return shell.empty_state("No shipments yet", "Shipments appear when the warehouse confirms packing or shipping.")
     rows = [[s.shipment_id, s.carrier or "—", html.Span(s.tracking_no or "—", className="tower-mono"),
-             (s.status or "").replace("_", " "), fmt(s.shipped_at, tz),
+             words(s.status), fmt(s.shipped_at, tz),
              fmt(s.estimated_delivery_at if pd.notna(s.estimated_delivery_at) else s.promised_delivery_at, tz),
              fmt(s.delivered_at, tz),
-             f"{(s.last_scan_kind or '').replace('_', ' ')} {fmt(s.last_scan_at, tz) if pd.notna(s.last_scan_at) else ''}".strip() or "—"]
+             f"{words(s.last_scan_kind, missing='')} {fmt(s.last_scan_at, tz) if pd.notna(s.last_scan_at) else ''}".strip() or "—"]
             for s in ships.itertuples()]
     return simple_table(["Shipment", "Carrier", "Tracking", "Status", "Shipped", "Expected", "Delivered", "Last scan"],
                         rows, id=Ids.SHIPMENTS)
@@ -185,18 +206,18 @@ def _money_tables(inv: pd.DataFrame, pay: pd.DataFrame, ret: pd.DataFrame, tz: s
     if not inv.empty:
         parts.append(simple_table(["Invoice", "Issued", "Due", "Amount", "Paid", "Open", "Status"],
                                   [[i.invoice_no, fmt(i.issued_at, tz), fmt(i.due_at, tz),
-                                    f"{i.currency or ''} {i.amount:,.2f}", f"{i.paid_amount:,.2f}",
-                                    f"{i.open_amount:,.2f}", i.status.replace("_", " ")] for i in inv.itertuples()],
+                                    money(i.currency, i.amount), money(None, i.paid_amount),
+                                    money(None, i.open_amount), words(i.status)] for i in inv.itertuples()],
                                   id=Ids.INVOICES, numeric=[3, 4, 5]))
     if not pay.empty:
         parts.append(simple_table(["Payment", "Invoice", "Paid", "Amount", "Method"],
-                                  [[p.payment_id, p.invoice_id or "—", fmt(p.paid_at, tz), f"{p.amount:,.2f}",
+                                  [[p.payment_id, p.invoice_id or "—", fmt(p.paid_at, tz), money(None, p.amount),
                                     p.method or "—"] for p in pay.itertuples()], id="order-payments", numeric=[3]))
     if not ret.empty:
         parts.append(simple_table(["Return", "Requested", "Received", "Credited", "Qty", "Credit", "Status", "Reason"],
                                   [[r.return_id, fmt(r.requested_at, tz), fmt(r.received_at, tz),
-                                    fmt(r.credited_at, tz), _num(r.qty_requested), f"{float(r.credit_amount):,.2f}",
-                                    r.status, r.reason or "—"] for r in ret.itertuples()], id="order-returns"))
+                                    fmt(r.credited_at, tz), _num(r.qty_requested), money(None, r.credit_amount),
+                                    words(r.status), r.reason or "—"] for r in ret.itertuples()], id="order-returns"))
     return dmc.Stack(parts, gap="sm")
 
 
@@ -226,23 +247,27 @@ def _section(title: str, body, help_text: str | None = None) -> dmc.Paper:
 
 
 def layout(order_id: str | None = None, **_: str):
-    order_id = (order_id or "").strip()
+    raw = order_id if isinstance(order_id, str) else ""
+    order_id = params.text(raw, max_chars=orders.MAX_SEARCH_CHARS) or ""
+    if not order_id:
+        return _not_found(raw.replace("\x00", "").strip())
     now = clock.now()
     user = current.user()
+    scope = current.scope()
     with reading() as conn:
-        h = orders.header(order_id, conn=conn) if order_id else None
+        h = orders.header(order_id, conn=conn, scope=scope)
         if h is None:
             return _not_found(order_id)
-        tl = orders.timeline(order_id, conn=conn)
-        lines = orders.lines(order_id, conn=conn)
-        ships = orders.shipments(order_id, conn=conn)
-        inv = orders.invoices(order_id, conn=conn)
-        pay = orders.payments(order_id, conn=conn)
-        ret = orders.returns(order_id, conn=conn)
-        exc = exceptions.for_order(order_id, conn=conn)
+        tl = orders.timeline(order_id, conn=conn, scope=scope)
+        lines = orders.lines(order_id, conn=conn, scope=scope)
+        ships = orders.shipments(order_id, conn=conn, scope=scope)
+        inv = orders.invoices(order_id, conn=conn, scope=scope)
+        pay = orders.payments(order_id, conn=conn, scope=scope)
+        ret = orders.returns(order_id, conn=conn, scope=scope)
+        exc = exceptions.for_order(order_id, conn=conn, scope=scope)
         hist = exceptions.history(exc["exception_id"].tolist(), conn=conn) if not exc.empty else None
         fresh = freshness.by_source(conn=conn, now=now)
-    tz = warehouse_zone(h.get("warehouse"), user.time_zone if user else "UTC")
+    tz = warehouse_zone(_running.warehouse_zones(), h.get("warehouse"), user.time_zone if user else "UTC")
     zone_label = zone_name(tz, now)
     plan = order_status.plan_vs_actual(h, tl, ships, inv, now=now)
     gaps = order_status.silences(tl, now=now, open_order=h["status"] == "open")

@@ -9,21 +9,25 @@ A supervisor scoped to warehouses sees only those (checked again in every callba
 from __future__ import annotations
 
 import time
+from typing import Any
 from urllib.parse import urlencode
 
 import dash
 import dash_mantine_components as dmc
-from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash import ALL, Input, NoUpdate, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
-from tower import clock
+from tower import clock, params
 from tower.auth import current
 from tower.components.banner import stale_banner
 from tower.components.shell import empty_state, loading
 from tower.components.tables import simple_table
+from tower.components.text import money
 from tower.components.timefmt import ago, fmt
+from tower.components.url_sync import follow_url
 from tower.data import access, freshness, queues
 from tower.data import kpis as kpi_data
 from tower.figures.queues import depth_trend
+from tower.pages import _running
 
 dash.register_page(__name__, path="/queues", title="Queues · tower")
 
@@ -51,23 +55,39 @@ class Ids:
     WALLBOARD = "queues-wallboard"
 
 
-def _refresh(value: str | None) -> int:
-    try:
-        return min(600, max(2, int(value))) if value else DEFAULT_REFRESH_SECONDS
-    except ValueError:
-        return DEFAULT_REFRESH_SECONDS
+def _refresh(value: object) -> int:
+    seconds = params.integer(value, low=-10**6, high=10**6)
+    return min(600, max(2, seconds)) if seconds else DEFAULT_REFRESH_SECONDS
+
+
+def _view(value: object) -> dict:
+    """The wallboard store's {"big": bool, "refresh": str|None}, whatever the browser sent."""
+    view = params.mapping(value)
+    return {"big": params.flag(view.get("big")), "refresh": params.text(view.get("refresh"), max_chars=10)}
+
+
+def _stage_choice(value: object) -> str:
+    return params.choice(value, ("all", "warehouse"), default="warehouse")
+
+
+def _selected(value: object) -> str | None:
+    text = params.text(value)
+    return text if text and "|" in text else None
 
 
 def layout(stages: str | None = None, refresh: str | None = None, wallboard: str | None = None,
            cell: str | None = None, **_: str) -> html.Div:
-    big = wallboard == "1"
+    big = params.flag(wallboard)
     seconds = _refresh(refresh)
+    stages = _stage_choice(stages)
+    refresh = str(seconds) if params.text(refresh) else None
+    cell = _selected(cell)
     controls = dmc.Group([
         dmc.SegmentedControl(id=Ids.STAGES, value="all" if stages == "all" else "warehouse",
                              data=[{"value": "warehouse", "label": "Pick · pack · ship"},
                                    {"value": "all", "label": "All open stages"}]),
         dmc.Text(f"Refreshes every {seconds} s.", size="sm", c="dimmed"),
-        dmc.Anchor("Wallboard view", href="/queues?" + urlencode({"wallboard": 1, "stages": stages or "warehouse"}),
+        dmc.Anchor("Wallboard view", href="/queues?" + urlencode({"wallboard": 1, "stages": stages}),
                    size="sm", id="queues-wallboard-link"),
     ], gap="lg", display="none" if big else None)
     return html.Div([
@@ -144,7 +164,7 @@ def _matrix(df, stage_list: list[str], big: bool, selected: str | None) -> dmc.T
             tds.append(dmc.TableTd(_cell(row, big, selected == f"{wh}|{stage}") if row else
                                    dmc.Text("empty", c="dimmed", ta="center", size="lg" if big else "sm")))
         rows.append(dmc.TableTr(tds))
-    critical = queues.critical_hours()
+    critical = _running.critical_hours()
     head = [dmc.TableTh("Warehouse", style={"width": 150 if big else 110})] + [
         dmc.TableTh(dmc.Stack([dmc.Text(queues.STAGE_LABELS[s], fw=700, size="xl" if big else "sm"),
                                dmc.Text(f"critical {critical[s]:.0f} h" if s in critical else "",
@@ -161,16 +181,19 @@ def _matrix(df, stage_list: list[str], big: bool, selected: str | None) -> dmc.T
     Input(Ids.INTERVAL, "n_intervals"), Input(Ids.STAGES, "value"), Input(Ids.SELECTED, "data"),
     State(Ids.WALLBOARD, "data"),
 )
-def refresh(_n, stage_choice, selected, view):
+def refresh(_n: int | None, stage_choice: str | None, selected: str | None,
+            view: dict[str, Any]) -> tuple[Any, ...]:
     """The main callback: the matrix, the trend and the stale banner, from one read."""
-    stage_list = list(queues.OPEN_STAGES if stage_choice == "all" else queues.WAREHOUSE_STAGES)
-    scope = current.warehouses()
+    view, selected = _view(view), _selected(selected)
+    stage_list = list(queues.OPEN_STAGES if _stage_choice(stage_choice) == "all" else queues.WAREHOUSE_STAGES)
+    scope = current.scope()
     now = clock.now()
     user = current.user()
     tz = user.time_zone if user else "UTC"
     with access.reading() as conn:
-        df = queues.matrix(conn=conn, now=now, stages=stage_list, warehouses=scope)
-        trend = queues.trend(conn=conn, now=now, stages=stage_list, warehouses=scope)
+        df = queues.matrix(conn=conn, now=now, critical_hours=_running.critical_hours(), stages=stage_list,
+                           scope=scope)
+        trend = queues.trend(conn=conn, now=now, stages=stage_list, scope=scope)
         fresh = freshness.by_source(conn=conn, now=now)
         as_of = queues.as_of(conn=conn)
         backlog = kpi_data.pending_changes(conn=conn)["pending"]
@@ -182,12 +205,12 @@ def refresh(_n, stage_choice, selected, view):
         as_of_text += f" · catching up: {backlog:,} changed orders not counted yet"
     if df.empty:
         matrix = empty_state("No open orders in these stages",
-                             "Nothing is waiting right now" + (f" in {', '.join(scope)}" if scope else "")
+                             "Nothing is waiting right now" + (f" in {scope.describe()}" if scope.limited else "")
                              + ". Orders appear here within a minute of reaching a stage (the "
                              "collector process recomputes the queues every minute).")
     else:
         matrix = _matrix(df, stage_list, bool(view["big"]), selected)
-    where = ", ".join(scope) if scope else "all warehouses"
+    where = scope.describe()
     fig = depth_trend(trend, {s: queues.STAGE_LABELS[s] for s in stage_list},
                       title=f"Open orders, last 24 hours ({where})", tz=tz, large=bool(view["big"]))
     return matrix, fig, banner, time.time() * 1000, as_of_text
@@ -210,57 +233,50 @@ clientside_callback(
 
 @callback(Output(Ids.SELECTED, "data"), Input({"type": Ids.CELL, "key": ALL}, "n_clicks"),
           prevent_initial_call=True)
-def select_cell(clicks):
-    if not ctx.triggered_id or not any(clicks or []):
+def select_cell(clicks: list[int | None]) -> str | NoUpdate:
+    if not isinstance(ctx.triggered_id, dict) or not isinstance(clicks, list) or not any(clicks):
         return no_update
-    return ctx.triggered_id["key"]
+    return _selected(ctx.triggered_id.get("key")) or no_update
 
 
 @callback(Output(Ids.CELL_ORDERS, "children"), Output(Ids.SEARCH, "data"),
           Input(Ids.SELECTED, "data"), Input(Ids.INTERVAL, "n_intervals"), Input(Ids.STAGES, "value"),
           State(Ids.WALLBOARD, "data"))
-def cell_orders(selected, _n, stage_choice, view):
-    params = {"stages": "all"} if stage_choice == "all" else {}
+def cell_orders(selected: str | None, _n: int | None, stage_choice: str | None,
+                view: dict[str, Any]) -> tuple[Any, str]:
+    view, selected = _view(view), _selected(selected)
+    query = {"stages": "all"} if _stage_choice(stage_choice) == "all" else {}
     if view["big"]:
-        params["wallboard"] = "1"
+        query["wallboard"] = "1"
     if view["refresh"]:
-        params["refresh"] = view["refresh"]
-    if not selected or "|" not in selected:
+        query["refresh"] = view["refresh"]
+    if not selected:
         hint = dmc.Text("Click a cell to list its orders.", size="sm", c="dimmed")
-        return hint, _search(params)
+        return hint, _search(query)
     warehouse, stage = selected.split("|", 1)
-    params["cell"] = selected
+    query["cell"] = selected
+    scope = current.scope()
+    if not scope.sees(warehouse):
+        return dmc.Alert("You are not scoped to that warehouse.", color="yellow"), _search(query)
     user = current.user()
-    if user is not None and not user.sees_warehouse(warehouse):
-        return dmc.Alert(f"You are not scoped to {warehouse}.", color="yellow"), _search(params)
     tz = user.time_zone if user else "UTC"
     with access.reading() as conn:
-        df = queues.cell_orders(conn=conn, now=clock.now(), warehouse=warehouse, stage=stage)
+        df = queues.cell_orders(conn=conn, now=clock.now(), warehouse=warehouse, stage=stage, scope=scope)
     title = dmc.Title(f"{warehouse} · {queues.STAGE_LABELS.get(stage, stage)}: {len(df)} open order"
                       f"{'' if len(df) == 1 else 's'}" + (" (oldest 200)" if len(df) == 200 else ""), order=4)
     if df.empty:
         return [title, empty_state("This queue is empty now", "Its orders moved on since the last refresh.")], \
-            _search(params)
+            _search(query)
     rows = [[dmc.Anchor(r.order_id, href=f"/orders/{r.order_id}"), r.customer_name or "—",
              ago(r.age_seconds), fmt(r.due_at, tz), (r.sla_state or "not evaluated").replace("_", " "),
-             r.waiting_on or "—", f"{r.value:,.2f}"] for r in df.itertuples()]
+             r.waiting_on or "—", money(None, r.value)] for r in df.itertuples()]
     table = simple_table(["Order", "Customer", "In stage for", f"Due ({tz})", "SLA", "Waiting on", "Value"],
                          rows, id="queues-orders-table", numeric=[6])
-    return [title, table], _search(params)
+    return [title, table], _search(query)
 
 
-def _search(params: dict) -> str:
-    return "?" + urlencode(params) if params else ""
+def _search(query: dict) -> str:
+    return "?" + urlencode(query) if query else ""
 
 
-# The URL follows the view (a shareable link) without a navigation: replaceState, not a
-# Location change, which would make the page router render the page again.
-clientside_callback(
-    """function(search) {
-        if (typeof search === "string" && search !== window.location.search) {
-            window.history.replaceState(null, "", window.location.pathname + search);
-        }
-        return window.dash_clientside.no_update;
-    }""",
-    Output(Ids.SEARCH_SET, "data"), Input(Ids.SEARCH, "data"),
-)
+follow_url(Ids.SEARCH, Ids.SEARCH_SET)

@@ -6,21 +6,25 @@ URL: ?days=7|30|90 (the period of the rates), ?team=<team id> (the workload show
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import dash
 import dash_mantine_components as dmc
 import pandas as pd
-from dash import Input, Output, callback, clientside_callback, dcc, html
+from dash import Input, Output, callback, dcc, html
+from dash.development.base_component import Component
 
-from tower import clock
+from tower import clock, params
 from tower.auth import current
 from tower.components.banner import stale_banner
 from tower.components.shell import empty_state, loading
 from tower.components.tables import simple_table
 from tower.components.timefmt import ago
+from tower.components.url_sync import follow_url
 from tower.data import access, freshness, teams
 from tower.figures.teams import workload as workload_figure
+from tower.pages import _running
 
 dash.register_page(__name__, path="/teams", title="Teams · tower")
 
@@ -39,12 +43,14 @@ class Ids:
 
 
 def layout(days: str | None = None, team: str | None = None, **_: str) -> html.Div:
+    days = params.choice(days, PERIODS, default="7")
+    team = params.text(team)
     return html.Div([
         dcc.Store(id=Ids.SEARCH), dcc.Store(id=Ids.SEARCH_SET),
         dmc.Title("Teams", order=2),
         html.Div(id=Ids.BANNER),
         dmc.Group([
-            dmc.SegmentedControl(id=Ids.PERIOD, value=days if days in PERIODS else "7",
+            dmc.SegmentedControl(id=Ids.PERIOD, value=days,
                                  data=[{"value": k, "label": v} for k, v in PERIODS.items()]),
             dmc.Text("Open, at risk and overdue are counted now; the rates cover the period.",
                      size="sm", c="dimmed"),
@@ -89,12 +95,15 @@ def _summary_table(df: pd.DataFrame):
 @callback(Output(Ids.SUMMARY, "children"), Output(Ids.BANNER, "children"),
           Output(Ids.TEAM, "data"), Output(Ids.TEAM, "value"),
           Input(Ids.PERIOD, "value"), dash.State(Ids.TEAM, "value"))
-def summary(days, team):
+def summary(days: str | None, team: str | None) -> tuple[Any, Component, list[dict[str, str]], str | None]:
     """The main callback: one row per team for the period."""
     now = clock.now()
     user = current.user()
+    days = params.choice(days, PERIODS, default="7")
+    team = params.text(team)
     with access.reading() as conn:
-        df = teams.summary(conn=conn, now=now, days=int(days or 7))
+        df = teams.summary(conn=conn, now=now, at_risk=_running.at_risk_share(), days=int(days),
+                           scope=current.scope())
         fresh = freshness.by_source(conn=conn, now=now)
     banner = stale_banner(fresh, tz=user.time_zone if user else "UTC")
     options = [{"value": r.team_id, "label": r.name} for r in df.itertuples()]
@@ -115,12 +124,16 @@ def summary(days, team):
 
 @callback(Output(Ids.WORKLOAD, "children"), Output(Ids.SEARCH, "data"),
           Input(Ids.TEAM, "value"), Input(Ids.PERIOD, "value"), dash.State(Ids.TEAM, "data"))
-def workload(team, days, options):
+def workload(team: object, days: object, options: object) -> tuple[Any, str]:
+    days = params.choice(days, PERIODS, default="7")
+    team = params.text(team)
+    options = params.records(options)
     search = "?" + urlencode({k: v for k, v in (("days", days), ("team", team)) if v})
     if not team:
         return empty_state("No team picked", "Pick a team to see who carries its open work."), search
     with access.reading() as conn:
-        df = teams.workload(conn=conn, now=clock.now(), team=None if team == teams.NO_TEAM else team)
+        df = teams.workload(conn=conn, now=clock.now(), at_risk=_running.at_risk_share(),
+                            team=None if team == teams.NO_TEAM else team, scope=current.scope())
     if team == teams.NO_TEAM:
         df = df[df["team_id"] == teams.NO_TEAM]
     if df.empty:
@@ -129,20 +142,12 @@ def workload(team, days, options):
              r.open, r.at_risk, r.overdue, ago((clock.now() - r.oldest_opened_at).total_seconds()),
              f"{r.value_at_risk:,.2f}"] for r in df.itertuples()]
     return [
-        dcc.Graph(id=Ids.WORKLOAD_CHART, figure=workload_figure(df, title="Open exceptions of " + next(
-                      (o["label"] for o in options or [] if o["value"] == team), team)),
+        dcc.Graph(id=Ids.WORKLOAD_CHART, figure=workload_figure(df, title="Open exceptions of " + str(next(
+                      (o.get("label") for o in options if o.get("value") == team), team))),
                   config={"displayModeBar": False}),
         simple_table(["Assignee (opens the worklist)", "Open", "At risk", "Overdue", "Oldest open for",
                       "Value at risk"], rows, id="teams-workload-table", numeric=[1, 2, 3, 5]),
     ], search
 
 
-clientside_callback(
-    """function(search) {
-        if (typeof search === "string" && search !== window.location.search) {
-            window.history.replaceState(null, "", window.location.pathname + search);
-        }
-        return window.dash_clientside.no_update;
-    }""",
-    Output(Ids.SEARCH_SET, "data"), dash.Input(Ids.SEARCH, "data"),
-)
+follow_url(Ids.SEARCH, Ids.SEARCH_SET)

@@ -111,12 +111,12 @@ def _stage_step(facts: OrderFacts, eff: Effective) -> Step | None:
 
 def _return_step(facts: OrderFacts, eff: Effective) -> Step | None:
     open_returns = sorted((r for r in facts.returns if r["status"] != "credited"),
-                          key=lambda r: r.get("requested_at") or r.get("received_at"))
+                          key=lambda r: r.get("requested_at") or r.get("received_at") or facts.started_at)
     if not open_returns:
         return None
     ret = open_returns[0]
     state = "received" if ret.get("received_at") else "requested"
-    start = ret.get("received_at") or ret.get("requested_at") or facts.facts.started_at
+    start = ret.get("received_at") or ret.get("requested_at") or facts.started_at
     spec = eff.returns[state]
     words = (f"return {ret['return_id']}: waiting on {spec['waiting_on']} since "
              f"{_since(eff.calendar_for(spec), start)}")

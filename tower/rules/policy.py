@@ -125,12 +125,13 @@ def _resolve(policy: Policy, region: str | None, warehouse: str | None, tier: st
         escalation=dict(policy.escalation), applied=tuple(applied), **sections)
 
 
-def _need(doc: dict, key: str, kind: type, where: str) -> Any:
+def _need(doc: dict, key: str, kind: type | tuple[type, ...], where: str) -> Any:
     if key not in doc:
         raise PolicyError(f"{where}: '{key}' is missing")
     value = doc[key]
     if not isinstance(value, kind):
-        raise PolicyError(f"{where}.{key} must be a {kind.__name__}, got {type(value).__name__}")
+        wanted = " or ".join(k.__name__ for k in kind) if isinstance(kind, tuple) else kind.__name__
+        raise PolicyError(f"{where}.{key} must be a {wanted}, got {type(value).__name__}")
     return value
 
 
@@ -243,10 +244,10 @@ def _parse(text: str) -> Policy:
         for name in names:
             _check_step(name, specs[name], section, team_ids, set(calendars))
         sections[section] = specs
-    exc = _need(doc, "exceptions", dict, "policy")
+    exception_specs = _need(doc, "exceptions", dict, "policy")
     for kind in EXCEPTION_KINDS:
         where = f"exceptions.{kind}"
-        spec = exc.get(kind)
+        spec = exception_specs.get(kind)
         if not isinstance(spec, dict):
             raise PolicyError(f"{where} is missing (every kind of the pack needs an entry)")
         if spec.get("severity") not in SEVERITIES:
@@ -258,7 +259,7 @@ def _parse(text: str) -> Policy:
         deps = spec.setdefault("depends_on", [])
         if not isinstance(deps, list) or any(d not in SOURCES for d in deps):
             raise PolicyError(f"{where}.depends_on must be a list of {', '.join(SOURCES)}")
-    unknown = set(exc) - set(EXCEPTION_KINDS)
+    unknown = set(exception_specs) - set(EXCEPTION_KINDS)
     if unknown:
         raise PolicyError(f"exceptions: unknown kind(s) {', '.join(sorted(unknown))}")
     digest = hashlib.sha256(text.encode()).hexdigest()[:8]
@@ -266,7 +267,7 @@ def _parse(text: str) -> Policy:
         version=f"{version}+{digest}", calendars=calendars, default_calendar=default_cal,
         warehouses=warehouses, systems_of_record=sor, freshness_minutes=fresh, teams=teams,
         escalation=esc, overrides=_parse_overrides(doc.get("overrides"), doc),
-        exceptions=exc, source_text=text, **sections)
+        exceptions=exception_specs, source_text=text, **sections)
 
 
 def load(path: Path | str | None = None) -> Policy:

@@ -100,3 +100,14 @@ def mark_replayed(*, conn: Connection, dead_letter_id: int, now: datetime) -> No
 def bump_retry(*, conn: Connection, dead_letter_id: int, reason: str, now: datetime) -> None:
     """A replay that failed again: count it and keep the newest reason."""
     conn.execute(_Q["bump_retry"], {"dead_letter_id": dead_letter_id, "reason": reason[:2000], "now": now})
+
+
+def request_replay(*, conn: Connection, ids: Sequence[int], by: str, now: datetime) -> int:
+    """Mark open dead letters for the collector process to replay (its dead-letter job takes
+    them within seconds); returns how many were marked (letters no longer open are skipped)."""
+    return conn.execute(_Q["request_replay"], {"ids": list(ids), "by": by, "now": now}).rowcount
+
+
+def requested_replays(*, conn: Connection, limit: int = 500) -> list[int]:
+    """Ids of open dead letters marked for replay, in the order they were asked for."""
+    return list(conn.execute(_Q["requested_replays"], {"limit": limit}).scalars())

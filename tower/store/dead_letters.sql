@@ -47,10 +47,20 @@ LIMIT :limit
 FOR UPDATE SKIP LOCKED
 
 -- name: mark_replayed
-UPDATE dead_letters SET status = 'replayed', last_seen_at = :now
+UPDATE dead_letters SET status = 'replayed', last_seen_at = :now, replay_requested_at = NULL
 WHERE dead_letter_id = :dead_letter_id
 
 -- name: bump_retry
 UPDATE dead_letters
-SET retry_count = retry_count + 1, last_seen_at = :now, reason = :reason
+SET retry_count = retry_count + 1, last_seen_at = :now, reason = :reason, replay_requested_at = NULL
 WHERE dead_letter_id = :dead_letter_id
+
+-- name: request_replay
+UPDATE dead_letters SET replay_requested_at = :now, replay_requested_by = :by
+WHERE status = 'open' AND dead_letter_id = ANY(:ids)
+
+-- name: requested_replays
+SELECT dead_letter_id FROM dead_letters
+WHERE replay_requested_at IS NOT NULL AND status = 'open'
+ORDER BY replay_requested_at, dead_letter_id
+LIMIT :limit

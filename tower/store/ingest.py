@@ -20,11 +20,12 @@ from sqlalchemy.engine import Connection
 
 from tower import sqlfiles
 from tower.db import raw
+from tower.milestones import InvalidMilestone
 from tower.store.errors import DRIVER_ERRORS, translate
-from tower.store.milestone import InvalidMilestone, Milestone, Rejected, normalise
+from tower.store.milestone import Milestone, Rejected, normalise
 
-_INGEST = sqlfiles.load_raw(__file__, "sql/ingest.sql")
-_PROJECT = sqlfiles.load_raw(__file__, "sql/projections.sql")
+_INGEST = sqlfiles.load_psycopg(__file__, "ingest.sql")
+_PROJECT = sqlfiles.load_psycopg(__file__, "projections.sql")
 _PROJECTION_ORDER = ("load_touched_milestones", "project_order_headers", "project_order_lines", "project_shipments",
                      "project_invoices", "project_payments", "project_returns",
                      "project_order_state")
@@ -62,7 +63,7 @@ def _stage_row(row: dict[str, Any]) -> tuple[Any, ...]:
             row["attrs"], ref.system if ref else None, ref.kind if ref else None, ref.value if ref else None)
 
 
-def ingest(conn: Connection, milestones: Iterable[Milestone | dict[str, Any]]) -> IngestResult:
+def ingest(*, conn: Connection, milestones: Iterable[Milestone | dict[str, Any]]) -> IngestResult:
     """Store a batch of milestones and update the projections; see the module docstring."""
     good, rejected = validate(milestones)
     result = IngestResult(rejected=rejected)

@@ -33,7 +33,7 @@ from typing import Any, Mapping
 
 import orjson
 
-from tower.store.kinds import KINDS, LINE_KINDS
+from tower.milestones import KINDS, LINE_KINDS, InvalidMilestone, parse_time
 
 TIME_ATTRS = ("requested_at", "promised_at", "due_at", "expected_at",
               "promised_delivery_at", "estimated_delivery_at")
@@ -70,27 +70,6 @@ class Milestone:
 class Rejected:
     record: Any
     reason: str
-
-
-class InvalidMilestone(ValueError):
-    pass
-
-
-def parse_time(value: Any, what: str) -> datetime:
-    """An aware datetime from a datetime or an ISO-8601 string; naive times are refused,
-    because a time without a zone cannot be placed on any SLA clock."""
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise InvalidMilestone(f"{what} is not a valid ISO-8601 time: {value!r}") from None
-    else:
-        raise InvalidMilestone(f"{what} must be a time, got {type(value).__name__}")
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise InvalidMilestone(f"{what} has no time zone: {value!r}")
-    return parsed
 
 
 def _is_number(value: Any) -> bool:

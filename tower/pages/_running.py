@@ -1,0 +1,38 @@
+"""What the pages run with, as the app factory (tower.app.create_app) put it on the Flask app:
+the rules policy loaded once at start-up, and the figures derived from it that the data and
+component layers take as plain arguments. (Dash does not register modules whose name starts
+with an underscore as pages.)"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+
+from tower.components import timefmt
+from tower.kpis import sla
+from tower.rules.policy import Policy
+
+POLICY_KEY = "TOWER_RUNNING_POLICY"
+
+
+def policy() -> Policy:
+    """The policy the web app was started with."""
+    running: Policy = current_app.config[POLICY_KEY]
+    return running
+
+
+def at_risk_share() -> float:
+    return sla.at_risk_share(policy())
+
+
+def critical_hours() -> dict[str, float]:
+    return sla.critical_hours(policy())
+
+
+def freshness_limits() -> dict[str, timedelta]:
+    return sla.freshness_limits(policy())
+
+
+def warehouse_zones() -> dict[str, str]:
+    return timefmt.warehouse_zones(policy())
