@@ -13,11 +13,14 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from collectors import carrier, erp, finance, wms
+from collectors.edi import partners, replay
 from collectors.http import Endpoint, RetryPolicy, SourceClient
 from collectors.stream import Stream
 
 PACKAGES = {"erp": erp, "wms": wms, "carrier": carrier, "finance": finance}
 SOURCES = tuple(PACKAGES)
+# Sources that are pushed to tower rather than polled (collectors/edi, collectors/carrier_webhooks).
+INTAKE_SOURCES = ("edi", "webhooks")
 
 
 def stream_classes() -> dict[str, type[Stream]]:
@@ -25,8 +28,13 @@ def stream_classes() -> dict[str, type[Stream]]:
     return {f"{cls.source}/{cls.name}": cls for pkg in PACKAGES.values() for cls in pkg.STREAMS}
 
 
-def resolve_stream(source: str, name: str, *, aliases: Mapping[str, str] | None = None) -> Stream | None:
-    """A stream instance without a client (enough to map stored payloads, e.g. for replay)."""
+def resolve_stream(source: str, name: str, *, aliases: Mapping[str, str] | None = None,
+                   trading_partners: partners.Registry | None = None) -> Stream | None:
+    """A stream instance without a client (enough to map stored payloads, e.g. for replay).
+    EDI dead letters map with `trading_partners` (the process's TOWER_EDI_PARTNERS; None: the
+    sandbox's partners shipped with tower)."""
+    if source in INTAKE_SOURCES:
+        return replay.resolve(source, name, trading_partners or partners.load())  # type: ignore[return-value]
     cls = stream_classes().get(f"{source}/{name}")
     return cls(None, aliases=aliases) if cls else None
 

@@ -233,9 +233,15 @@ def replay_dead_letters(engine: Engine, resolve: Callable[[str, str], Stream | N
             stamp = now()
             for letter in letters:
                 after = letter["dead_letter_id"]
-                reason = _replay_one(conn, resolve(letter["source"], letter["stream"]), letter)
+                stream = resolve(letter["source"], letter["stream"])
+                reason = _replay_one(conn, stream, letter)
                 if reason is None:
                     dead_letters.mark_replayed(conn=conn, dead_letter_id=after, now=stamp)
+                    # A stream that keeps its own record of what it read (EDI files) updates it
+                    # in the same transaction, so the record never contradicts the letters.
+                    replayed = getattr(stream, "replayed", None)
+                    if callable(replayed):
+                        replayed(conn=conn, payload=letter["payload"], now=stamp)
                     out.replayed += 1
                 else:
                     dead_letters.bump_retry(conn=conn, dead_letter_id=after, reason=reason, now=stamp)

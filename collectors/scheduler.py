@@ -9,8 +9,9 @@ current ones finish their page and exit.
 
 The process also runs the tower's other periodic work: the rules worker (every few seconds),
 the SLA sweep and the queue snapshot (every minute), the replay of dead letters marked on
-/integrations (every few seconds), imported explicitly: a missing one is an
-ImportError at start-up, not a job that silently never runs.
+/integrations (every few seconds), and the B2B intake: the EDI drop folders and the webhook
+inbox (collectors/edi, collectors/carrier_webhooks). All imported explicitly: a missing one is
+an ImportError at start-up, not a job that silently never runs.
 """
 
 from __future__ import annotations
@@ -27,10 +28,13 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.engine import Engine
 
 from collectors import registry
+from collectors.carrier_webhooks import worker as webhook_inbox
+from collectors.edi import inbox as edi_inbox
 from collectors.locks import try_lock
 from collectors.runner import RunResult, replay_requested, run_stream
 from collectors.stream import Stream
 from tower import clock
+from tower.config import IntakeSettings
 from tower.evaluation.sweep import run_sweep
 from tower.evaluation.worker import run_once as evaluate_dirty_orders
 from tower.kpis.snapshots import take_snapshot
@@ -108,15 +112,20 @@ def _locked(engine: Engine, name: str, body: Callable[[], Any]) -> Callable[[], 
     return job
 
 
-def housekeeping_jobs(engine: Engine, policy: Policy) -> list[tuple[str, float, Callable[[], Any]]]:
-    """(name, seconds, callable) for the rules worker, the sweep and the queue snapshot, all
-    under the policy the process started with."""
+def housekeeping_jobs(engine: Engine, policy: Policy,
+                      intake: IntakeSettings) -> list[tuple[str, float, Callable[[], Any]]]:
+    """(name, seconds, callable) for the rules worker, the sweep, the queue snapshot and the
+    dead-letter replay, all under the policy the process started with, and the B2B intake
+    (EDI drop folders, webhook inbox) under its intake settings."""
+    trading_partners = edi_inbox.partner_registry(intake)   # read once; ConfigError if malformed
+
     def snapshot() -> int:
         with engine.begin() as conn:
             return take_snapshot(conn=conn, now=clock.now(), policy=policy)
 
     def replay() -> int:
-        return replay_requested(engine, registry.resolve_stream).replayed
+        return replay_requested(engine, lambda source, stream: registry.resolve_stream(
+            source, stream, trading_partners=trading_partners)).replayed
 
     return [
         # SKIP LOCKED in the worker lets several processes share the work: no lock needed.
@@ -125,13 +134,18 @@ def housekeeping_jobs(engine: Engine, policy: Policy) -> list[tuple[str, float, 
         ("queue-snapshot", SNAPSHOT_SECONDS, _locked(engine, "jobs/snapshot", snapshot)),
         # Replays asked for on /integrations; take_for_replay's SKIP LOCKED keeps two from overlapping.
         ("dead-letter-replay", REPLAY_SECONDS, replay),
+        edi_inbox.scheduled_job(engine, intake, trading_partners),
+        webhook_inbox.scheduled_job(engine, intake, trading_partners),
     ]
 
 
 def build_scheduler(engine: Engine, streams: Sequence[Stream], stop: threading.Event, *,
-                    policy: Policy | None) -> BlockingScheduler:
-    """The scheduler of the collector process; `policy` None: streams only (no housekeeping)."""
-    extra = housekeeping_jobs(engine, policy) if policy is not None else []
+                    policy: Policy | None, intake: IntakeSettings | None = None) -> BlockingScheduler:
+    """The scheduler of the collector process; `policy` None: streams only (no housekeeping).
+    Housekeeping needs the intake settings too (ValueError without them)."""
+    if policy is not None and intake is None:
+        raise ValueError("the housekeeping jobs need the intake settings (settings.intake)")
+    extra = housekeeping_jobs(engine, policy, intake) if policy is not None and intake is not None else []
     scheduler = BlockingScheduler(
         executors={"default": ThreadPoolExecutor(max_workers=len(streams) + len(extra) + 1)},
         job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
@@ -153,11 +167,12 @@ def clock_now_real() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def run_forever(engine: Engine, streams: Sequence[Stream], *, policy: Policy | None) -> None:
+def run_forever(engine: Engine, streams: Sequence[Stream], *, policy: Policy | None,
+                intake: IntakeSettings | None = None) -> None:
     """Block until SIGTERM/SIGINT; then finish the current runs and return. With a `policy`
-    the process also runs the housekeeping jobs under it; None: streams only."""
+    (and the `intake` settings) the process also runs the housekeeping jobs; None: streams only."""
     stop = threading.Event()
-    scheduler = build_scheduler(engine, streams, stop, policy=policy)
+    scheduler = build_scheduler(engine, streams, stop, policy=policy, intake=intake)
 
     def on_signal(signum: int, _frame: Any) -> None:
         if stop.is_set():

@@ -133,6 +133,61 @@ CREATE TABLE public.dirty_orders (
 );
 
 --
+-- Name: edi_ack_control_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.edi_ack_control_seq
+    START WITH 1000
+    INCREMENT BY 1
+    NO MINVALUE
+    MAXVALUE 999999999
+    CACHE 1
+    CYCLE;
+
+--
+-- Name: edi_files; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.edi_files (
+    file_id bigint NOT NULL,
+    sha256 text NOT NULL,
+    name text NOT NULL,
+    partner_id text,
+    standard text DEFAULT ''::text NOT NULL,
+    via text NOT NULL,
+    outcome text NOT NULL,
+    interchanges integer DEFAULT 0 NOT NULL,
+    transactions integer DEFAULT 0 NOT NULL,
+    accepted integer DEFAULT 0 NOT NULL,
+    rejected integer DEFAULT 0 NOT NULL,
+    milestones integer DEFAULT 0 NOT NULL,
+    segments integer DEFAULT 0 NOT NULL,
+    reason text,
+    received_at timestamp with time zone NOT NULL,
+    last_seen_at timestamp with time zone NOT NULL,
+    times_seen integer DEFAULT 1 NOT NULL,
+    CONSTRAINT edi_files_outcome_check CHECK ((outcome = ANY (ARRAY['accepted'::text, 'partial'::text, 'rejected'::text]))),
+    CONSTRAINT edi_files_via_check CHECK ((via = ANY (ARRAY['inbox'::text, 'cli'::text, 'upload'::text, 'replay'::text])))
+);
+
+--
+-- Name: edi_files_file_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.edi_files_file_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: edi_files_file_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.edi_files_file_id_seq OWNED BY public.edi_files.file_id;
+
+--
 -- Name: exception_events; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -596,6 +651,39 @@ CREATE TABLE public.users (
 );
 
 --
+-- Name: webhook_inbox; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.webhook_inbox (
+    inbox_id bigint NOT NULL,
+    provider text NOT NULL,
+    event_id text NOT NULL,
+    received_at timestamp with time zone NOT NULL,
+    body text NOT NULL,
+    status text DEFAULT 'new'::text NOT NULL,
+    processed_at timestamp with time zone,
+    error text,
+    CONSTRAINT webhook_inbox_status_check CHECK ((status = ANY (ARRAY['new'::text, 'done'::text, 'dead'::text])))
+);
+
+--
+-- Name: webhook_inbox_inbox_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.webhook_inbox_inbox_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: webhook_inbox_inbox_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.webhook_inbox_inbox_id_seq OWNED BY public.webhook_inbox.inbox_id;
+
+--
 -- Name: collector_runs run_id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -606,6 +694,12 @@ ALTER TABLE ONLY public.collector_runs ALTER COLUMN run_id SET DEFAULT nextval('
 --
 
 ALTER TABLE ONLY public.dead_letters ALTER COLUMN dead_letter_id SET DEFAULT nextval('public.dead_letters_dead_letter_id_seq'::regclass);
+
+--
+-- Name: edi_files file_id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.edi_files ALTER COLUMN file_id SET DEFAULT nextval('public.edi_files_file_id_seq'::regclass);
 
 --
 -- Name: exception_events event_id; Type: DEFAULT; Schema: public; Owner: -
@@ -624,6 +718,12 @@ ALTER TABLE ONLY public.exceptions ALTER COLUMN exception_id SET DEFAULT nextval
 --
 
 ALTER TABLE ONLY public.kpi_dirty ALTER COLUMN mark_id SET DEFAULT nextval('public.kpi_dirty_mark_id_seq'::regclass);
+
+--
+-- Name: webhook_inbox inbox_id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_inbox ALTER COLUMN inbox_id SET DEFAULT nextval('public.webhook_inbox_inbox_id_seq'::regclass);
 
 --
 -- Name: bookmarks bookmarks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -659,6 +759,20 @@ ALTER TABLE ONLY public.dead_letters
 
 ALTER TABLE ONLY public.dirty_orders
     ADD CONSTRAINT dirty_orders_pkey PRIMARY KEY (order_id);
+
+--
+-- Name: edi_files edi_files_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.edi_files
+    ADD CONSTRAINT edi_files_pkey PRIMARY KEY (file_id);
+
+--
+-- Name: edi_files edi_files_sha256_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.edi_files
+    ADD CONSTRAINT edi_files_sha256_key UNIQUE (sha256);
 
 --
 -- Name: exception_events exception_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -829,6 +943,20 @@ ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_pkey PRIMARY KEY (username);
 
 --
+-- Name: webhook_inbox webhook_inbox_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_inbox
+    ADD CONSTRAINT webhook_inbox_pkey PRIMARY KEY (inbox_id);
+
+--
+-- Name: webhook_inbox webhook_inbox_provider_event_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.webhook_inbox
+    ADD CONSTRAINT webhook_inbox_provider_event_id_key UNIQUE (provider, event_id);
+
+--
 -- Name: collector_runs_failed_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -857,6 +985,12 @@ CREATE INDEX dead_letters_replay_requested ON public.dead_letters USING btree (r
 --
 
 CREATE INDEX dirty_orders_marked_at_idx ON public.dirty_orders USING btree (marked_at);
+
+--
+-- Name: edi_files_partner_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX edi_files_partner_idx ON public.edi_files USING btree (partner_id, received_at);
 
 --
 -- Name: exception_events_action_at_idx; Type: INDEX; Schema: public; Owner: -
@@ -1097,6 +1231,12 @@ CREATE INDEX shipments_order_idx ON public.shipments USING btree (order_id);
 --
 
 CREATE INDEX shipments_tracking_idx ON public.shipments USING btree (tracking_no);
+
+--
+-- Name: webhook_inbox_new_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX webhook_inbox_new_idx ON public.webhook_inbox USING btree (inbox_id) WHERE (status = 'new'::text);
 
 --
 -- Name: exceptions exceptions_kpi_mark_ins; Type: TRIGGER; Schema: public; Owner: -

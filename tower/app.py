@@ -21,7 +21,7 @@ import psycopg
 import sqlalchemy as sa
 from flask import Flask
 
-from tower import web_guard
+from tower import hooks, web_guard
 from tower.auth import current, roles
 from tower.auth.secret import secret_key
 from tower.auth.server import init_auth
@@ -72,6 +72,7 @@ def create_app(settings: Settings, *, db_url: str) -> dash.Dash:
     server.config[POLICY_KEY] = load_policy(settings.policy_path)
     init_auth(server)
     web_guard.install(server)  # after the sign-in guard: strangers get 401/302 before any parsing
+    hooks.register(server, settings)   # carrier webhooks: signed, so outside the sign-in guard
     app = dash.Dash(
         "tower",
         server=server,  # type: ignore[arg-type]  # dash's hints omit a Flask instance

@@ -21,6 +21,29 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 @dataclass(frozen=True)
+class IntakeSettings:
+    """The B2B intake: EDI files and carrier webhooks (README, "B2B intake")."""
+
+    partners_file: Path | None        # TOWER_EDI_PARTNERS; None = the sandbox's trading partners
+    inbox: Path                       # TOWER_EDI_INBOX: drop folders, one per partner
+    archive: Path                     # TOWER_EDI_ARCHIVE: files read
+    outbox: Path                      # TOWER_EDI_OUTBOX: acknowledgements, one folder per partner
+    poll_seconds: float               # TOWER_EDI_POLL_SECONDS
+    webhook_secrets: dict[str, str] = field(default_factory=dict, repr=False)  # TOWER_WEBHOOK_SECRETS
+    webhook_tolerance: int = 300      # TOWER_WEBHOOK_TOLERANCE (seconds)
+    upload_tokens: dict[str, str] = field(default_factory=dict, repr=False)    # TOWER_EDI_UPLOAD_TOKENS
+
+    def describe(self) -> dict[str, str]:
+        """The intake settings for display: secrets and tokens only say they are set."""
+        return {"TOWER_EDI_PARTNERS": str(self.partners_file or "(the sandbox partners)"),
+                "TOWER_EDI_INBOX": str(self.inbox), "TOWER_EDI_ARCHIVE": str(self.archive),
+                "TOWER_EDI_OUTBOX": str(self.outbox), "TOWER_EDI_POLL_SECONDS": str(self.poll_seconds),
+                "TOWER_WEBHOOK_SECRETS": ", ".join(f"{k}=(set)" for k in sorted(self.webhook_secrets)) or "(none)",
+                "TOWER_WEBHOOK_TOLERANCE": str(self.webhook_tolerance),
+                "TOWER_EDI_UPLOAD_TOKENS": ", ".join(f"{k}=(set)" for k in sorted(self.upload_tokens)) or "(none)"}
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str | None          # TOWER_DATABASE_URL; None = embedded Postgres
     read_database_url: str | None     # TOWER_READ_DATABASE_URL; dashboards may read a replica
@@ -34,6 +57,7 @@ class Settings:
     sandbox_base_port: int            # TOWER_SANDBOX_PORT (ERP; WMS, carrier, finance follow)
     poll_seconds: float               # TOWER_POLL_SECONDS (collector poll interval)
     policy_path: Path | None          # TOWER_POLICY (flow model file); None = the built-in one
+    intake: IntakeSettings            # TOWER_EDI_* and TOWER_WEBHOOK_* (B2B intake)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -59,6 +83,7 @@ class Settings:
             "TOWER_SANDBOX_PORT": str(self.sandbox_base_port),
             "TOWER_POLL_SECONDS": str(self.poll_seconds),
             "TOWER_POLICY": str(self.policy_path) if self.policy_path else "(built-in)",
+            **self.intake.describe(),
         }
 
 
@@ -104,6 +129,39 @@ def _url(env: Mapping[str, str], name: str) -> str | None:
     return raw
 
 
+def _pairs(env: Mapping[str, str], name: str, what: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in filter(None, (p.strip() for p in (env.get(name) or "").split(","))):
+        key, sep, secret = item.partition("=")
+        if not sep or not key.strip() or not secret:
+            raise ConfigError(f"{name} must be {what}=secret pairs separated by commas, "
+                              f"got an item without '=' for {what} {key.strip()!r}")
+        out[key.strip()] = secret
+    return out
+
+
+def load_intake(env: Mapping[str, str], data_dir: Path) -> IntakeSettings:
+    """The B2B intake settings; folders default to `<data_dir>/edi/...`."""
+    base = data_dir / "edi"
+    partners = env.get("TOWER_EDI_PARTNERS") or None
+    if partners and not Path(partners).is_file():
+        raise ConfigError(f"TOWER_EDI_PARTNERS points to {partners!r}, which is not a file")
+
+    def folder(name: str, default: Path) -> Path:
+        return Path(env.get(name) or default).expanduser().absolute()
+
+    return IntakeSettings(
+        partners_file=Path(partners) if partners else None,
+        inbox=folder("TOWER_EDI_INBOX", base / "inbox"),
+        archive=folder("TOWER_EDI_ARCHIVE", base / "archive"),
+        outbox=folder("TOWER_EDI_OUTBOX", base / "outbox"),
+        poll_seconds=_float(env, "TOWER_EDI_POLL_SECONDS", 5.0, 0.1, 3600),
+        webhook_secrets=_pairs(env, "TOWER_WEBHOOK_SECRETS", "provider"),
+        webhook_tolerance=_int(env, "TOWER_WEBHOOK_TOLERANCE", 300, 1, 86400),
+        upload_tokens=_pairs(env, "TOWER_EDI_UPLOAD_TOKENS", "partner"),
+    )
+
+
 def load(env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every setting. Raises ConfigError with a plain message."""
     env = os.environ if env is None else env
@@ -113,10 +171,11 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
     policy = env.get("TOWER_POLICY") or None
     if policy and not Path(policy).is_file():
         raise ConfigError(f"TOWER_POLICY points to {policy!r}, which is not a file")
+    data_dir = Path(env.get("TOWER_DATA_DIR") or ".tower").expanduser().absolute()
     return Settings(
         database_url=_url(env, "TOWER_DATABASE_URL"),
         read_database_url=_url(env, "TOWER_READ_DATABASE_URL"),
-        data_dir=Path(env.get("TOWER_DATA_DIR") or ".tower").expanduser().absolute(),
+        data_dir=data_dir,
         web_host=env.get("TOWER_WEB_HOST") or "127.0.0.1",
         web_port=_int(env, "TOWER_WEB_PORT", 8050, 1, 65535),
         log_level=level,
@@ -126,4 +185,5 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         sandbox_base_port=_int(env, "TOWER_SANDBOX_PORT", 8701, 1024, 65000),
         poll_seconds=_float(env, "TOWER_POLL_SECONDS", 5.0, 0.1, 3600),
         policy_path=Path(policy) if policy else None,
+        intake=load_intake(env, data_dir),
     )

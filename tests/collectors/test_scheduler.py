@@ -11,6 +11,7 @@ import pytest
 from collectors import scheduler
 from collectors.http import RetryPolicy
 from tests.collectors.conftest import streams_for
+from tower import config
 from tower.rules.policy import cached
 
 BUILTIN_POLICY = cached()  # the policy shipped in tower/rules/policy.yaml
@@ -58,6 +59,13 @@ def test_the_scheduler_has_one_non_overlapping_coalescing_job_per_stream(engine,
         assert job.max_instances == 1 and job.coalesce is True
 
 
-def test_the_rules_worker_sweep_snapshot_and_dead_letter_replay_are_always_scheduled(engine):
-    names = {name for name, _, _ in scheduler.housekeeping_jobs(engine, BUILTIN_POLICY)}
-    assert names == {"rules-worker", "rules-sweep", "queue-snapshot", "dead-letter-replay"}
+def test_the_rules_worker_sweep_snapshot_dead_letter_replay_and_b2b_intake_are_always_scheduled(engine, tmp_path):
+    intake = config.load({"TOWER_DATA_DIR": str(tmp_path)}).intake
+    names = {name for name, _, _ in scheduler.housekeeping_jobs(engine, BUILTIN_POLICY, intake)}
+    assert names == {"rules-worker", "rules-sweep", "queue-snapshot", "dead-letter-replay", "edi-inbox",
+                     "webhook-inbox"}
+
+
+def test_housekeeping_without_the_intake_settings_is_refused(engine):
+    with pytest.raises(ValueError, match="intake settings"):
+        scheduler.build_scheduler(engine, [], threading.Event(), policy=BUILTIN_POLICY)

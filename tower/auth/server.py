@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 CALLBACK_PATH = "/_dash-update-component"
 # Dash's own plumbing and static files: no business data, needed to draw the login page.
 _OPEN_PREFIXES = ("/assets/", "/_dash-component-suites/", "/_dash-layout", "/_dash-dependencies",
-                  "/_favicon.ico", "/_reload-hash", "/auth/", "/logout", "/login")
+                  "/_favicon.ico", "/_reload-hash", "/auth/", "/logout", "/login",
+                  "/hooks/")  # webhooks authenticate by signature (tower/hooks.py)
 # Dash Pages' router callback renders the page layout; the layout itself refuses (see app.py).
 _ROUTER_IDS = frozenset({"_pages_content", "_pages_store"})
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from collectors import registry
+from collectors.edi.inbox import partner_registry
 from collectors.http import Endpoint
 from tower.errors import UserError
 from tower.rules.policy import load as load_policy
@@ -45,15 +46,36 @@ def register(subparsers: Any) -> None:
     dead = subparsers.add_parser("deadletters", help="list or replay records the collectors could not map")
     dsub = dead.add_subparsers(dest="deadletters_command", metavar="<list|replay>", required=True)
     listing = dsub.add_parser("list", help="show dead letters")
-    listing.add_argument("--source", choices=registry.SOURCES)
+    listing.add_argument("--source", type=_source, help="erp, wms, carrier, finance, edi, webhooks, ...")
     listing.add_argument("--status", choices=("open", "replayed", "discarded"))
     listing.add_argument("--limit", type=int, default=50)
     listing.set_defaults(handler=_list)
     replay = dsub.add_parser("replay", help="map stored records again with the current mapping and ingest them")
     replay.add_argument("--id", dest="ids", type=int, action="append", metavar="ID")
     replay.add_argument("--all", action="store_true", help="every open dead letter (of --source, if given)")
-    replay.add_argument("--source", choices=registry.SOURCES)
+    replay.add_argument("--source", type=_source, help="only dead letters of this source")
     replay.set_defaults(handler=_replay)
+
+
+def _source(text: str) -> str:
+    """A source name as dead letters store it: any source may have them (the polled systems,
+    EDI, webhooks, ...), so the store, not a fixed list, says which exist (see _known_source)."""
+    name = text.strip().lower()
+    if not name or not all(c.isalnum() or c in "-_" for c in name):
+        raise argparse.ArgumentTypeError(f"not a source name: {text!r}")
+    return name
+
+
+def _known_source(conn: Any, source: str | None) -> None:
+    """UserError naming the sources that do have dead letters, if `source` is none of them."""
+    from tower.store import dead_letters
+
+    if source is None or source in registry.SOURCES or source in registry.INTAKE_SOURCES:
+        return
+    present = sorted(set(dead_letters.counts(conn=conn)["source"]))
+    if source not in present:
+        raise UserError(f"no dead letters of source {source!r}; sources with dead letters: "
+                        f"{', '.join(present) or 'none'}")
 
 
 def _engine(args: argparse.Namespace):
@@ -109,7 +131,7 @@ def _collect(args: argparse.Namespace) -> int:
             return 1 if failed else 0
         # The policy is read once, here at start-up, and handed to every job that needs it.
         policy = None if args.no_housekeeping else load_policy(args.settings.policy_path)
-        scheduler.run_forever(engine, streams, policy=policy)
+        scheduler.run_forever(engine, streams, policy=policy, intake=args.settings.intake)
         return 0
     finally:
         registry.close_streams(streams)
@@ -138,6 +160,7 @@ def _list(args: argparse.Namespace) -> int:
 
     engine = _engine(args)
     with engine.connect() as conn:
+        _known_source(conn, args.source)
         frame = dead_letters.list_letters(conn=conn, source=args.source, status=args.status, limit=args.limit)
     engine.dispose()
     if frame.empty:
@@ -156,10 +179,13 @@ def _replay(args: argparse.Namespace) -> int:
         raise UserError("say which dead letters to replay: --id ID (repeatable) or --all [--source SOURCE]")
     if args.ids and args.all:
         raise UserError("use either --id or --all, not both")
+    trading_partners = partner_registry(args.settings.intake)
     engine = _engine(args)
     try:
-        result = replay_dead_letters(engine, lambda source, stream: registry.resolve_stream(source, stream),
-                                     ids=args.ids, source=args.source)
+        with engine.connect() as conn:
+            _known_source(conn, args.source)
+        result = replay_dead_letters(engine, lambda source, stream: registry.resolve_stream(
+            source, stream, trading_partners=trading_partners), ids=args.ids, source=args.source)
     finally:
         engine.dispose()
     print(f"replayed {result.replayed}, still failing {result.failed}")

@@ -13,6 +13,7 @@
     tower import <dataset>     real public data in (tower/commands/imports.py, tower/importers/)
     tower export ocel          the store as an OCEL 2.0 log (tower/commands/exports.py, tower/ocel/)
     tower kpis show            the KPI pack of any period (tower/commands/kpis.py)
+    tower edi load|partners|sandbox-feed   EDI files by hand, the demo's partners (tower/commands/edi.py)
 
 The command modules are imported explicitly: a missing one is an ImportError, not a command
 that silently disappears.
@@ -29,7 +30,7 @@ from typing import Callable
 
 from tower import config
 from tower.clock import ClockError
-from tower.commands import collect, db, exports, imports, kpis, rules, run, sandbox, web
+from tower.commands import collect, db, edi, exports, imports, kpis, rules, run, sandbox, web
 from tower.db import DatabaseUnavailable
 from tower.errors import UserError
 from tower.migrate import MigrationError
@@ -37,7 +38,7 @@ from tower.pg import ClusterError
 from tower.rules.policy import PolicyError
 
 # The modules that contribute subcommands, in help order; each has register(subparsers).
-_COMMANDS = (db, run, web, collect, sandbox, rules, imports, exports, kpis)
+_COMMANDS = (db, run, web, collect, sandbox, rules, imports, exports, kpis, edi)
 
 
 def build_parser() -> argparse.ArgumentParser:

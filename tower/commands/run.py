@@ -1,8 +1,9 @@
 """`tower run`: the one-command demo.
 
 It starts (or reuses) the embedded Postgres, migrates, creates the demo users, then supervises
-three child processes — the simulated distributor (`tower sandbox serve`), one collector
-process (`tower collect`) and one web process (`tower web`) — each logging to
+its child processes — the simulated distributor (`tower sandbox serve`), one collector
+process (`tower collect`), one web process (`tower web`) and, with the sandbox, its trading
+partners (`tower edi sandbox-feed`: EDI files and signed carrier webhooks) — each logging to
 TOWER_DATA_DIR/logs/<name>.log. A child that dies is restarted with a growing pause; Ctrl-C or
 SIGTERM stops them all together (children first, the database last). Running it again resumes
 from the collectors' bookmarks and the sandbox's saved state.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -80,10 +82,17 @@ class Supervisor:
                                        logs / "sandbox.log"))
         self.children.append(Child("collector", ["collect"], logs / "collector.log"))
         self.children.append(Child("web", ["web"], logs / "web.log"))
+        if with_sandbox:  # the sandbox's trading partners: EDI files in the inbox, carrier webhooks
+            self.children.append(Child("edi-feed", ["edi", "sandbox-feed", "--push", f"http://{settings.web_host}:"
+                                       f"{settings.web_port}"], logs / "edi-feed.log"))
         self.stopping = False
+        # The demo carrier signs its webhooks with a secret made for this run (web and feed share it).
+        self.demo_webhook_secret = secrets.token_urlsafe(24) if with_sandbox else None
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
+        if self.demo_webhook_secret and not self.settings.intake.webhook_secrets:  # yours win
+            env["TOWER_WEBHOOK_SECRETS"] = f"sandbox={self.demo_webhook_secret}"
         env["TOWER_DATABASE_URL"] = self.db_url  # children never manage the embedded cluster
         env["TOWER_DATA_DIR"] = str(self.settings.data_dir)
         env.setdefault("PYTHONUNBUFFERED", "1")

@@ -22,7 +22,7 @@ from tower.components.shell import empty_state, loading
 from tower.components.tables import simple_table
 from tower.components.text import money, words
 from tower.components.timefmt import ago, fmt
-from tower.data import access, freshness, integrations
+from tower.data import access, edi, freshness, integrations
 from tower.pages import _running
 
 dash.register_page(__name__, path="/integrations", title="Integrations · tower")
@@ -45,6 +45,7 @@ class Ids:
     REPLAY = "integrations-replay"
     REPLAY_RESULT = "integrations-replay-result"
     UPDATED = "integrations-updated"
+    B2B = "integrations-b2b"
 
 
 def layout(**_: str) -> html.Div:
@@ -57,6 +58,8 @@ def layout(**_: str) -> html.Div:
         dmc.Text("Down: no successful poll within the source's staleness limit. Degraded: polling, "
                  "but recent runs failed or it lags. Refreshes every 30 s.", size="sm", c="dimmed"),
         loading(html.Div(id=Ids.STREAMS, style={"marginTop": 8})),
+        dmc.Title("EDI partners and carrier webhooks", order=4, mt="lg"),
+        loading(html.Div(id=Ids.B2B)),
         dmc.Title("Open integration incidents", order=4, mt="lg"),
         loading(html.Div(id=Ids.INCIDENTS)),
         html.Div(id=Ids.INCIDENT_ORDERS, style={"marginTop": 8}),
@@ -207,3 +210,23 @@ def replay(_n: int | None, selected: list[dict[str, Any]] | None) -> str:
     skipped = len(ids) - marked
     return (f"Queued {marked} for replay; the collector process replays them within a few seconds."
             + (f" {skipped} were no longer open." if skipped else ""))
+
+
+@callback(Output(Ids.B2B, "children"), Input(Ids.INTERVAL, "n_intervals"))
+def refresh_b2b(_n: int | None) -> Component:
+    """EDI files per trading partner and webhook events per provider."""
+    user = current.user()
+    tz = user.time_zone if user else "UTC"
+    with access.reading() as conn:
+        files = edi.partner_files(conn=conn)
+        hooks = edi.webhook_providers(conn=conn)
+    if files.empty and hooks.empty:
+        return empty_state("No EDI file or webhook yet", "Files dropped in TOWER_EDI_INBOX/<partner>/, loaded with "
+                           "`tower edi load`, or pushed to /hooks/carrier/<provider> appear here.")
+    rows = [[r.partner_id or "unknown sender", f"{r.files:,}", f"{r.transactions:,}", f"{r.rejected:,}",
+             f"{r.duplicates:,}", html.Span(r.last_file, className="tower-mono"), r.last_outcome,
+             fmt(r.last_at, tz)] for r in files.itertuples()]
+    rows += [[f"webhooks: {r.provider}", f"{r.events:,} events", f"{r.waiting:,} waiting", f"{r.dead:,}", "—",
+              "—", "dead letters" if r.dead else "mapped", fmt(r.last_at, tz)] for r in hooks.itertuples()]
+    return simple_table(["Partner", "Files", "Transactions", "Rejected", "Repeats", "Last file", "Outcome",
+                         f"Last ({tz})"], rows, id="integrations-b2b-table", numeric=[1, 2, 3, 4])
