@@ -102,7 +102,7 @@ def _mapped(log: Log, mapping: Mapping) -> Iterator[Record]:
             line_owner = line_order.get(line)
             if line_owner and line not in line_no:
                 per_order[line_owner].append(line)
-                line_no[line] = len(per_order[order])
+                line_no[line] = len(per_order[line_owner])
 
     for e in events:
         if e.type not in mapping.activities:
