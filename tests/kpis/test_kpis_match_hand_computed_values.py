@@ -41,6 +41,9 @@ EXPECTED_ALL = {
     # OTIF: A 40<=48 yes, B 80>72 no, C 60<=72 yes, D not delivered and promise (24) passed: no,
     # F 30<=36 yes -> 3/5
     "otif": 3 / 5,
+    # late deliveries (delivered orders only): A 40<=48 on time, B 80>72 late, C 60<=72 on time,
+    # F 30<=36 on time; D is not delivered, so it is not counted -> 1/4
+    "late_delivery": 1 / 4,
     # perfect (invoiced orders): A yes; B late; C failed delivery; F invoiced at the wrong
     # price -> 1/4
     "perfect_order": 1 / 4,

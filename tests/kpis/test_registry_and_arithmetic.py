@@ -22,24 +22,26 @@ def test_every_kpi_documents_what_it_counts():
     assert len({k.id for k in KPIS}) == len(KPIS)
 
 
-def test_percentile_measures_keep_hour_buckets_and_no_others_do():
+def test_percentile_measures_keep_minute_buckets_and_no_others_do():
     assert set(BUCKETED) == {k.measure for k in KPIS if k.stat in ("p50", "p90")}
     assert set(BUCKETED) <= set(MEASURES)
 
 
 def test_the_nearest_rank_percentile_counts_up_to_the_rank():
-    # values 1, 2, 2, 3, 10 (hours): p50 rank ceil(2.5) = 3 -> 2; p90 rank ceil(4.5) = 5 -> 10
-    c = cells([("cycle_time", 1, 1, 1, 1), ("cycle_time", 2, 2, 4, 2), ("cycle_time", 3, 1, 3, 1),
-               ("cycle_time", 10, 1, 10, 1)])
+    # values 1, 2, 2, 3, 10 hours (buckets in minutes): p50 rank ceil(2.5) = 3 -> 2; p90 rank 5 -> 10
+    c = cells([("cycle_time", 60, 1, 1, 1), ("cycle_time", 120, 2, 4, 2), ("cycle_time", 180, 1, 3, 1),
+               ("cycle_time", 600, 1, 10, 1)])
     assert compute.value(get("cycle_time_p50"), c, days=7) == 2
     assert compute.value(get("cycle_time_p90"), c, days=7) == 10
 
 
-def test_raw_durations_are_rounded_down_to_whole_hours_before_ranking():
-    facts = pd.DataFrame({"measure": ["cycle_time"] * 3, "num": [1.9, 2.2, 30.99], "den": [1, 1, 1]})
+def test_raw_durations_are_rounded_down_to_whole_minutes_before_ranking():
+    # 0.34 h is 20.4 minutes: it stays 20 minutes, not 0 hours.
+    facts = pd.DataFrame({"measure": ["cycle_time"] * 3, "num": [0.34, 2.2, 30.99], "den": [1, 1, 1]})
     c = compute.to_cells(facts)
-    assert sorted(c["bucket"]) == [1, 2, 30]
-    assert compute.value(get("cycle_time_p50"), c, days=1) == 2
+    assert sorted(c["bucket"]) == [20, 132, 1859]
+    assert compute.value(get("cycle_time_p50"), c, days=1) == pytest.approx(2.2)
+    assert compute.value(get("cycle_time_p50"), compute.to_cells(facts.iloc[:1]), days=1) == pytest.approx(20 / 60)
 
 
 def test_a_ratio_divides_summed_numerators_by_summed_denominators():
@@ -76,7 +78,9 @@ def test_status_compares_with_the_target_in_the_kpis_direction(kpi_id, value, ex
 
 def test_values_are_formatted_with_their_unit():
     assert format_value(get("otif"), 0.9567) == "95.7%"
-    assert format_value(get("cycle_time_p50"), 52.0) == "52 h"
+    assert format_value(get("cycle_time_p50"), 52.0) == "52.0 h"
+    assert format_value(get("seg_entry_p50"), 20 / 60) == "20 min"
+    assert format_value(get("invoice_latency"), 4.25) == "4.2 h"
     assert format_value(get("days_to_pay"), 15.04) == "15.0 d"
     assert format_value(get("otif"), None) == "—"
 

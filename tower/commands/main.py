@@ -11,7 +11,9 @@
     tower deadletters list|replay
     tower sandbox ...          the simulated distributor (tower/commands/sandbox.py)
     tower rules ...            evaluate / sweep (tower/commands/rules.py)
-    tower import olist DIR     public order logs (tower/commands/imports.py)
+    tower import <dataset>     real public data in (tower/commands/imports.py, tower/importers/)
+    tower export ocel          the store as an OCEL 2.0 log (tower/commands/exports.py, tower/ocel/)
+    tower kpis show            the KPI pack of any period (tower/commands/kpis.py)
     tower edi load|partners|sandbox-feed   EDI files by hand, the demo's partners (tower/commands/edi.py)
 
 The command modules are imported explicitly: a missing one is an ImportError, not a command
@@ -29,7 +31,7 @@ from typing import Callable
 
 from tower import config
 from tower.clock import ClockError
-from tower.commands import collect, db, edi, imports, rules, run, sandbox, tokens, web
+from tower.commands import collect, db, edi, exports, imports, kpis, rules, run, sandbox, tokens, web
 from tower.db import DatabaseUnavailable
 from tower.errors import UserError
 from tower.migrate import MigrationError
@@ -38,7 +40,7 @@ from tower.rules.policy import PolicyError
 from tower.version import version
 
 # The modules that contribute subcommands, in help order; each has register(subparsers).
-_COMMANDS = (db, run, web, tokens, collect, sandbox, rules, imports, edi)
+_COMMANDS = (db, run, web, tokens, collect, sandbox, rules, imports, exports, kpis, edi)
 
 
 def build_parser() -> argparse.ArgumentParser:

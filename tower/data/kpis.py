@@ -248,3 +248,9 @@ def pending_changes(*, conn: Connection) -> dict:
 def pending_text(backlog: dict) -> str:
     """"1,234" or "at least 9,876" for a pending_changes() result."""
     return ("at least " if backlog.get("capped") else "") + f"{backlog['pending']:,}"
+
+
+def kpi_span(*, conn: Connection, scope: Scope) -> tuple[date | None, date | None]:
+    """The first and last UTC day holding KPI data inside `scope` (None, None when none)."""
+    first, last = conn.execute(_Q["span"], {"warehouses": scope.param()}).one()
+    return first, last

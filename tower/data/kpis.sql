@@ -12,7 +12,7 @@ GROUP BY measure, bucket
 
 -- name: cells_customer
 SELECT measure,
-       CASE WHEN measure = ANY(:bucketed) THEN least(greatest(floor(num), 0), 100000)::int ELSE 0 END AS bucket,
+       CASE WHEN measure = ANY(:bucketed) THEN least(greatest(floor(num * 60), 0), 60000000)::int ELSE 0 END AS bucket,
        count(*)::bigint AS n, sum(num) AS num, sum(den) AS den
 FROM kpi_facts
 WHERE customer_id = :customer AND measure = ANY(:measures)
@@ -33,7 +33,7 @@ GROUP BY 1, 2, 3
 
 -- name: trend_customer
 SELECT date_trunc(:grain, anchor_at AT TIME ZONE 'UTC')::date AS period, measure,
-       CASE WHEN measure = ANY(:bucketed) THEN least(greatest(floor(num), 0), 100000)::int ELSE 0 END AS bucket,
+       CASE WHEN measure = ANY(:bucketed) THEN least(greatest(floor(num * 60), 0), 60000000)::int ELSE 0 END AS bucket,
        count(*)::bigint AS n, sum(num) AS num, sum(den) AS den
 FROM kpi_facts
 WHERE customer_id = :customer AND measure = :measure
@@ -100,3 +100,12 @@ WITH first_marks AS (
 SELECT count(DISTINCT (subject_type, subject_id)) AS pending, count(*) > :cap AS capped,
        min(marked_at) AS oldest
 FROM first_marks;
+
+-- name: span
+-- The first and last day holding KPI data (`tower kpis show`'s default period): every
+-- warehouse's total row, or the rows of the scope's warehouses.
+SELECT min(day) AS first, max(day) AS last
+FROM kpi_daily
+WHERE region = '*' AND channel = '*'
+  AND ((CAST(:warehouses AS text[]) IS NULL AND warehouse = '*')
+       OR warehouse = ANY(:warehouses))

@@ -14,11 +14,13 @@ import pandas as pd
 from tower.kpis.registry import BUCKETED, Kpi
 
 CELL_COLUMNS = ["measure", "bucket", "n", "num", "den"]
+BUCKETS_PER_HOUR = 60      # duration buckets are whole minutes (kpi_daily.bucket)
+MAX_BUCKET = 60000000
 
 
 def to_cells(facts: pd.DataFrame) -> pd.DataFrame:
     """Raw facts (columns measure, num, den) -> cells (CELL_COLUMNS), bucketing durations
-    whose percentiles are shown into whole hours (rounded down), as kpi_daily does."""
+    whose percentiles are shown into whole minutes (rounded down), as kpi_daily does."""
     if facts.empty:
         return pd.DataFrame(columns=CELL_COLUMNS)
     f = facts[["measure", "num", "den"]].copy()
@@ -26,7 +28,7 @@ def to_cells(facts: pd.DataFrame) -> pd.DataFrame:
     f["den"] = f["den"].astype(float)
     f["bucket"] = 0
     bucketed = f["measure"].isin(BUCKETED)
-    f.loc[bucketed, "bucket"] = f.loc[bucketed, "num"].clip(lower=0, upper=100000).map(math.floor)
+    f.loc[bucketed, "bucket"] = (f.loc[bucketed, "num"] * BUCKETS_PER_HOUR).clip(lower=0, upper=MAX_BUCKET).map(math.floor)
     cells = f.groupby(["measure", "bucket"], as_index=False).agg(
         n=("num", "size"), num=("num", "sum"), den=("den", "sum"))
     return cells[CELL_COLUMNS]
@@ -34,7 +36,7 @@ def to_cells(facts: pd.DataFrame) -> pd.DataFrame:
 
 def percentile(cells: pd.DataFrame, p: float) -> float | None:
     """Nearest-rank percentile over bucket counts: the smallest bucket b such that at least
-    ceil(p * N) values are <= b. None when there are no values."""
+    ceil(p * N) values are <= b, in hours (buckets are minutes). None when there are no values."""
     if cells.empty:
         return None
     counts = cells.groupby("bucket")["n"].sum().sort_index()
@@ -43,7 +45,7 @@ def percentile(cells: pd.DataFrame, p: float) -> float | None:
         return None
     rank = max(1, math.ceil(p * total))
     cumulative = counts.cumsum()
-    return float(cumulative[cumulative >= rank].index[0])
+    return float(cumulative[cumulative >= rank].index[0]) / BUCKETS_PER_HOUR
 
 
 def value(kpi: Kpi, cells: pd.DataFrame, *, days: int) -> float | None:

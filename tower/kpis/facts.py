@@ -53,7 +53,8 @@ def refresh(*, conn: Connection, now: datetime, policy: Policy, limit: int = 200
         critical = sla.critical_hours(policy)
         cur.execute(_Q["insert_queue_items"], {"c_stage": list(critical), "c_hours": list(critical.values()),
                                                "at_risk": sla.at_risk_share(policy)})
-        cur.execute(_Q["insert_order_facts"], {"now": now, "ship_sla_hours": allowance})
+        cur.execute(_Q["insert_order_facts"], {"now": now, "ship_sla_hours": allowance,
+                                                "bucketed": list(BUCKETED)})
         cur.execute(_Q["insert_exception_facts"])
         cur.execute(_Q["new_days"])
         cur.execute(_Q["delete_days"])

@@ -55,7 +55,8 @@ SELECT NULL::text AS order_id, NULL::text AS stage, NULL::text AS status, NULL::
        NULL::timestamptz AS first_shipped, NULL::timestamptz AS shipped,
        NULL::timestamptz AS delivered, NULL::timestamptz AS first_invoiced,
        NULL::timestamptz AS invoiced, NULL::timestamptz AS paid, NULL::timestamptz AS cancelled,
-       false AS any_return, false AS any_failed_delivery
+       false AS any_return, false AS any_failed_delivery,
+       false AS placed_time_unknown, false AS shipped_time_unknown
 WITH NO DATA;
 TRUNCATE _kpi_times;
 INSERT INTO _kpi_times
@@ -65,7 +66,7 @@ SELECT o.order_id, o.stage, o.status, coalesce(o.warehouse, '(none)'), coalesce(
                             'delivered', 'invoiced', 'paid'], o.stage) - 1,
        a.placed, least(a.validated, a.released), a.released, a.picked, a.packed,
        a.first_shipped, a.shipped, a.delivered, a.first_invoiced, a.invoiced, a.paid, a.cancelled,
-       a.any_return, a.any_failed
+       a.any_return, a.any_failed, a.placed_unknown, a.shipped_unknown
 FROM _kpi_batch b
 JOIN orders o ON o.order_id = b.subject_id
 CROSS JOIN LATERAL (
@@ -82,7 +83,11 @@ CROSS JOIN LATERAL (
            max(occurred_at) FILTER (WHERE kind = 'paid') AS paid,
            min(occurred_at) FILTER (WHERE kind = 'cancelled') AS cancelled,
            coalesce(bool_or(kind = 'return_requested'), false) AS any_return,
-           coalesce(bool_or(kind = 'delivery_failed'), false) AS any_failed
+           coalesce(bool_or(kind = 'delivery_failed'), false) AS any_failed,
+           -- An importer stamps a time the source does not record (attrs.time_known false):
+           -- durations that start or end there are not measured.
+           coalesce(bool_or(kind = 'placed' AND attrs->>'time_known' = 'false'), false) AS placed_unknown,
+           coalesce(bool_or(kind = 'shipped' AND attrs->>'time_known' = 'false'), false) AS shipped_unknown
     FROM milestones m WHERE m.order_id = o.order_id
 ) a
 WHERE b.subject_type = 'order';
@@ -145,12 +150,14 @@ WITH lines AS (
                  jsonb_build_object('line_no', m.line_no, 'qty', m.attrs->'qty'))
              ELSE '[]'::jsonb END) AS l
 ), first_ship AS (
-    SELECT DISTINCT ON (order_id) order_id, sid
-    FROM ship_ev ORDER BY order_id, occurred_at, sid
+    -- The first shipment is everything that left at the first ship time: shipments leaving
+    -- together (one per seller, say) count as one, never split by their ids.
+    SELECT order_id, min(occurred_at) AS first_at
+    FROM ship_ev GROUP BY order_id
 ), first_qty AS (
     -- What the first shipment carried per line, summed once (a join, not a scan per line).
     SELECT e.order_id, e.line_no, sum(e.qty) AS qty
-    FROM ship_ev e JOIN first_ship fs ON fs.order_id = e.order_id AND fs.sid = e.sid
+    FROM ship_ev e JOIN first_ship fs ON fs.order_id = e.order_id AND e.occurred_at = fs.first_at
     GROUP BY e.order_id, e.line_no
 ), first_fill AS (
     SELECT ol.order_id,
@@ -174,21 +181,24 @@ SELECT v.measure, x.order_id, x.order_id, v.anchor_at, x.region, x.warehouse, x.
 FROM x
 CROSS JOIN LATERAL (VALUES
     ('cycle_time', x.delivered,
-     CASE WHEN x.rank >= 6 THEN date_part('epoch', x.delivered - x.placed) / 3600 END, 1),
+     CASE WHEN x.rank >= 6 AND NOT x.placed_time_unknown THEN date_part('epoch', x.delivered - x.placed) / 3600 END, 1),
     ('seg_entry', coalesce(x.validated, x.released),
-     CASE WHEN x.rank >= 1 THEN date_part('epoch', coalesce(x.validated, x.released) - x.placed) / 3600 END, 1),
+     CASE WHEN x.rank >= 1 AND NOT x.placed_time_unknown THEN date_part('epoch', coalesce(x.validated, x.released) - x.placed) / 3600 END, 1),
     ('seg_release', x.released,
      CASE WHEN x.rank >= 2 THEN date_part('epoch', x.released - coalesce(x.validated, x.released)) / 3600 END, 1),
     ('seg_warehouse', x.shipped,
-     CASE WHEN x.rank >= 5 THEN date_part('epoch', x.shipped - x.released) / 3600 END, 1),
+     CASE WHEN x.rank >= 5 AND NOT x.shipped_time_unknown THEN date_part('epoch', x.shipped - x.released) / 3600 END, 1),
     ('seg_transit', x.delivered,
-     CASE WHEN x.rank >= 6 THEN date_part('epoch', x.delivered - x.shipped) / 3600 END, 1),
+     CASE WHEN x.rank >= 6 AND NOT x.shipped_time_unknown THEN date_part('epoch', x.delivered - x.shipped) / 3600 END, 1),
     -- OTIF is decided once the order is delivered in full, or once its promise has passed
     -- (an order invoiced ahead of any delivery is not delivered: past its promise, a miss).
     ('otif', x.promised_at,
      CASE WHEN x.promised_at IS NULL THEN NULL
           WHEN x.rank >= 6 AND x.delivered IS NOT NULL THEN (x.delivered <= x.promised_at)::int
           WHEN x.promised_at <= :now THEN 0 END, 1),
+    -- Late delivery asks only "was the delivery late?": decided once delivered in full.
+    ('late_delivery', x.delivered,
+     CASE WHEN x.rank >= 6 AND x.promised_at IS NOT NULL THEN (x.delivered > x.promised_at)::int END, 1),
     ('perfect_order', x.invoiced,
      CASE WHEN x.rank >= 7 AND x.promised_at IS NOT NULL THEN
           (x.delivered <= x.promised_at AND NOT x.any_return AND NOT x.any_failed_delivery
@@ -206,6 +216,9 @@ CROSS JOIN LATERAL (VALUES
      CASE WHEN x.rank >= 8 THEN date_part('epoch', x.paid - x.first_invoiced) / 86400 END, 1)
 ) v (measure, anchor_at, num, den)
 WHERE v.anchor_at IS NOT NULL AND v.num IS NOT NULL AND v.den IS NOT NULL AND v.den > 0
+  -- Out-of-order milestones (a hand-over before the approval, a delivery before the hand-over)
+  -- give negative durations: they are left out of the duration percentiles.
+  AND NOT (v.measure = ANY(:bucketed) AND v.num < 0)
 
 -- name: insert_exception_facts
 INSERT INTO kpi_facts (measure, subject, order_id, anchor_at, region, warehouse, channel,
@@ -241,14 +254,14 @@ SELECT CASE WHEN grouping(f.region) = 1 THEN '*' ELSE f.region END,
        CASE WHEN grouping(f.warehouse) = 1 THEN '*' ELSE f.warehouse END,
        CASE WHEN grouping(f.channel) = 1 THEN '*' ELSE f.channel END,
        f.measure, k.day,
-       CASE WHEN f.measure = ANY(:bucketed) THEN least(greatest(floor(f.num), 0), 100000)::int ELSE 0 END,
+       CASE WHEN f.measure = ANY(:bucketed) THEN least(greatest(floor(f.num * 60), 0), 60000000)::int ELSE 0 END,
        count(*), sum(f.num), sum(f.den)
 FROM (SELECT DISTINCT measure, day FROM _kpi_days) k
 JOIN kpi_facts f ON f.measure = k.measure
                 AND f.anchor_at >= k.day::timestamp AT TIME ZONE 'UTC'
                 AND f.anchor_at < (k.day + 1)::timestamp AT TIME ZONE 'UTC'
 GROUP BY f.measure, k.day,
-         CASE WHEN f.measure = ANY(:bucketed) THEN least(greatest(floor(f.num), 0), 100000)::int ELSE 0 END,
+         CASE WHEN f.measure = ANY(:bucketed) THEN least(greatest(floor(f.num * 60), 0), 60000000)::int ELSE 0 END,
          CUBE (f.region, f.warehouse, f.channel)
 
 -- name: batch_size

@@ -5,8 +5,11 @@ by `tower.kpis.facts`) and the statistic taken over the rows of a period:
 
     ratio     sum(num) / sum(den)                  (shown as a percentage)
     mean      sum(num) / count(rows)
-    p50, p90  nearest-rank percentile of the values rounded down to whole hours
-              (the daily summary keeps hour buckets, so the page and the tests agree exactly)
+    p50, p90  nearest-rank percentile of the values rounded down to whole minutes
+              (the daily summary keeps minute buckets, so the page and the tests agree exactly);
+              a negative duration (out-of-order milestones, e.g. a carrier hand-over
+              before the approval) and a duration from a time the source does not record
+              (an importer's stamp, attrs.time_known false) are left out
     per_week  count(rows) / (days in period / 7)
 
 A row counts in the period that holds its anchor time (UTC days). The text fields are shown
@@ -39,37 +42,39 @@ class Kpi:
 
 
 _CANCELLED = "Cancelled orders."
+_OUT_OF_ORDER = (" Orders whose milestones are out of order for this span (it would be negative), and"
+                 " orders whose start or end time the source does not record.")
 
 KPIS: tuple[Kpi, ...] = (
     Kpi("cycle_time_p50", "Order cycle time (median)",
         "Time from order placement to the delivery that completed the order; half of the orders are faster.",
-        "p50 of (completing delivery time - placed time), in whole hours",
-        "Orders fully delivered in the period", _CANCELLED + " Orders not yet fully delivered.",
+        "p50 of (completing delivery time - placed time), to the minute",
+        "Orders fully delivered in the period", _CANCELLED + " Orders not yet fully delivered." + _OUT_OF_ORDER,
         "h", 72, "lower", "cycle_time", "p50", "completing delivery", "Cycle time"),
     Kpi("cycle_time_p90", "Order cycle time (90th percentile)",
         "The cycle time that 90% of orders beat: the slow tail customers remember.",
-        "p90 of (completing delivery time - placed time), in whole hours",
-        "Orders fully delivered in the period", _CANCELLED + " Orders not yet fully delivered.",
+        "p90 of (completing delivery time - placed time), to the minute",
+        "Orders fully delivered in the period", _CANCELLED + " Orders not yet fully delivered." + _OUT_OF_ORDER,
         "h", 120, "lower", "cycle_time", "p90", "completing delivery", "Cycle time"),
     Kpi("seg_entry_p50", "Entry time (median)",
         "Order entry: from placement until credit, pricing and stock checks are done.",
-        "p50 of (last validation event, or release if none - placed time), in whole hours",
-        "Orders validated in the period", _CANCELLED, "h", 4, "lower", "seg_entry", "p50",
+        "p50 of (last validation event, or release if none - placed time), to the minute",
+        "Orders validated in the period", _CANCELLED + _OUT_OF_ORDER, "h", 4, "lower", "seg_entry", "p50",
         "validation", "Cycle time"),
     Kpi("seg_release_p50", "Release time (median)",
         "From a validated order until it is released to the warehouse.",
-        "p50 of (released time - validated time), in whole hours",
-        "Orders released in the period", _CANCELLED, "h", 4, "lower", "seg_release", "p50",
+        "p50 of (released time - validated time), to the minute",
+        "Orders released in the period", _CANCELLED + _OUT_OF_ORDER, "h", 4, "lower", "seg_release", "p50",
         "release", "Cycle time"),
     Kpi("seg_warehouse_p50", "Warehouse time (median)",
         "From release to the warehouse until the last shipment leaves.",
-        "p50 of (last shipped time - released time), in whole hours",
-        "Orders fully shipped in the period", _CANCELLED, "h", 24, "lower", "seg_warehouse", "p50",
+        "p50 of (last shipped time - released time), to the minute",
+        "Orders fully shipped in the period", _CANCELLED + _OUT_OF_ORDER, "h", 24, "lower", "seg_warehouse", "p50",
         "completing shipment", "Cycle time"),
     Kpi("seg_transit_p50", "Transit time (median)",
         "From the last shipment leaving until the delivery that completed the order.",
-        "p50 of (completing delivery time - last shipped time), in whole hours",
-        "Orders fully delivered in the period", _CANCELLED, "h", 48, "lower", "seg_transit", "p50",
+        "p50 of (completing delivery time - last shipped time), to the minute",
+        "Orders fully delivered in the period", _CANCELLED + _OUT_OF_ORDER, "h", 48, "lower", "seg_transit", "p50",
         "completing delivery", "Cycle time"),
     Kpi("otif", "On time in full (OTIF)",
         "Orders whose every ordered unit was delivered by the promised time.",
@@ -77,6 +82,14 @@ KPIS: tuple[Kpi, ...] = (
         "Orders whose promise falls in the period and that are either fully delivered or past their promise",
         _CANCELLED + " Orders without a promised date. Orders not yet due and not yet delivered.",
         "%", 0.95, "higher", "otif", "ratio", "promised time", "Service"),
+    Kpi("late_delivery", "Late deliveries",
+        "Delivered orders whose completing delivery came after the promise. A promise for a date "
+        "(a source whose promises are dates) is kept by a delivery at any time on that day in the "
+        "warehouse's time zone. Unlike OTIF, an order not delivered yet is not counted.",
+        "orders fully delivered after promised_at / orders fully delivered with a promise",
+        "Orders fully delivered in the period that have a promised date",
+        _CANCELLED + " Orders without a promised date. Orders not yet fully delivered.",
+        "%", 0.05, "lower", "late_delivery", "ratio", "completing delivery", "Service"),
     Kpi("perfect_order", "Perfect order",
         "Delivered on time and in full, no failed delivery attempt, no return, and invoiced exactly as shipped.",
         "perfect orders / orders fully invoiced",
@@ -84,7 +97,7 @@ KPIS: tuple[Kpi, ...] = (
         _CANCELLED + " Orders without a promised date. Orders not fully invoiced yet.",
         "%", 0.90, "higher", "perfect_order", "ratio", "completing invoice", "Service"),
     Kpi("fill_order", "Order fill rate",
-        "Orders whose first shipment carried every ordered unit.",
+        "Orders whose first shipment carried every ordered unit (shipments leaving at the same time count as one).",
         "orders complete in their first shipment / orders shipped",
         "Orders whose first shipment left in the period", _CANCELLED,
         "%", 0.95, "higher", "fill_order", "ratio", "first shipment", "Fill rate"),
@@ -131,7 +144,7 @@ KPIS: tuple[Kpi, ...] = (
 
 BY_ID: dict[str, Kpi] = {k.id: k for k in KPIS}
 MEASURES: tuple[str, ...] = tuple(dict.fromkeys(k.measure for k in KPIS))
-# Measures whose percentiles are shown keep whole-hour buckets in kpi_daily.
+# Measures whose percentiles are shown keep whole-minute buckets in kpi_daily.
 BUCKETED: tuple[str, ...] = tuple(dict.fromkeys(k.measure for k in KPIS if k.stat in ("p50", "p90")))
 GROUPS: tuple[str, ...] = tuple(dict.fromkeys(k.group for k in KPIS))
 
@@ -160,13 +173,14 @@ STATUS_WORDS = {"on_target": "On target", "near_target": "Near target",
 
 
 def format_value(kpi: Kpi, value: float | None) -> str:
-    """The number as shown on a card: 94.2%, 52 h, 3.4 d, 1.5 /wk."""
+    """The number as shown on a card: 94.2%, 20 min, 52.3 h, 3.4 d, 1.5 /wk (durations keep
+    their precision: minutes below an hour, one decimal above)."""
     if value is None:
         return "—"
     if kpi.unit == "%":
         return f"{value * 100:.1f}%"
     if kpi.unit == "h":
-        return f"{value:.0f} h" if kpi.stat in ("p50", "p90") else f"{value:.1f} h"
+        return f"{round(value * 60):.0f} min" if abs(value) < 1 else f"{value:.1f} h"
     if kpi.unit == "d":
         return f"{value:.1f} d"
     return f"{value:.1f} {kpi.unit}"
