@@ -26,7 +26,8 @@ import hashlib
 import hmac
 import json
 import logging
-from functools import partial
+from collections.abc import Callable
+from functools import partial, update_wrapper
 
 import sqlalchemy as sa
 from flask import Flask, Response, jsonify, request
@@ -50,9 +51,15 @@ def register(server: Flask, settings: Settings) -> None:
     """Attach the webhook routes, bound to the intake settings (secrets, tokens) the app
     started with: nothing here reads the environment or the app's config later."""
     server.add_url_rule(f"{PREFIX}carrier/<provider>", endpoint="hooks_carrier", methods=["POST"],
-                        view_func=partial(carrier, settings.intake))
+                        view_func=_bound(carrier, settings.intake))
     server.add_url_rule(f"{PREFIX}edi/<partner>", endpoint="hooks_edi", methods=["POST"],
-                        view_func=partial(edi_upload, settings.intake))
+                        view_func=_bound(edi_upload, settings.intake))
+
+
+def _bound(view: Callable[..., Response], intake: IntakeSettings) -> Callable[..., Response]:
+    # A bound view keeps its name: Flask extensions (the API's rate limiter) read
+    # `__name__` / `__module__` of every view function, which a bare partial has not.
+    return update_wrapper(partial(view, intake), view)
 
 
 def _answer(code: int, **body: str) -> Response:
