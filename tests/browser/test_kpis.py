@@ -76,6 +76,10 @@ def test_drilling_into_a_kpi_lists_the_orders_behind_it(page, analytics, engine_
     page.click("[id*='\"index\":\"cycle_time_p50\"'][id*='kpis-card-drill']")
     # expect() polls from outside the page: the page's CSP forbids the eval wait_for_function needs
     expect(page).to_have_url(re.compile(r"[?&]kpi=cycle_time_p50"))
+    # The drill-down sits below the cards (one more card since the late-delivery KPI): the grid
+    # lays its rows out once it is in view.
+    page.wait_for_selector("#kpis-drill-grid", state="attached")
+    page.locator("#kpis-drill-grid").scroll_into_view_if_needed()
     # The grid still shows the previous KPI's orders until the new ones arrive: wait for those.
     # It renders the rows in view: compare those, in order (slowest first).
     shown = wait_for_grid_rows(page, "#kpis-drill-grid", list(expected["order_id"]), key="a", least=5)
