@@ -149,6 +149,13 @@ def table_name(type_name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "", type_name.title().replace(" ", "")) or "Type"
 
 
+def _ident(name: str) -> str:
+    """`name` as a quoted SQLite identifier. Table and column names of the OCEL relational
+    format come from the log's own type and attribute names, and identifiers cannot be bound
+    parameters: quoting (a `"` doubled) is what keeps any name from ending the identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 _SQL_TYPES = {"string": "TEXT", "time": "TIMESTAMP", "integer": "INTEGER", "float": "REAL", "boolean": "BOOLEAN"}
 
 
@@ -171,11 +178,11 @@ def _sqlite(path: Path, events: Iterable[Event], objects: Iterable[Object]) -> d
 
     def ensure(table: str, base: str, attrs: dict[str, Any], declared: dict[str, str]) -> None:
         if table not in columns:
-            db.execute(f'CREATE TABLE "{table}" ({base})')
+            db.execute(f"CREATE TABLE {_ident(table)} ({base})")
             columns[table] = set()
         for name in attrs:
             if name not in columns[table]:
-                db.execute(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {_SQL_TYPES[declared[name]]}')
+                db.execute(f"ALTER TABLE {_ident(table)} ADD COLUMN {_ident(name)} {_SQL_TYPES[declared[name]]}")
                 columns[table].add(name)
 
     maps: dict[str, dict[str, str]] = {"event": {}, "object": {}}
@@ -188,7 +195,7 @@ def _sqlite(path: Path, events: Iterable[Event], objects: Iterable[Object]) -> d
             while candidate.casefold() in used:
                 candidate, n = f"{base}_{n}", n + 1
             maps[kind][type_name] = candidate
-            db.execute(f"INSERT INTO {kind}_map_type VALUES (?, ?)", (type_name, candidate))
+            db.execute(f"INSERT INTO {_ident(kind + '_map_type')} VALUES (?, ?)", (type_name, candidate))
         return maps[kind][type_name]
 
     for e in events:
@@ -198,8 +205,8 @@ def _sqlite(path: Path, events: Iterable[Event], objects: Iterable[Object]) -> d
         ensure(t, "ocel_id TEXT, ocel_time TIMESTAMP", e.attributes, types.events[e.type] if e.attributes else {})
         db.execute("INSERT INTO event VALUES (?, ?)", (e.id, e.type))
         names = list(e.attributes)
-        cols = "".join(f', "{n}"' for n in names)
-        db.execute(f'INSERT INTO "{t}" (ocel_id, ocel_time{cols}) VALUES (?, ?{", ?" * len(names)})',
+        cols = "".join(f", {_ident(n)}" for n in names)
+        db.execute(f"INSERT INTO {_ident(t)} (ocel_id, ocel_time{cols}) VALUES (?, ?{', ?' * len(names)})",
                    (e.id, _sql_time(e.time), *(_sql_value(e.attributes[n]) for n in names)))
         db.executemany("INSERT OR IGNORE INTO event_object VALUES (?, ?, ?)", [(e.id, o, q) for o, q in e.relationships])
         counts["events"] += 1
@@ -213,9 +220,9 @@ def _sqlite(path: Path, events: Iterable[Event], objects: Iterable[Object]) -> d
         db.execute("INSERT INTO object VALUES (?, ?)", (o.id, o.type))
         # The relational format lists an object by a row with no changed field (its initial
         # state: here empty, every value is a time-stamped change below).
-        db.execute(f'INSERT INTO "{t}" (ocel_id, ocel_time) VALUES (?, ?)', (o.id, "1970-01-01 00:00:00.000000"))
+        db.execute(f"INSERT INTO {_ident(t)} (ocel_id, ocel_time) VALUES (?, ?)", (o.id, "1970-01-01 00:00:00.000000"))
         for name, when, v in o.changes:
-            db.execute(f'INSERT INTO "{t}" (ocel_id, ocel_time, ocel_changed_field, "{name}") VALUES (?, ?, ?, ?)',
+            db.execute(f"INSERT INTO {_ident(t)} (ocel_id, ocel_time, ocel_changed_field, {_ident(name)}) VALUES (?, ?, ?, ?)",
                        (o.id, _sql_time(when), name, _sql_value(v)))
         db.executemany("INSERT OR IGNORE INTO object_object VALUES (?, ?, ?)", [(o.id, t2, q) for t2, q in o.relationships])
         counts["objects"] += 1
