@@ -42,16 +42,21 @@ def _web(args: argparse.Namespace) -> int:
     return 0
 
 
+def _password(args: argparse.Namespace, what: str) -> tuple[str, bool]:
+    """The password `--password` gives: "-" asks at the terminal, none makes one (16 random
+    characters, shown once). Returns (password, whether it was made here)."""
+    if args.password == "-":
+        return getpass.getpass(f"{what} for {args.username}: "), False
+    if args.password is None:
+        return secrets.token_urlsafe(12), True
+    return args.password, False
+
+
 def _users_add(args: argparse.Namespace) -> int:
     from tower.auth import users
     from tower.commands.db import open_engine
 
-    password = args.password
-    generated = False
-    if password == "-":
-        password = getpass.getpass(f"password for {args.username}: ")
-    elif password is None:
-        password, generated = secrets.token_urlsafe(12), True
+    password, generated = _password(args, "password")
     warehouses = [w.strip() for w in args.warehouses.split(",") if w.strip()] if args.warehouses else None
     engine = open_engine(args.settings, migrate_first=True)
     try:
@@ -72,12 +77,7 @@ def _users_passwd(args: argparse.Namespace) -> int:
     from tower.auth import users
     from tower.commands.db import open_engine
 
-    password = args.password
-    generated = False
-    if password == "-":
-        password = getpass.getpass(f"new password for {args.username}: ")
-    elif password is None:
-        password, generated = secrets.token_urlsafe(12), True
+    password, generated = _password(args, "new password")
     engine = open_engine(args.settings, migrate_first=True)
     try:
         with engine.begin() as conn:
