@@ -32,7 +32,7 @@ from tower.store import bookmarks, collector_runs, dead_letters
 from tower.store.collector_runs import RunCounts
 from tower.store.dead_letters import DeadLetter
 from tower.store.errors import RetryableStoreError
-from tower.store.ingest import ingest
+from tower.store.ingest import ingest, settle_parked
 from tower.store.milestone import Milestone
 
 log = logging.getLogger(__name__)
@@ -201,6 +201,7 @@ def _run_locked(engine: Engine, stream: Stream, *, now: Callable[[], datetime],
         result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"
         _finish(engine, result, now())
         raise
+    _settle_parked(engine, stream)
     finished = now()
     if result.status == "ok" and not result.pages:
         # Nothing changed since the bookmark: everything up to this poll is known (quiet is up).
@@ -209,6 +210,20 @@ def _run_locked(engine: Engine, stream: Stream, *, now: Callable[[], datetime],
     if result.status != "ok":
         log.warning("%s: %s: %s", stream.key, result.status, result.error)
     return result
+
+
+def _settle_parked(engine: Engine, stream: Stream) -> None:
+    """Link events parked by a concurrent batch that was learning their reference (see
+    `settle_parked`): at a quiet time no later batch would, and the order would lack them."""
+    try:
+        with engine.begin() as conn:
+            settled = settle_parked(conn=conn)
+    except RetryableStoreError as exc:
+        # A concurrent batch holds the same orders: it links them itself, or the next run does.
+        log.info("%s: parked events left for the next run (SQLSTATE %s)", stream.key, exc.sqlstate)
+        return
+    if settled.unparked:
+        log.info("%s: %d parked events linked after the run", stream.key, settled.unparked)
 
 
 def _commit_page(engine: Engine, stream: Stream, mapped: _Mapped, records: list[Any], run_id: int,

@@ -79,6 +79,28 @@ def ingest(*, conn: Connection, milestones: Iterable[Milestone | dict[str, Any]]
     return result
 
 
+def settle_parked(*, conn: Connection) -> IngestResult:
+    """Link the parked events whose reference has become known, in the caller's transaction.
+
+    Every batch looks for such events, but an event parked by one batch while a concurrent
+    batch was registering its reference is seen by neither: it waits for the next batch, and at
+    a quiet time there is none. The collector runner calls this at the end of every run, so the
+    wait is at most one poll. Cheap when there is nothing to link (one indexed lookup per parked
+    event)."""
+    result = IngestResult()
+    try:
+        pg = raw(conn)
+        with pg.cursor() as cur:
+            cur.execute(_INGEST["parked_resolvable"])
+            row = cur.fetchone()
+            if not (row and row[0]):
+                return result
+        _write(pg, [], result)
+    except DRIVER_ERRORS as exc:
+        raise translate(exc) from exc
+    return result
+
+
 def _write(pg, good: list[dict[str, Any]], result: IngestResult) -> None:
     with pg.cursor() as cur:
         cur.execute(_INGEST["create_stage"])

@@ -66,6 +66,15 @@ SELECT order_id, m->>'source', m->>'source_event_id', m->>'kind', (m->>'occurred
        m->>'payment_id', m->>'return_id', m->'attrs', m->>'ref_system', m->>'ref_kind', m->>'ref_value'
 FROM moved;
 
+-- name: parked_resolvable
+-- Is any parked event's reference known by now? (A parked event and the fact that teaches its
+-- reference can arrive in concurrent batches that do not see each other; see settle_parked.)
+SELECT EXISTS (
+    SELECT 1 FROM parked_milestones p
+    WHERE EXISTS (SELECT 1 FROM identifiers i
+                  WHERE i.system = p.ref_system AND i.kind = p.ref_kind AND i.value = p.ref_value)
+);
+
 -- name: resolve_refs
 UPDATE _ms_stage s
 SET order_id = coalesce(s.order_id, i.order_id),
