@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import Flask, jsonify, redirect, request
+from flask import Flask, g, jsonify, redirect, request
 from flask_login import LoginManager, UserMixin, current_user, login_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy.engine import Connection
@@ -71,8 +71,11 @@ def _load_user(session_id: str) -> SessionUser | None:
         with engine_for(current_app.config["TOWER_DB_URL"]).begin() as conn:
             found = sessions.load_user(conn=conn, session_id=session_id, now=clock.now(), policy=_policy())
     except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.ProgrammingError, DatabaseUnavailable):
-        # Database down (or not migrated): nobody is signed in, /health still answers.
+        # Database down (or not migrated): the session cannot be checked, so nobody is signed
+        # in for this request; the guard says the database is away (503) rather than sending a
+        # signed-in person to sign in again. /health still answers.
         log.warning("cannot load a session: database unavailable")
+        g.tower_database_down = True
         return None
     return SessionUser(found, session_id) if found else None
 
@@ -175,11 +178,34 @@ def _deny(status: int, message: str) -> Response:
     return response
 
 
+DATABASE_AWAY = ("tower cannot reach its database right now; "
+                 "this page updates again by itself when the database is back")
+_AWAY_PAGE = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+              "<meta http-equiv=\"refresh\" content=\"15\"><title>tower: database unreachable</title></head>"
+              "<body><main><h1>tower cannot reach its database</h1><p>Nothing is lost: the collectors "
+              "catch up when it is back. This page tries again every 15 seconds.</p></main></body></html>")
+
+
+def _database_away(callback: bool) -> Response:
+    """The answer for a request whose session could not be checked because the database is
+    unreachable: 503 with Retry-After, in words (a callback's JSON carries `database_away`, which
+    assets/session_end.js shows as a banner over the figures already on screen)."""
+    if callback:
+        response = jsonify({"error": DATABASE_AWAY, "database_away": True})
+    else:
+        response = Response(_AWAY_PAGE, mimetype="text/html")
+    response.status_code = 503
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def _guard() -> Response | None:
     path = request.path
     if path.startswith(_OPEN_PREFIXES):
         return None
     role = current_user.user.role if current_user.is_authenticated else None
+    if role is None and g.get("tower_database_down"):
+        return _database_away(path == CALLBACK_PATH or path.startswith("/_"))
     if path == CALLBACK_PATH:
         ids = output_ids(request.get_json(silent=True))
         if not ids:
