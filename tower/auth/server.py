@@ -190,10 +190,8 @@ def _database_away(callback: bool) -> Response:
     """The answer for a request whose session could not be checked because the database is
     unreachable: 503 with Retry-After, in words (a callback's JSON carries `database_away`, which
     assets/session_end.js shows as a banner over the figures already on screen)."""
-    if callback:
-        response = jsonify({"error": DATABASE_AWAY, "database_away": True})
-    else:
-        response = Response(_AWAY_PAGE, mimetype="text/html")
+    response: Response = (jsonify({"error": DATABASE_AWAY, "database_away": True}) if callback
+                          else Response(_AWAY_PAGE, mimetype="text/html"))
     response.status_code = 503
     response.headers["Retry-After"] = "5"
     return response
