@@ -35,9 +35,12 @@ install-test: $(VENV)/.test-deps
 run: install
 	$(BIN)/tower run
 
-## test: run every test (Postgres and the sandbox are started by the tests themselves)
+## test: run every test (Postgres and the sandbox are started by the tests themselves), on
+##       TEST_WORKERS processes (pytest-xdist; each has its own Postgres; a file's tests stay on
+##       one worker). TEST_WORKERS=0 runs them in this process, one after the other.
+TEST_WORKERS ?= 2
 test: install-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 
 ## browser: install Debian's Chromium for the browser tests (needs root and apt)
 browser:
