@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from tests.security.conftest import ROLE_USERS
 from tests.security.dash_calls import Callback, call, server_callbacks
 from tests.security.values import pattern_key, plausible
+from tower.auth.tokens import SCOPES
 from tower.store.exceptions import MAX_COMMENT_CHARS, REASON_CODES
 
 PAYLOAD_HTML = "<img src=x onerror=alert(1)>"
@@ -43,7 +44,11 @@ def _baseline(world) -> dict:
     values = plausible(world, "DAL-1")
     values.update({("exceptions-assignee", "value"): ROLE_USERS["cs"], ("exceptions-comment", "value"): "checked",
                    ("exceptions-snooze-for", "value"): "4", ("exceptions-reason", "value"): "other",
-                   ("queues-selected", "data"): "DAL-1|released"})
+                   ("queues-selected", "data"): "DAL-1|released",
+                   # the /tokens page: a valid token request, so each hostile value reaches the store
+                   ("tokens-user", "value"): ROLE_USERS["cs"], ("tokens-scopes", "value"): ["orders:read"],
+                   ("tokens-days", "value"): 30, ("tokens-label", "value"): "fuzz",
+                   ("tokens-create", "n_clicks"): 1, ("tokens-revoke", "n_clicks"): 1})
     return values
 
 
@@ -78,6 +83,7 @@ def test_hostile_values_in_every_callback_input_never_break_the_app_or_its_data(
     callbacks = server_callbacks(client)
     with world.engine.connect() as conn:
         events_before = conn.execute(sa.text("SELECT max(event_id) FROM exception_events")).scalar_one() or 0
+        tokens_before = conn.execute(sa.text("SELECT coalesce(max(token_id), 0) FROM api_tokens")).scalar_one()
         exceptions_before = conn.execute(sa.text("SELECT count(*) FROM exceptions")).scalar_one()
     before = _checksums(world.engine)
     baseline = _baseline(world)
@@ -108,8 +114,15 @@ def test_hostile_values_in_every_callback_input_never_break_the_app_or_its_data(
             "SELECT actor, reason, comment FROM exception_events WHERE event_id > :e"), {"e": events_before}).all()
         assignees = {r[0] for r in conn.execute(sa.text("SELECT DISTINCT assignee FROM exceptions"))}
         known = {r[0] for r in conn.execute(sa.text("SELECT username FROM users"))}
+        new_tokens = conn.execute(sa.text("SELECT username, label, scopes, created_by FROM api_tokens "
+                                          "WHERE token_id > :t"), {"t": tokens_before}).all()
     for actor, reason, comment in new_events:  # what did change, changed legitimately
         assert actor == ROLE_USERS["admin"]
         assert reason is None or reason in REASON_CODES
         assert comment is None or (len(comment) <= MAX_COMMENT_CHARS and "\x00" not in comment)
     assert assignees - {None} <= known
+    assert any(label == "fuzz" for _, label, _, _ in new_tokens), "the fuzz should reach the token store"
+    for username, label, scopes, by in new_tokens:  # tokens made are valid ones, for a real user
+        assert username in known and by == ROLE_USERS["admin"]
+        assert len(label) <= 200 and "\x00" not in label
+        assert set(scopes) <= set(SCOPES)
