@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import smtplib
 import socket
+import time
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -74,7 +75,9 @@ def post_webhook(settings: NotifySettings, *, endpoint: str, payload: dict[str, 
     body = json.dumps(payload, separators=(",", ":"), default=str).encode()
     headers = {"Content-Type": "application/json", "User-Agent": "tower-notify",
                DELIVERY_HEADER: delivery_uuid, TYPE_HEADER: str(payload.get("type")),
-               **sign(secret, body, int(now.timestamp()))}
+               # Wall-clock seconds, not tower's business clock (which a demo may run offset or
+               # fast): the timestamp is about the request's freshness on the wire.
+               **sign(secret, body, int(time.time()))}
     try:
         resp = httpx.post(url, content=body, headers=headers, timeout=settings.timeout_seconds)
     except httpx.HTTPError as exc:
