@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
@@ -125,6 +126,14 @@ def housekeeping_jobs(engine: Engine, policy: Policy, intake: IntakeSettings,
     `notify` (None: the defaults, where no channel is configured and events are only routed)."""
     trading_partners = edi_inbox.partner_registry(intake)   # read once; ConfigError if malformed
     outbound = notify or NotifySettings()
+    started = time.monotonic()
+
+    def digests() -> int:
+        # Not in the first minute: the collectors' first runs must have begun, so a store that
+        # is still being read says "catching up" instead of looking empty to the digest.
+        if time.monotonic() - started < DIGEST_SECONDS:
+            return 0
+        return notify_digest.make_due_digests(engine, policy=policy, settings=outbound, now=clock.now())
 
     def notifications() -> notify_dispatch.SendResult:
         # Route everything waiting, then send what is due; SKIP LOCKED lets processes share it.
@@ -151,8 +160,7 @@ def housekeeping_jobs(engine: Engine, policy: Policy, intake: IntakeSettings,
         edi_inbox.scheduled_job(engine, intake, trading_partners),
         webhook_inbox.scheduled_job(engine, intake, trading_partners),
         ("notifications", outbound.poll_seconds, notifications),
-        ("digests", DIGEST_SECONDS, _locked(engine, "jobs/digests", lambda: notify_digest.make_due_digests(
-            engine, policy=policy, settings=outbound, now=clock.now()))),
+        ("digests", DIGEST_SECONDS, _locked(engine, "jobs/digests", digests)),
     ]
 
 

@@ -225,3 +225,15 @@ def test_an_exception_change_that_rolls_back_leaves_no_event(engine):
             now=MON_9 + hours(2), reason="fixed_at_source")
     (resolved,) = rows(engine, "SELECT kind, actor FROM notification_events WHERE kind = 'resolved'")
     assert resolved == {"kind": "resolved", "actor": "maria"}
+
+
+def test_the_digest_waits_while_the_rules_worker_has_orders_waiting(engine, smtp, receiver):
+    policy = policy_with(digest={"teams": ["order-desk"], "email": ["desk@example.test"]})
+    settings = settings_for(smtp.port, receiver.server_port)
+    load(engine, Story().events, now=AT)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO dirty_orders (order_id) VALUES ('SO-1')"))
+    assert digest.make_due_digests(engine, policy=policy, settings=settings, now=AT) == 0
+    from tower.evaluation.worker import drain
+    drain(engine, now=AT, policy=POLICY)
+    assert digest.make_due_digests(engine, policy=policy, settings=settings, now=AT) == 1

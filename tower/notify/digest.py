@@ -3,8 +3,11 @@
 `make_due_digests(engine, policy=, settings=, now=)` makes, for each team the policy's digest
 names, one digest delivery per recipient once per local day, as soon as the day's digest time
 (TOWER_DIGEST_TIME, in TOWER_DIGEST_TZ or the policy's default calendar zone) has passed — so a
-process started after that time still sends today's. The figures are fixed when the digest is
-made (a replay sends the same figures). Counts are tower.data.teams' (the /teams page's).
+process started after that time still sends today's — and the store is current: while a source
+is catching up (reading a backlog) or the rules worker has orders waiting, the digest waits, so
+it never reports the half-read store of a first start or an outage's backlog. The figures are
+fixed when the digest is made (a replay sends the same figures). Counts are tower.data.teams'
+(the /teams page's).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from tower import sqlfiles
 from tower.config import NotifySettings
 from tower.data import teams as team_figures
 from tower.data.scope import Scope
+from tower.evaluation.freshness import source_freshness
 from tower.notify.dispatch import unavailable
 from tower.rules.policy import Policy
 from tower.store import notifications as outbox
@@ -54,6 +58,14 @@ def zone(policy: Policy, settings: NotifySettings) -> ZoneInfo:
     return ZoneInfo(settings.digest_tz) if settings.digest_tz else policy.calendars[policy.default_calendar].tz
 
 
+def current(conn: Connection, policy: Policy, now: datetime) -> bool:
+    """Whether the store is caught up enough to report: no source catching up, no order
+    waiting for the rules worker."""
+    if any(f.state == "catching_up" for f in source_freshness(conn=conn, policy=policy, now=now).values()):
+        return False
+    return conn.execute(_Q["rules_backlog"]).first() is None
+
+
 def make_due_digests(engine: Engine, *, policy: Policy, settings: NotifySettings, now: datetime) -> int:
     """Make today's digests that are due and not made yet; returns how many deliveries."""
     spec = policy.notifications.digest
@@ -67,7 +79,7 @@ def make_due_digests(engine: Engine, *, policy: Policy, settings: NotifySettings
     made = 0
     with engine.begin() as conn:
         todo = [t for t in team_ids if not outbox.digest_made(conn=conn, prefix=f"{day}/{t}/")]
-        if not todo:
+        if not todo or not current(conn, policy, now):
             return 0
         summary = team_figures.summary(conn=conn, now=now, at_risk=policy.escalation["at_risk"],
                                        scope=Scope.everything(), days=1)

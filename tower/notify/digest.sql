@@ -15,3 +15,6 @@ FROM exceptions
 WHERE team_id = :team AND origin = 'live' AND due_at >= :since AND due_at < :now
   AND (resolved_at IS NULL OR resolved_at > due_at)
 ORDER BY due_at, exception_id;
+
+-- name: rules_backlog
+SELECT 1 FROM dirty_orders LIMIT 1;
