@@ -32,7 +32,7 @@ BEGIN
     -- Leaving tier 0 is the breach of the exception's SLA, so it writes 'breached' too.
     INSERT INTO notification_events (audit_id, exception_id, kind, tier, at, actor, facts)
     SELECT a.event_id, a.exception_id, k.kind,
-           CASE WHEN a.action = 'escalated' THEN (a.detail->>'tier')::smallint END,
+           CASE WHEN k.kind = 'escalated' THEN (a.detail->>'tier')::smallint END,
            a.at, a.actor,
            jsonb_build_object('exception_kind', x.kind, 'subject', x.subject, 'severity', x.severity,
                               'team', x.team_id, 'title', x.title, 'order_id', x.order_id,

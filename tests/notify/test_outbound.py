@@ -237,3 +237,22 @@ def test_the_digest_waits_while_the_rules_worker_has_orders_waiting(engine, smtp
     from tower.evaluation.worker import drain
     drain(engine, now=AT, policy=POLICY)
     assert digest.make_due_digests(engine, policy=policy, settings=settings, now=AT) == 1
+
+
+def test_each_escalation_tier_is_its_own_event_and_the_breach_is_told_once(engine, mailbox, smtp, receiver):
+    from tower.evaluation.sweep import run_sweep
+    policy = policy_with(group_seconds=0, rules=[{"when": ["escalated"], "tiers": [2], "webhook": ["ops"]},
+                                                 {"when": ["breached"], "email": ["desk@example.test"]}])
+    settings = settings_for(smtp.port, receiver.server_port)
+    load(engine, Story().events, now=AT)                       # opens past due: tier 1, breached
+    dispatch.drain(engine, policy=policy, settings=settings, now=AT)
+    assert len(mailbox.mails()) == 1 and mailbox.webhooks() == []   # tier 1 is not this rule's
+    manager = MON_9 + hours(6.5)                               # past 150 percent: the manager
+    run_sweep(engine, policy=POLICY, now=manager)
+    dispatch.drain(engine, policy=policy, settings=settings, now=manager)
+    kinds = [(r["kind"], r["tier"]) for r in rows(
+        engine, "SELECT kind, tier FROM notification_events WHERE facts->>'exception_kind' = 'stage_overdue' ORDER BY event_id")]
+    assert kinds == [("raised", None), ("escalated", 1), ("breached", None), ("escalated", 2)]
+    (hook,) = mailbox.webhooks()
+    assert [(e["type"], e["tier"]) for e in hook["body"]["events"]] == [("exception.escalated", 2)]
+    assert hook["body"]["events"][0]["exception"]["role"] == "manager" and len(mailbox.mails()) == 1
