@@ -65,6 +65,7 @@ class NotifySettings:
     poll_seconds: float = 5.0         # TOWER_NOTIFY_POLL_SECONDS
     link_base: str = "http://127.0.0.1:8050"  # TOWER_NOTIFY_LINK_BASE (links in messages)
     sandbox_port: int = 8725          # TOWER_NOTIFY_SANDBOX_PORT (tower run's loopback SMTP; receiver +1)
+    keep_days: int = 30               # TOWER_NOTIFY_KEEP_DAYS (sent messages and routed events kept)
 
     def describe(self) -> dict[str, str]:
         """For display: secrets and the SMTP password only say they are set."""
@@ -82,7 +83,8 @@ class NotifySettings:
                 "TOWER_NOTIFY_RETRY_MAX_SECONDS": f"{self.retry_max_seconds:g}",
                 "TOWER_NOTIFY_TIMEOUT": f"{self.timeout_seconds:g}",
                 "TOWER_NOTIFY_POLL_SECONDS": f"{self.poll_seconds:g}",
-                "TOWER_NOTIFY_LINK_BASE": self.link_base, "TOWER_NOTIFY_SANDBOX_PORT": str(self.sandbox_port)}
+                "TOWER_NOTIFY_LINK_BASE": self.link_base, "TOWER_NOTIFY_SANDBOX_PORT": str(self.sandbox_port),
+                "TOWER_NOTIFY_KEEP_DAYS": str(self.keep_days)}
 
 
 @dataclass(frozen=True)
@@ -330,6 +332,7 @@ def load_notify(env: Mapping[str, str], web_host: str, web_port: int) -> NotifyS
         poll_seconds=_float(env, "TOWER_NOTIFY_POLL_SECONDS", 5.0, 0.1, 3600),
         link_base=(env.get("TOWER_NOTIFY_LINK_BASE") or f"http://{web_host}:{web_port}").rstrip("/"),
         sandbox_port=_int(env, "TOWER_NOTIFY_SANDBOX_PORT", 8725, 1024, 65000),
+        keep_days=_int(env, "TOWER_NOTIFY_KEEP_DAYS", 30, 1, 3650),
     )
 
 

@@ -256,3 +256,23 @@ def test_each_escalation_tier_is_its_own_event_and_the_breach_is_told_once(engin
     (hook,) = mailbox.webhooks()
     assert [(e["type"], e["tier"]) for e in hook["body"]["events"]] == [("exception.escalated", 2)]
     assert hook["body"]["events"][0]["exception"]["role"] == "manager" and len(mailbox.mails()) == 1
+
+
+def test_the_outbox_forgets_sent_messages_after_the_retention_but_keeps_dead_letters(engine, mailbox, smtp):
+    from tower.store import notifications as outbox
+    policy = policy_with(group_seconds=0, rules=[{"when": ["escalated"], "email": ["desk@example.test"],
+                                                  "webhook": ["ops"]}])
+    settings = settings_for(smtp.port, 9, max_attempts=1)     # port 9: nothing listens, webhook dies
+    load(engine, Story().events, now=AT)
+    result = dispatch.drain(engine, policy=policy, settings=settings, now=AT)
+    assert (result.sent, result.dead) == (1, 1)
+    later = AT + timedelta(days=31)
+    with engine.begin() as conn:
+        outbox.purge(conn=conn, before=later - timedelta(days=30))
+    with engine.begin() as conn:
+        outbox.purge(conn=conn, before=later - timedelta(days=30))   # events of the gone delivery
+    left = rows(engine, "SELECT channel, status FROM notification_deliveries")
+    assert left == [{"channel": "webhook", "status": "dead"}]
+    carried = rows(engine, "SELECT e.kind FROM notification_events e JOIN notification_delivery_events l USING (event_id)")
+    assert carried == [{"kind": "escalated"}]
+    assert rows(engine, "SELECT count(*) AS n FROM notification_events")[0]["n"] == 1

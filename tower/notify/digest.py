@@ -69,6 +69,8 @@ def current(conn: Connection, policy: Policy, now: datetime) -> bool:
 def make_due_digests(engine: Engine, *, policy: Policy, settings: NotifySettings, now: datetime) -> int:
     """Make today's digests that are due and not made yet; returns how many deliveries."""
     spec = policy.notifications.digest
+    with engine.begin() as conn:   # the outbox's retention rides on this once-a-minute job
+        outbox.purge(conn=conn, before=now - timedelta(days=settings.keep_days))
     if spec is None:
         return 0
     local = now.astimezone(zone(policy, settings))

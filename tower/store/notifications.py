@@ -89,3 +89,10 @@ def replay(*, conn: Connection, delivery_ids: Sequence[int], actor: str, now: da
     if not ids:
         return 0
     return max(conn.execute(_Q["replay"], {"ids": ids, "actor": actor, "now": now}).rowcount, 0)
+
+
+def purge(*, conn: Connection, before: datetime, limit: int = 50_000) -> tuple[int, int]:
+    """Forget sent deliveries and routed events older than `before` (dead letters stay);
+    returns (deliveries, events) removed."""
+    row = conn.execute(_Q["purge"], {"before": before, "limit": limit}).one()
+    return int(row.deliveries), int(row.events)

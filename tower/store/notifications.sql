@@ -87,3 +87,26 @@ FROM dead WHERE d.delivery_id = dead.delivery_id;
 
 -- name: digest_made
 SELECT 1 FROM notification_deliveries WHERE digest_key LIKE :prefix || '%' LIMIT 1;
+
+-- name: purge
+-- Sent deliveries older than :before go, with their event links; events routed before it
+-- that no remaining delivery carries go too (an event whose delivery goes in this statement
+-- still counts as carried here — one snapshot — and goes next time). Dead letters and what
+-- they carry stay until they are replayed and sent.
+WITH old AS (
+    SELECT delivery_id FROM notification_deliveries
+    WHERE status = 'sent' AND sent_at < :before
+    ORDER BY delivery_id
+    LIMIT :limit
+), links AS (
+    DELETE FROM notification_delivery_events l USING old WHERE l.delivery_id = old.delivery_id
+), gone AS (
+    DELETE FROM notification_deliveries d USING old WHERE d.delivery_id = old.delivery_id
+    RETURNING 1
+), events AS (
+    DELETE FROM notification_events e
+    WHERE e.routed_at < :before
+      AND NOT EXISTS (SELECT 1 FROM notification_delivery_events l WHERE l.event_id = e.event_id)
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM gone) AS deliveries, (SELECT count(*) FROM events) AS events;
