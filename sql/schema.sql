@@ -546,6 +546,7 @@ CREATE TABLE public.notification_deliveries (
     created_at timestamp with time zone NOT NULL,
     earliest_at timestamp with time zone NOT NULL,
     send_after timestamp with time zone NOT NULL,
+    claimed_at timestamp with time zone,
     attempts integer DEFAULT 0 NOT NULL,
     last_attempt_at timestamp with time zone,
     last_error text,

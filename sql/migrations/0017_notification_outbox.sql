@@ -59,7 +59,11 @@ CREATE TRIGGER exception_events_notify AFTER INSERT ON exception_events
 
 -- One message to one recipient: an alert carrying one or more events (a burst within the
 -- grouping window, or what quiet hours held), or a team's daily digest. Retried with back-off
--- until sent or dead (a dead letter, replayable on /integrations).
+-- until sent or dead (a dead letter, replayable on /integrations). A sender claims a delivery
+-- in a short transaction (claimed_at, send_after = when the claim lapses), sends outside any
+-- transaction, and records the outcome in another: no transaction stays open across the
+-- network (one would hold back the change feed), and a sender that dies mid-send leaves a
+-- claim that lapses and is sent again (at least once).
 CREATE TABLE notification_deliveries (
     delivery_id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     delivery_uuid   uuid NOT NULL DEFAULT gen_random_uuid() UNIQUE,  -- the same on every retry
@@ -71,7 +75,8 @@ CREATE TABLE notification_deliveries (
     status          text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'dead')),
     created_at      timestamptz NOT NULL,
     earliest_at     timestamptz NOT NULL, -- not before (quiet hours end); events joining must allow it
-    send_after      timestamptz NOT NULL, -- the next attempt
+    send_after      timestamptz NOT NULL, -- the next attempt (while claimed: when the claim lapses)
+    claimed_at      timestamptz,          -- a sender took it; it carries no new events from then on
     attempts        integer NOT NULL DEFAULT 0,
     last_attempt_at timestamptz,
     last_error      text,

@@ -276,3 +276,23 @@ def test_the_outbox_forgets_sent_messages_after_the_retention_but_keeps_dead_let
     carried = rows(engine, "SELECT e.kind FROM notification_events e JOIN notification_delivery_events l USING (event_id)")
     assert carried == [{"kind": "escalated"}]
     assert rows(engine, "SELECT count(*) AS n FROM notification_events")[0]["n"] == 1
+
+
+def test_a_claim_whose_sender_died_lapses_and_events_never_join_a_claimed_message(engine, mailbox, smtp, receiver):
+    from tower.store import notifications as outbox
+    policy = policy_with(group_seconds=60, rules=[{"when": ["escalated"], "webhook": ["ops"]}])
+    settings = settings_for(None, receiver.server_port)
+    load(engine, Story("SO-1").events, now=AT)
+    dispatch.route_pending(engine, policy=policy, settings=settings, now=AT)
+    due = AT + timedelta(seconds=61)
+    with engine.begin() as conn:                                # a sender claims it, then dies
+        (claimed,) = outbox.claim_due(conn=conn, now=due, lease_until=due + dispatch.LEASE)
+    load(engine, Story("SO-2").events, now=due)                 # a later event: its own message
+    dispatch.route_pending(engine, policy=policy, settings=settings, now=due)
+    assert dispatch.send_due(engine, settings=settings, now=due + timedelta(seconds=61)).sent == 1
+    (first,) = mailbox.webhooks()
+    assert [e["exception"]["order_id"] for e in first["body"]["events"]] == ["SO-2"]
+    assert dispatch.send_due(engine, settings=settings, now=due + dispatch.LEASE).sent == 1
+    second = mailbox.webhooks()[1]
+    assert second["delivery_id"] == claimed["delivery_uuid"]
+    assert [e["exception"]["order_id"] for e in second["body"]["events"]] == ["SO-1"]

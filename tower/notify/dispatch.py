@@ -6,8 +6,9 @@ same transaction: a recipient's alert still collecting (storm control: events fo
 recipient within `group_seconds` go out as one message; quiet hours hold theirs until the end)
 or a new one. A channel that is not configured is skipped and said so in the event's outcome.
 
-`send_due(engine, settings=, now=)` claims due deliveries (SKIP LOCKED), sends each, and records
-sent, a retry after an exponential back-off (retry_seconds · 2^(attempt-1), capped), or — when
+`send_due(engine, settings=, now=)` claims due deliveries (SKIP LOCKED, committed at once: no
+transaction stays open across the network, where it would hold back the API's change feed),
+sends each, and records sent, a retry after an exponential back-off (retry_seconds · 2^(attempt-1), capped), or — when
 `max_attempts` are spent — a dead letter, shown and replayable on /integrations. A crash between
 sending and committing sends the message again: delivery is at least once, and every message
 carries ids that receivers dedupe on (tower/notify/messages.py).
@@ -30,6 +31,9 @@ from tower.rules.policy import Policy
 from tower.store import notifications as outbox
 
 log = logging.getLogger(__name__)
+# How long a sender's claim on a delivery lasts (business time). A sender that dies mid-send
+# leaves its claims to lapse; the deliveries are then sent again (receivers dedupe).
+LEASE = timedelta(minutes=15)
 
 
 @dataclass
@@ -96,7 +100,7 @@ def route_pending(engine: Engine, *, policy: Policy, settings: NotifySettings, n
     return len(events)
 
 
-def _deliver(conn: Any, d: dict[str, Any], settings: NotifySettings, now: datetime) -> None:
+def _deliver(d: dict[str, Any], settings: NotifySettings, now: datetime) -> None:
     link = settings.link_base
     if d["purpose"] == "digest":
         content = d["content"] or {}
@@ -108,7 +112,7 @@ def _deliver(conn: Any, d: dict[str, Any], settings: NotifySettings, now: dateti
             senders.post_webhook(settings, endpoint=d["target"], delivery_uuid=d["delivery_uuid"], now=now,
                                  payload=messages.digest_webhook(d["delivery_uuid"], content, sent_at=now))
         return
-    events = outbox.delivery_events(conn=conn, delivery_id=d["delivery_id"])
+    events = d["events"]
     if d["channel"] == "email":
         subject, body = messages.alert_email(events, link_base=link)
         senders.send_email(settings, to=d["target"], subject=subject, body=body,
@@ -118,29 +122,38 @@ def _deliver(conn: Any, d: dict[str, Any], settings: NotifySettings, now: dateti
                              payload=messages.alert_webhook(d["delivery_uuid"], events, sent_at=now, link_base=link))
 
 
-def send_due(engine: Engine, *, settings: NotifySettings, now: datetime, limit: int = 20) -> SendResult:
-    """Send up to `limit` due deliveries in one transaction; record each outcome."""
-    result = SendResult()
+def send_due(engine: Engine, *, settings: NotifySettings, now: datetime, limit: int = 10) -> SendResult:
+    """Claim up to `limit` due deliveries (one short transaction), send each with no
+    transaction open, and record each outcome in its own short transaction."""
     with engine.begin() as conn:
-        for d in outbox.claim_due(conn=conn, now=now, limit=limit):
-            try:
-                _deliver(conn, d, settings, now)
-            except senders.DeliveryFailed as exc:
-                attempts = d["attempts"] + 1
-                retry_at = None if attempts >= settings.max_attempts else now + backoff(attempts, settings)
-                status = outbox.record_failure(conn=conn, delivery_id=d["delivery_id"], now=now,
-                                               error=str(exc), retry_at=retry_at)
-                if status == "dead":
-                    result.dead += 1
-                    log.warning("notification %s to %s %s is a dead letter after %d attempts: %s",
-                                d["delivery_id"], d["channel"], d["target"], attempts, exc)
-                else:
-                    result.retrying += 1
-                    log.info("notification %s to %s %s failed (attempt %d), retry at %s: %s",
-                             d["delivery_id"], d["channel"], d["target"], attempts, retry_at, exc)
+        claimed = outbox.claim_due(conn=conn, now=now, lease_until=now + LEASE, limit=limit)
+        for d in claimed:   # what an alert carries is fixed by the claim: nothing joins it now
+            if d["purpose"] == "alert":
+                d["events"] = outbox.delivery_events(conn=conn, delivery_id=d["delivery_id"])
+    result = SendResult()
+    for d in claimed:
+        try:
+            _deliver(d, settings, now)
+            error = None
+        except senders.DeliveryFailed as exc:
+            error = str(exc)
+        attempts = d["attempts"] + 1
+        with engine.begin() as conn:
+            if error is None:
+                outbox.record_sent(conn=conn, delivery_id=d["delivery_id"], now=now)
+                result.sent += 1
                 continue
-            outbox.record_sent(conn=conn, delivery_id=d["delivery_id"], now=now)
-            result.sent += 1
+            retry_at = None if attempts >= settings.max_attempts else now + backoff(attempts, settings)
+            status = outbox.record_failure(conn=conn, delivery_id=d["delivery_id"], now=now,
+                                           error=error, retry_at=retry_at)
+        if status == "dead":
+            result.dead += 1
+            log.warning("notification %s to %s %s is a dead letter after %d attempts: %s",
+                        d["delivery_id"], d["channel"], d["target"], attempts, error)
+        else:
+            result.retrying += 1
+            log.info("notification %s to %s %s failed (attempt %d), retry at %s: %s",
+                     d["delivery_id"], d["channel"], d["target"], attempts, retry_at, error)
     return result
 
 

@@ -62,9 +62,12 @@ def digest_made(*, conn: Connection, prefix: str) -> bool:
     return conn.execute(_Q["digest_made"], {"prefix": prefix}).first() is not None
 
 
-def claim_due(*, conn: Connection, now: datetime, limit: int = 20) -> list[dict[str, Any]]:
-    """Deliveries due at `now`, locked for this transaction (others skip them)."""
-    return [dict(r) for r in conn.execute(_Q["claim_due"], {"now": now, "limit": limit}).mappings()]
+def claim_due(*, conn: Connection, now: datetime, lease_until: datetime, limit: int = 20) -> list[dict[str, Any]]:
+    """Claim deliveries due at `now` until `lease_until` (commit at once, then send outside a
+    transaction); other senders skip them, and no event joins them any more. A claim that
+    lapses (its sender died) makes the delivery due again."""
+    return [dict(r) for r in conn.execute(_Q["claim_due"], {"now": now, "lease_until": lease_until,
+                                                            "limit": limit}).mappings()]
 
 
 def delivery_events(*, conn: Connection, delivery_id: int) -> list[dict[str, Any]]:
@@ -77,10 +80,12 @@ def record_sent(*, conn: Connection, delivery_id: int, now: datetime) -> None:
 
 
 def record_failure(*, conn: Connection, delivery_id: int, now: datetime, error: str,
-                   retry_at: datetime | None) -> str:
-    """A failed attempt: retried at `retry_at`, or dead when None. Returns the new status."""
-    return str(conn.execute(_Q["failed"], {"delivery_id": delivery_id, "now": now,
-                                           "error": error[:2000], "retry_at": retry_at}).scalar_one())
+                   retry_at: datetime | None) -> str | None:
+    """A failed attempt: retried at `retry_at`, or dead when None. Returns the new status
+    (None: the delivery was no longer pending, e.g. another sender finished it)."""
+    found = conn.execute(_Q["failed"], {"delivery_id": delivery_id, "now": now,
+                                        "error": error[:2000], "retry_at": retry_at}).scalar()
+    return None if found is None else str(found)
 
 
 def replay(*, conn: Connection, delivery_ids: Sequence[int], actor: str, now: datetime) -> int:

@@ -21,6 +21,7 @@ WHERE e.event_id = v.event_id AND e.event_id = ANY(CAST(:ids AS bigint[]));
 -- (so joining never delays anything), and has room for them.
 SELECT d.delivery_id FROM notification_deliveries d
 WHERE d.status = 'pending' AND d.attempts = 0 AND d.replays = 0 AND d.purpose = 'alert'
+  AND d.claimed_at IS NULL
   AND d.channel = :channel AND d.target = :target
   AND d.send_after >= :earliest AND d.send_after <= :send_after
   AND (CAST(:room AS integer) IS NULL
@@ -44,13 +45,19 @@ SELECT :delivery_id, unnest(CAST(:event_ids AS bigint[]))
 ON CONFLICT DO NOTHING;
 
 -- name: claim_due
-SELECT delivery_id, delivery_uuid::text AS delivery_uuid, purpose, channel, target, team_id,
-       rule, attempts, created_at, content, replays
-FROM notification_deliveries
-WHERE status = 'pending' AND send_after <= :now
-ORDER BY send_after, delivery_id
-LIMIT :limit
-FOR UPDATE SKIP LOCKED;
+-- Due deliveries, claimed until :lease_until (committed at once: sending happens outside).
+WITH due AS (
+    SELECT delivery_id FROM notification_deliveries
+    WHERE status = 'pending' AND send_after <= :now
+    ORDER BY send_after, delivery_id
+    LIMIT :limit
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE notification_deliveries d
+SET claimed_at = :now, send_after = :lease_until
+FROM due WHERE d.delivery_id = due.delivery_id
+RETURNING d.delivery_id, d.delivery_uuid::text AS delivery_uuid, d.purpose, d.channel, d.target,
+          d.team_id, d.rule, d.attempts, d.created_at, d.content, d.replays;
 
 -- name: delivery_events
 SELECT e.event_id, e.event_uuid::text AS event_uuid, e.exception_id, e.kind, e.tier, e.at, e.actor, e.facts
@@ -60,16 +67,17 @@ ORDER BY e.at, e.event_id;
 
 -- name: sent
 UPDATE notification_deliveries
-SET status = 'sent', sent_at = :now, attempts = attempts + 1, last_attempt_at = :now, last_error = NULL
-WHERE delivery_id = :delivery_id;
+SET status = 'sent', sent_at = :now, attempts = attempts + 1, last_attempt_at = :now, last_error = NULL,
+    claimed_at = NULL
+WHERE delivery_id = :delivery_id AND status = 'pending';
 
 -- name: failed
 -- retry_at NULL: the attempts are spent, the delivery becomes a dead letter.
 UPDATE notification_deliveries
 SET attempts = attempts + 1, last_attempt_at = :now, last_error = :error,
     status = CASE WHEN CAST(:retry_at AS timestamptz) IS NULL THEN 'dead' ELSE 'pending' END,
-    send_after = coalesce(CAST(:retry_at AS timestamptz), send_after)
-WHERE delivery_id = :delivery_id
+    send_after = coalesce(CAST(:retry_at AS timestamptz), send_after), claimed_at = NULL
+WHERE delivery_id = :delivery_id AND status = 'pending'
 RETURNING status;
 
 -- name: replay
@@ -81,7 +89,7 @@ WITH dead AS (
     FOR UPDATE SKIP LOCKED
 )
 UPDATE notification_deliveries d
-SET status = 'pending', attempts = 0, send_after = :now, replays = d.replays + 1,
+SET status = 'pending', attempts = 0, send_after = :now, claimed_at = NULL, replays = d.replays + 1,
     replayed_by = :actor, replayed_at = :now
 FROM dead WHERE d.delivery_id = dead.delivery_id;
 
