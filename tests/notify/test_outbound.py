@@ -81,7 +81,7 @@ def test_an_escalation_sends_exactly_one_email_and_one_signed_webhook(engine, ma
 
     mails, hooks = mailbox.mails(), mailbox.webhooks()
     assert len(mails) == 1 and len(hooks) == 1
-    assert mails[0]["to"] == ["desk@example.test"] and "escalated" in mails[0]["subject"]
+    assert mails[0]["to"] == ["desk@example.test"] and mails[0]["subject"].startswith("[tower] Escalated to the team lead: ")
     assert "SO-1" in mails[0]["body"] and "team lead" in mails[0]["body"]
     hook = hooks[0]
     expected = hmac.new(SECRET.encode(), f"{hook['timestamp']}.{hook['raw']}".encode(), hashlib.sha256).hexdigest()

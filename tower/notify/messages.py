@@ -40,9 +40,10 @@ def alert_email(events: Sequence[dict[str, Any]], *, link_base: str) -> tuple[st
     if len(events) == 1:
         e = events[0]
         f = e["facts"]
-        subject = f"[tower] {f.get('title', 'exception')} {_WORDS.get(e['kind'], e['kind'])}"
+        what = _WORDS.get(e["kind"], e["kind"])
         if e["kind"] == "escalated" and f.get("role"):
-            subject += f" to the {f['role']}"
+            what += f" to the {f['role']}"
+        subject = f"[tower] {what[:1].upper()}{what[1:]}: {f.get('title', 'an exception')}"
     else:
         counts: dict[str, int] = {}
         for e in events:
