@@ -10,7 +10,9 @@ current ones finish their page and exit.
 The process also runs the tower's other periodic work: the rules worker (every few seconds),
 the SLA sweep and the queue snapshot (every minute), the replay of dead letters marked on
 /integrations (every few seconds), and the B2B intake: the EDI drop folders and the webhook
-inbox (collectors/edi, collectors/carrier_webhooks). All imported explicitly: a missing one is
+inbox (collectors/edi, collectors/carrier_webhooks), and outbound notifications: routing the
+outbox's exception events, sending due e-mails and webhooks, the daily team digests
+(tower/notify). All imported explicitly: a missing one is
 an ImportError at start-up, not a job that silently never runs.
 """
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
@@ -34,10 +37,12 @@ from collectors.locks import try_lock
 from collectors.runner import RunResult, replay_requested, run_stream
 from collectors.stream import Stream
 from tower import clock
-from tower.config import IntakeSettings
+from tower.config import IntakeSettings, NotifySettings
 from tower.evaluation.sweep import run_sweep
 from tower.evaluation.worker import run_once as evaluate_dirty_orders
 from tower.kpis import job as derived_figures
+from tower.notify import digest as notify_digest
+from tower.notify import dispatch as notify_dispatch
 from tower.rules.policy import Policy
 
 log = logging.getLogger(__name__)
@@ -46,6 +51,7 @@ WORKER_SECONDS = 3.0
 SWEEP_SECONDS = 60.0
 SNAPSHOT_SECONDS = 60.0
 REPLAY_SECONDS = 5.0
+DIGEST_SECONDS = 60.0
 MAX_BACKOFF = 300.0
 
 
@@ -112,12 +118,28 @@ def _locked(engine: Engine, name: str, body: Callable[[], Any]) -> Callable[[], 
     return job
 
 
-def housekeeping_jobs(engine: Engine, policy: Policy,
-                      intake: IntakeSettings) -> list[tuple[str, float, Callable[[], Any]]]:
+def housekeeping_jobs(engine: Engine, policy: Policy, intake: IntakeSettings,
+                      notify: NotifySettings | None = None) -> list[tuple[str, float, Callable[[], Any]]]:
     """(name, seconds, callable) for the rules worker, the sweep, the queue snapshot and the
-    dead-letter replay, all under the policy the process started with, and the B2B intake
-    (EDI drop folders, webhook inbox) under its intake settings."""
+    dead-letter replay, all under the policy the process started with, the B2B intake
+    (EDI drop folders, webhook inbox) under its intake settings, and the notifications under
+    `notify` (None: the defaults, where no channel is configured and events are only routed)."""
     trading_partners = edi_inbox.partner_registry(intake)   # read once; ConfigError if malformed
+    outbound = notify or NotifySettings()
+    started = time.monotonic()
+
+    def digests() -> int:
+        # Not in the first minute: the collectors' first runs must have begun, so a store that
+        # is still being read says "catching up" instead of looking empty to the digest.
+        if time.monotonic() - started < DIGEST_SECONDS:
+            return 0
+        return notify_digest.make_due_digests(engine, policy=policy, settings=outbound, now=clock.now())
+
+    def notifications() -> notify_dispatch.SendResult:
+        # Route everything waiting, then send what is due; SKIP LOCKED lets processes share it.
+        while notify_dispatch.route_pending(engine, policy=policy, settings=outbound, now=clock.now()):
+            pass
+        return notify_dispatch.send_due(engine, settings=outbound, now=clock.now())
 
     def snapshot() -> derived_figures.JobResult:
         # Drains every pending change (batch by batch) before the snapshot: a backfill is
@@ -137,16 +159,19 @@ def housekeeping_jobs(engine: Engine, policy: Policy,
         ("dead-letter-replay", REPLAY_SECONDS, replay),
         edi_inbox.scheduled_job(engine, intake, trading_partners),
         webhook_inbox.scheduled_job(engine, intake, trading_partners),
+        ("notifications", outbound.poll_seconds, notifications),
+        ("digests", DIGEST_SECONDS, _locked(engine, "jobs/digests", digests)),
     ]
 
 
 def build_scheduler(engine: Engine, streams: Sequence[Stream], stop: threading.Event, *,
-                    policy: Policy | None, intake: IntakeSettings | None = None) -> BlockingScheduler:
+                    policy: Policy | None, intake: IntakeSettings | None = None,
+                    notify: NotifySettings | None = None) -> BlockingScheduler:
     """The scheduler of the collector process; `policy` None: streams only (no housekeeping).
     Housekeeping needs the intake settings too (ValueError without them)."""
     if policy is not None and intake is None:
         raise ValueError("the housekeeping jobs need the intake settings (settings.intake)")
-    extra = housekeeping_jobs(engine, policy, intake) if policy is not None and intake is not None else []
+    extra = housekeeping_jobs(engine, policy, intake, notify) if policy is not None and intake is not None else []
     scheduler = BlockingScheduler(
         executors={"default": ThreadPoolExecutor(max_workers=len(streams) + len(extra) + 1)},
         job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
@@ -169,11 +194,11 @@ def clock_now_real() -> datetime:
 
 
 def run_forever(engine: Engine, streams: Sequence[Stream], *, policy: Policy | None,
-                intake: IntakeSettings | None = None) -> None:
+                intake: IntakeSettings | None = None, notify: NotifySettings | None = None) -> None:
     """Block until SIGTERM/SIGINT; then finish the current runs and return. With a `policy`
     (and the `intake` settings) the process also runs the housekeeping jobs; None: streams only."""
     stop = threading.Event()
-    scheduler = build_scheduler(engine, streams, stop, policy=policy, intake=intake)
+    scheduler = build_scheduler(engine, streams, stop, policy=policy, intake=intake, notify=notify)
 
     def on_signal(signum: int, _frame: Any) -> None:
         if stop.is_set():

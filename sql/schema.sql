@@ -68,6 +68,40 @@ BEGIN
 END $$;
 
 --
+-- Name: notification_events_from_audit(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.notification_events_from_audit() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    -- 'escalated' rows name the tier reached and, from the sweep, the tier before
+    -- ('from_tier'; absent = 0, as when an exception opens already past its due time).
+    -- Leaving tier 0 is the breach of the exception's SLA, so it writes 'breached' too.
+    INSERT INTO notification_events (audit_id, exception_id, kind, tier, at, actor, facts)
+    SELECT a.event_id, a.exception_id, k.kind,
+           CASE WHEN k.kind = 'escalated' THEN (a.detail->>'tier')::smallint END,
+           a.at, a.actor,
+           jsonb_build_object('exception_kind', x.kind, 'subject', x.subject, 'severity', x.severity,
+                              'team', x.team_id, 'title', x.title, 'order_id', x.order_id,
+                              'warehouse', o.warehouse, 'customer', o.customer_name,
+                              'value', x.value_at_risk, 'status', x.status, 'due_at', x.due_at,
+                              'escalated_to', a.detail->>'to', 'role', a.detail->>'role',
+                              'reason', a.reason)
+    FROM new_audit a
+    JOIN exceptions x ON x.exception_id = a.exception_id AND x.origin = 'live'
+    LEFT JOIN orders o ON o.order_id = x.order_id
+    CROSS JOIN LATERAL (
+        SELECT 'raised' AS kind WHERE a.action IN ('opened', 'reopened')
+        UNION ALL SELECT 'escalated' WHERE a.action = 'escalated'
+        UNION ALL SELECT 'breached' WHERE a.action = 'escalated'
+                                      AND coalesce((a.detail->>'from_tier')::int, 0) = 0
+        UNION ALL SELECT 'resolved' WHERE a.action = 'resolved'
+    ) k;
+    RETURN NULL;
+END $$;
+
+--
 -- Name: api_tokens; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -494,6 +528,91 @@ CREATE TABLE public.milestones (
     payment_id text,
     return_id text,
     attrs jsonb DEFAULT '{}'::jsonb NOT NULL
+);
+
+--
+-- Name: notification_deliveries; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.notification_deliveries (
+    delivery_id bigint NOT NULL,
+    delivery_uuid uuid DEFAULT gen_random_uuid() NOT NULL,
+    purpose text NOT NULL,
+    channel text NOT NULL,
+    target text NOT NULL,
+    team_id text,
+    rule text,
+    status text DEFAULT 'pending'::text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    earliest_at timestamp with time zone NOT NULL,
+    send_after timestamp with time zone NOT NULL,
+    claimed_at timestamp with time zone,
+    attempts integer DEFAULT 0 NOT NULL,
+    last_attempt_at timestamp with time zone,
+    last_error text,
+    sent_at timestamp with time zone,
+    digest_key text,
+    content jsonb,
+    replays integer DEFAULT 0 NOT NULL,
+    replayed_by text,
+    replayed_at timestamp with time zone,
+    CONSTRAINT notification_deliveries_channel_check CHECK ((channel = ANY (ARRAY['email'::text, 'webhook'::text]))),
+    CONSTRAINT notification_deliveries_purpose_check CHECK ((purpose = ANY (ARRAY['alert'::text, 'digest'::text]))),
+    CONSTRAINT notification_deliveries_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sent'::text, 'dead'::text])))
+);
+
+--
+-- Name: notification_deliveries_delivery_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.notification_deliveries ALTER COLUMN delivery_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.notification_deliveries_delivery_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: notification_delivery_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.notification_delivery_events (
+    delivery_id bigint NOT NULL,
+    event_id bigint NOT NULL
+);
+
+--
+-- Name: notification_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.notification_events (
+    event_id bigint NOT NULL,
+    event_uuid uuid DEFAULT gen_random_uuid() NOT NULL,
+    audit_id bigint NOT NULL,
+    exception_id bigint NOT NULL,
+    kind text NOT NULL,
+    tier smallint,
+    at timestamp with time zone NOT NULL,
+    actor text NOT NULL,
+    facts jsonb NOT NULL,
+    routed_at timestamp with time zone,
+    outcome text,
+    CONSTRAINT notification_events_kind_check CHECK ((kind = ANY (ARRAY['raised'::text, 'escalated'::text, 'breached'::text, 'resolved'::text])))
+);
+
+--
+-- Name: notification_events_event_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.notification_events ALTER COLUMN event_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.notification_events_event_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 --
@@ -1022,6 +1141,48 @@ ALTER TABLE ONLY public.milestones
     ADD CONSTRAINT milestones_pkey PRIMARY KEY (order_id, source, source_event_id);
 
 --
+-- Name: notification_deliveries notification_deliveries_delivery_uuid_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.notification_deliveries
+    ADD CONSTRAINT notification_deliveries_delivery_uuid_key UNIQUE (delivery_uuid);
+
+--
+-- Name: notification_deliveries notification_deliveries_digest_key_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.notification_deliveries
+    ADD CONSTRAINT notification_deliveries_digest_key_key UNIQUE (digest_key);
+
+--
+-- Name: notification_deliveries notification_deliveries_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.notification_deliveries
+    ADD CONSTRAINT notification_deliveries_pkey PRIMARY KEY (delivery_id);
+
+--
+-- Name: notification_delivery_events notification_delivery_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.notification_delivery_events
+    ADD CONSTRAINT notification_delivery_events_pkey PRIMARY KEY (delivery_id, event_id);
+
+--
+-- Name: notification_events notification_events_event_uuid_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.notification_events
+    ADD CONSTRAINT notification_events_event_uuid_key UNIQUE (event_uuid);
+
+--
+-- Name: notification_events notification_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.notification_events
+    ADD CONSTRAINT notification_events_pkey PRIMARY KEY (event_id);
+
+--
 -- Name: order_lines order_lines_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1347,6 +1508,42 @@ CREATE INDEX milestones_recorded_at_idx ON public.milestones USING btree (record
 CREATE INDEX milestones_timeline_idx ON public.milestones USING btree (order_id, occurred_at);
 
 --
+-- Name: notification_deliveries_dead; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX notification_deliveries_dead ON public.notification_deliveries USING btree (last_attempt_at) WHERE (status = 'dead'::text);
+
+--
+-- Name: notification_deliveries_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX notification_deliveries_due ON public.notification_deliveries USING btree (send_after) WHERE (status = 'pending'::text);
+
+--
+-- Name: notification_deliveries_open_by_target; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX notification_deliveries_open_by_target ON public.notification_deliveries USING btree (channel, target) WHERE ((status = 'pending'::text) AND (attempts = 0));
+
+--
+-- Name: notification_delivery_events_by_event; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX notification_delivery_events_by_event ON public.notification_delivery_events USING btree (event_id);
+
+--
+-- Name: notification_events_by_exception; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX notification_events_by_exception ON public.notification_events USING btree (exception_id);
+
+--
+-- Name: notification_events_to_route; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX notification_events_to_route ON public.notification_events USING btree (event_id) WHERE (routed_at IS NULL);
+
+--
 -- Name: order_stage_times_entered_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1485,6 +1682,12 @@ CREATE INDEX sign_in_failures_username_idx ON public.sign_in_failures USING btre
 CREATE INDEX webhook_inbox_new_idx ON public.webhook_inbox USING btree (inbox_id) WHERE (status = 'new'::text);
 
 --
+-- Name: exception_events exception_events_notify; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER exception_events_notify AFTER INSERT ON public.exception_events REFERENCING NEW TABLE AS new_audit FOR EACH STATEMENT EXECUTE FUNCTION public.notification_events_from_audit();
+
+--
 -- Name: exceptions exceptions_change_feed_ins; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1566,6 +1769,20 @@ ALTER TABLE ONLY public.incident_orders
 
 ALTER TABLE ONLY public.invoices
     ADD CONSTRAINT invoices_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(order_id);
+
+--
+-- Name: notification_delivery_events notification_delivery_events_delivery_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.notification_delivery_events
+    ADD CONSTRAINT notification_delivery_events_delivery_id_fkey FOREIGN KEY (delivery_id) REFERENCES public.notification_deliveries(delivery_id);
+
+--
+-- Name: notification_delivery_events notification_delivery_events_event_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.notification_delivery_events
+    ADD CONSTRAINT notification_delivery_events_event_id_fkey FOREIGN KEY (event_id) REFERENCES public.notification_events(event_id);
 
 --
 -- Name: order_lines order_lines_order_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from typing import Mapping
 
@@ -44,6 +45,49 @@ class IntakeSettings:
 
 
 @dataclass(frozen=True)
+class NotifySettings:
+    """Outbound notifications and digests (README, "Notifications"); sent by the collector process."""
+
+    smtp_host: str | None = None      # TOWER_SMTP_HOST; None = e-mail is not sent
+    smtp_port: int = 25               # TOWER_SMTP_PORT
+    smtp_from: str = "tower@localhost"  # TOWER_SMTP_FROM
+    smtp_user: str | None = None      # TOWER_SMTP_USER (with TOWER_SMTP_PASSWORD)
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_starttls: bool = False       # TOWER_SMTP_STARTTLS
+    webhooks: dict[str, str] = field(default_factory=dict)                     # TOWER_NOTIFY_WEBHOOKS
+    webhook_secrets: dict[str, str] = field(default_factory=dict, repr=False)  # TOWER_NOTIFY_WEBHOOK_SECRETS
+    digest_time: time = time(7, 0)    # TOWER_DIGEST_TIME
+    digest_tz: str | None = None      # TOWER_DIGEST_TZ; None = the policy's default calendar zone
+    max_attempts: int = 8             # TOWER_NOTIFY_MAX_ATTEMPTS
+    retry_seconds: float = 30.0       # TOWER_NOTIFY_RETRY_SECONDS (first wait; doubles)
+    retry_max_seconds: float = 3600.0  # TOWER_NOTIFY_RETRY_MAX_SECONDS
+    timeout_seconds: float = 10.0     # TOWER_NOTIFY_TIMEOUT
+    poll_seconds: float = 5.0         # TOWER_NOTIFY_POLL_SECONDS
+    link_base: str = "http://127.0.0.1:8050"  # TOWER_NOTIFY_LINK_BASE (links in messages)
+    sandbox_port: int = 8725          # TOWER_NOTIFY_SANDBOX_PORT (tower run's loopback SMTP; receiver +1)
+    keep_days: int = 30               # TOWER_NOTIFY_KEEP_DAYS (sent messages and routed events kept)
+
+    def describe(self) -> dict[str, str]:
+        """For display: secrets and the SMTP password only say they are set."""
+        return {"TOWER_SMTP_HOST": self.smtp_host or "(none: e-mail off)",
+                "TOWER_SMTP_PORT": str(self.smtp_port), "TOWER_SMTP_FROM": self.smtp_from,
+                "TOWER_SMTP_USER": self.smtp_user or "(none)",
+                "TOWER_SMTP_PASSWORD": "(set)" if self.smtp_password else "(none)",
+                "TOWER_SMTP_STARTTLS": "yes" if self.smtp_starttls else "no",
+                "TOWER_NOTIFY_WEBHOOKS": ", ".join(f"{k}={mask_url(v)}" for k, v in sorted(self.webhooks.items())) or "(none)",
+                "TOWER_NOTIFY_WEBHOOK_SECRETS": ", ".join(f"{k}=(set)" for k in sorted(self.webhook_secrets)) or "(none)",
+                "TOWER_DIGEST_TIME": self.digest_time.strftime("%H:%M"),
+                "TOWER_DIGEST_TZ": self.digest_tz or "(the policy's default calendar)",
+                "TOWER_NOTIFY_MAX_ATTEMPTS": str(self.max_attempts),
+                "TOWER_NOTIFY_RETRY_SECONDS": f"{self.retry_seconds:g}",
+                "TOWER_NOTIFY_RETRY_MAX_SECONDS": f"{self.retry_max_seconds:g}",
+                "TOWER_NOTIFY_TIMEOUT": f"{self.timeout_seconds:g}",
+                "TOWER_NOTIFY_POLL_SECONDS": f"{self.poll_seconds:g}",
+                "TOWER_NOTIFY_LINK_BASE": self.link_base, "TOWER_NOTIFY_SANDBOX_PORT": str(self.sandbox_port),
+                "TOWER_NOTIFY_KEEP_DAYS": str(self.keep_days)}
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str | None          # TOWER_DATABASE_URL; None = embedded Postgres
     read_database_url: str | None     # TOWER_READ_DATABASE_URL; dashboards may read a replica
@@ -68,6 +112,7 @@ class Settings:
     signin_max_per_user: int = 10     # TOWER_SIGNIN_MAX_PER_USER
     signin_max_per_address: int = 50  # TOWER_SIGNIN_MAX_PER_ADDRESS
     max_request_mb: int = 4           # TOWER_MAX_REQUEST_MB
+    notify: NotifySettings = field(default_factory=NotifySettings)  # TOWER_SMTP_*, TOWER_NOTIFY_*, TOWER_DIGEST_*
 
     @property
     def embedded(self) -> bool:
@@ -101,6 +146,7 @@ class Settings:
             "TOWER_SIGNIN_MAX_PER_USER": str(self.signin_max_per_user),
             "TOWER_SIGNIN_MAX_PER_ADDRESS": str(self.signin_max_per_address),
             "TOWER_MAX_REQUEST_MB": str(self.max_request_mb),
+            **self.notify.describe(),
         }
 
 
@@ -233,6 +279,63 @@ def load_intake(env: Mapping[str, str], data_dir: Path) -> IntakeSettings:
     )
 
 
+def _secret_value(name: str, key: str, value: str) -> str:
+    """A secret given inline, or by reference: `file:/path` (read once, whitespace stripped)."""
+    if not value.startswith("file:"):
+        return value
+    try:
+        text = Path(value[5:]).expanduser().read_text().strip()
+    except OSError as exc:
+        raise ConfigError(f"{name}: cannot read the secret file for {key!r}: {exc.strerror}") from None
+    if not text:
+        raise ConfigError(f"{name}: the secret file for {key!r} is empty")
+    return text
+
+
+def load_notify(env: Mapping[str, str], web_host: str, web_port: int) -> NotifySettings:
+    """The outbound notification settings; every webhook endpoint needs an http(s) URL and a secret."""
+    hooks = _pairs(env, "TOWER_NOTIFY_WEBHOOKS", "endpoint")
+    for key, url in hooks.items():
+        if not re.match(r"^https?://[^/\s]+", url):
+            raise ConfigError(f"TOWER_NOTIFY_WEBHOOKS: the URL of {key!r} must start with http:// or https://")
+    secrets = {k: _secret_value("TOWER_NOTIFY_WEBHOOK_SECRETS", k, v)
+               for k, v in _pairs(env, "TOWER_NOTIFY_WEBHOOK_SECRETS", "endpoint").items()}
+    unsigned = sorted(set(hooks) - set(secrets))
+    if unsigned:
+        raise ConfigError(f"TOWER_NOTIFY_WEBHOOK_SECRETS has no secret for {', '.join(unsigned)}: "
+                          "every webhook endpoint signs with its own secret")
+    raw_time = (env.get("TOWER_DIGEST_TIME") or "07:00").strip()
+    if not re.match(r"^\d{1,2}:\d{2}$", raw_time):
+        raise ConfigError(f"TOWER_DIGEST_TIME must be a time of day like 07:00, got {raw_time!r}")
+    try:
+        hour, minute = raw_time.split(":")
+        digest_time = time(int(hour), int(minute))
+    except ValueError:
+        raise ConfigError(f"TOWER_DIGEST_TIME must be a time of day like 07:00, got {raw_time!r}") from None
+    digest_tz = env.get("TOWER_DIGEST_TZ") or None
+    if digest_tz:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        try:
+            ZoneInfo(digest_tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"TOWER_DIGEST_TZ: {digest_tz!r} is not a time zone (America/Chicago, UTC)") from None
+    retry = _float(env, "TOWER_NOTIFY_RETRY_SECONDS", 30.0, 0.01, 86400)
+    return NotifySettings(
+        smtp_host=env.get("TOWER_SMTP_HOST") or None, smtp_port=_int(env, "TOWER_SMTP_PORT", 25, 1, 65535),
+        smtp_from=env.get("TOWER_SMTP_FROM") or "tower@localhost", smtp_user=env.get("TOWER_SMTP_USER") or None,
+        smtp_password=env.get("TOWER_SMTP_PASSWORD") or None,
+        smtp_starttls=_bool(env, "TOWER_SMTP_STARTTLS", False), webhooks=hooks, webhook_secrets=secrets,
+        digest_time=digest_time, digest_tz=digest_tz,
+        max_attempts=_int(env, "TOWER_NOTIFY_MAX_ATTEMPTS", 8, 1, 100), retry_seconds=retry,
+        retry_max_seconds=_float(env, "TOWER_NOTIFY_RETRY_MAX_SECONDS", max(3600.0, retry), retry, 7 * 86400),
+        timeout_seconds=_float(env, "TOWER_NOTIFY_TIMEOUT", 10.0, 0.1, 300),
+        poll_seconds=_float(env, "TOWER_NOTIFY_POLL_SECONDS", 5.0, 0.1, 3600),
+        link_base=(env.get("TOWER_NOTIFY_LINK_BASE") or f"http://{web_host}:{web_port}").rstrip("/"),
+        sandbox_port=_int(env, "TOWER_NOTIFY_SANDBOX_PORT", 8725, 1024, 65000),
+        keep_days=_int(env, "TOWER_NOTIFY_KEEP_DAYS", 30, 1, 3650),
+    )
+
+
 def load(env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every setting. Raises ConfigError with a plain message."""
     env = os.environ if env is None else env
@@ -243,13 +346,13 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
     if policy and not Path(policy).is_file():
         raise ConfigError(f"TOWER_POLICY points to {policy!r}, which is not a file")
     data_dir = Path(env.get("TOWER_DATA_DIR") or ".tower").expanduser().absolute()
+    web_host, web_port = env.get("TOWER_WEB_HOST") or "127.0.0.1", _int(env, "TOWER_WEB_PORT", 8050, 1, 65535)
     return Settings(
         demo_outage=parse_demo_outage(env.get("TOWER_DEMO_OUTAGE")),
         database_url=_url(env, "TOWER_DATABASE_URL"),
         read_database_url=_url(env, "TOWER_READ_DATABASE_URL"),
         data_dir=data_dir,
-        web_host=env.get("TOWER_WEB_HOST") or "127.0.0.1",
-        web_port=_int(env, "TOWER_WEB_PORT", 8050, 1, 65535),
+        web_host=web_host, web_port=web_port,
         log_level=level,
         secret_key=env.get("TOWER_SECRET_KEY") or None,
         sandbox_seed=_int(env, "TOWER_SANDBOX_SEED", 7, 0, 2**31),
@@ -265,4 +368,5 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         signin_max_per_user=_int(env, "TOWER_SIGNIN_MAX_PER_USER", 10, 1, 1000),
         signin_max_per_address=_int(env, "TOWER_SIGNIN_MAX_PER_ADDRESS", 50, 1, 100000),
         max_request_mb=_int(env, "TOWER_MAX_REQUEST_MB", 4, 1, 1024),
+        notify=load_notify(env, web_host, web_port),
     )

@@ -59,11 +59,11 @@ def test_the_scheduler_has_one_non_overlapping_coalescing_job_per_stream(engine,
         assert job.max_instances == 1 and job.coalesce is True
 
 
-def test_the_rules_worker_sweep_snapshot_dead_letter_replay_and_b2b_intake_are_always_scheduled(engine, tmp_path):
+def test_the_rules_worker_sweep_snapshot_dead_letter_replay_b2b_intake_and_notifications_are_always_scheduled(engine, tmp_path):
     intake = config.load({"TOWER_DATA_DIR": str(tmp_path)}).intake
     names = {name for name, _, _ in scheduler.housekeeping_jobs(engine, BUILTIN_POLICY, intake)}
     assert names == {"rules-worker", "rules-sweep", "queue-snapshot", "dead-letter-replay", "edi-inbox",
-                     "webhook-inbox"}
+                     "webhook-inbox", "notifications", "digests"}
 
 
 def test_housekeeping_without_the_intake_settings_is_refused(engine):

@@ -131,7 +131,8 @@ def _collect(args: argparse.Namespace) -> int:
             return 1 if failed else 0
         # The policy is read once, here at start-up, and handed to every job that needs it.
         policy = None if args.no_housekeeping else load_policy(args.settings.policy_path)
-        scheduler.run_forever(engine, streams, policy=policy, intake=args.settings.intake)
+        scheduler.run_forever(engine, streams, policy=policy, intake=args.settings.intake,
+                              notify=args.settings.notify)
         return 0
     finally:
         registry.close_streams(streams)

@@ -3,7 +3,9 @@
 It starts (or reuses) the embedded Postgres, migrates, creates the demo users, then supervises
 its child processes — the simulated distributor (`tower sandbox serve`), one collector
 process (`tower collect`), one web process (`tower web`) and, with the sandbox, its trading
-partners (`tower edi sandbox-feed`: EDI files and signed carrier webhooks) — each logging to
+partners (`tower edi sandbox-feed`: EDI files and signed carrier webhooks) and a loopback mail
+server and webhook receiver (`tower notify sandbox`) that the collector process's notifications
+go to, so the demo's escalations arrive somewhere (`tower notify inbox`) — each logging to
 TOWER_DATA_DIR/logs/<name>.log. A child that dies is restarted with a growing pause; Ctrl-C or
 SIGTERM stops them all together (children first, the database last). Running it again resumes
 from the collectors' bookmarks and the sandbox's saved state.
@@ -86,6 +88,8 @@ class Supervisor:
         if with_sandbox:
             self.children.append(Child("sandbox", ["sandbox", "serve", "--data-dir", str(settings.data_dir)],
                                        logs / "sandbox.log"))
+        if with_sandbox:  # where the demo's notifications arrive: loopback SMTP + webhook receiver
+            self.children.append(Child("mailbox", ["notify", "sandbox"], logs / "mailbox.log"))
         self.children.append(Child("collector", ["collect"], logs / "collector.log"))
         self.children.append(Child("web", ["web"], logs / "web.log"))
         if with_sandbox:  # the sandbox's trading partners: EDI files in the inbox, carrier webhooks
@@ -94,11 +98,21 @@ class Supervisor:
         self.stopping = False
         # The demo carrier signs its webhooks with a secret made for this run (web and feed share it).
         self.demo_webhook_secret = secrets.token_urlsafe(24) if with_sandbox else None
+        # The demo's outbound webhook endpoint signs with a secret made for this run too.
+        self.demo_notify_secret = secrets.token_urlsafe(24) if with_sandbox else None
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
         if self.demo_webhook_secret and not self.settings.intake.webhook_secrets:  # yours win
             env["TOWER_WEBHOOK_SECRETS"] = f"sandbox={self.demo_webhook_secret}"
+        notify = self.settings.notify
+        if self.demo_notify_secret:  # the loopback mailbox, unless you configured your own channels
+            if not notify.smtp_host:
+                env.update(TOWER_SMTP_HOST="127.0.0.1", TOWER_SMTP_PORT=str(notify.sandbox_port),
+                           TOWER_SMTP_FROM=env.get("TOWER_SMTP_FROM") or "tower@tower.demo")
+            if not notify.webhooks:
+                env["TOWER_NOTIFY_WEBHOOKS"] = f"demo=http://127.0.0.1:{notify.sandbox_port + 1}/hooks/demo"
+                env["TOWER_NOTIFY_WEBHOOK_SECRETS"] = f"demo={self.demo_notify_secret}"
         env["TOWER_DATABASE_URL"] = self.db_url  # children never manage the embedded cluster
         env["TOWER_DATA_DIR"] = str(self.settings.data_dir)
         env.setdefault("PYTHONUNBUFFERED", "1")
@@ -209,6 +223,9 @@ def _run(args: argparse.Namespace) -> int:
                 print(f"  {name:<16} {password:<20} {role}")
         if outage:
             print(f"Demo outage: {outage.words()}.", flush=True)
+        if not args.no_sandbox:
+            print("Notifications: escalations go to a loopback mailbox and webhook receiver; watch them "
+                  "arrive with `tower notify inbox --follow`.", flush=True)
         print(f"\nLogs: {settings.data_dir / 'logs'}   Stop with Ctrl-C.", flush=True)
         sup.watch()
     except KeyboardInterrupt:

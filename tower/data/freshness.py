@@ -9,6 +9,7 @@ read the same states (tower.evaluation.freshness), so the banner and the held al
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from typing import Mapping
 
@@ -39,14 +40,8 @@ def thresholds(*, conn: Connection) -> dict[str, timedelta]:
             for row in conn.execute(Q["thresholds"])}
 
 
-def by_stream(*, conn: Connection, now: datetime,
-              limits: Mapping[str, timedelta] | None = None) -> pd.DataFrame:
-    """One row per (source, stream) that has ever run. Columns STREAM_COLUMNS: source, stream
-    (str); last_success_at, newest_record_at, last_run_at, data_through (tz-aware UTC, NaT if
-    none); lag_seconds and age_seconds (float: the data lag now, in event time; NaN before any
-    data); last_status, last_error (str); state (up | catching_up | degraded | down), reason
-    (words); caught_up (bool). `limits` per source, else the policy's, else STALE_AFTER."""
-    lim = dict(limits) if limits is not None else thresholds(conn=conn)
+def _stream_rows(conn: Connection, now: datetime, lim: Mapping[str, timedelta]) -> list[dict]:
+    """by_stream's rows as plain dicts (times aware datetimes or None, lags float or NaN)."""
     rows = []
     for r in collector_runs.readings(conn=conn):
         health = stream_health(r, now=now, limit_seconds=lim.get(r["source"], STALE_AFTER).total_seconds())
@@ -57,7 +52,18 @@ def by_stream(*, conn: Connection, now: datetime,
                      "last_error": r["last_error"], "age_seconds": lag, "state": health.state,
                      "reason": health.reason, "caught_up": health.caught_up,
                      "data_through": health.data_through})
-    frame = pd.DataFrame(rows, columns=STREAM_COLUMNS)
+    return rows
+
+
+def by_stream(*, conn: Connection, now: datetime,
+              limits: Mapping[str, timedelta] | None = None) -> pd.DataFrame:
+    """One row per (source, stream) that has ever run. Columns STREAM_COLUMNS: source, stream
+    (str); last_success_at, newest_record_at, last_run_at, data_through (tz-aware UTC, NaT if
+    none); lag_seconds and age_seconds (float: the data lag now, in event time; NaN before any
+    data); last_status, last_error (str); state (up | catching_up | degraded | down), reason
+    (words); caught_up (bool). `limits` per source, else the policy's, else STALE_AFTER."""
+    lim = dict(limits) if limits is not None else thresholds(conn=conn)
+    frame = pd.DataFrame(_stream_rows(conn, now, lim), columns=STREAM_COLUMNS)
     for col in ("last_success_at", "newest_record_at", "last_run_at", "data_through"):
         frame[col] = pd.to_datetime(frame[col], utc=True)
     for col in ("lag_seconds", "age_seconds"):
@@ -74,27 +80,31 @@ def by_source(*, conn: Connection, now: datetime, stale_after: timedelta | None 
     age_seconds (float: its data lag), newest_record_at (UTC), lag_seconds (float, worst
     stream), stalest_stream (str), streams, failing_streams (int), stale_after_seconds (float).
     The limit is `stale_after` if given, else the policy's per source, else STALE_AFTER."""
+    # Plain Python over a dozen stream rows, one frame at the end: every order page and API
+    # order lookup reads this, and per-source pandas filtering cost more than the query.
     limits = thresholds(conn=conn) if stale_after is None else {s: stale_after for s in SOURCES}
-    streams = by_stream(conn=conn, now=now, limits={s: limits.get(s, STALE_AFTER) for s in SOURCES})
+    streams = _stream_rows(conn, now, {s: limits.get(s, STALE_AFTER) for s in SOURCES})
     out = []
     for source in SOURCES:
-        mine = streams[streams["source"] == source]
+        mine = [r for r in streams if r["source"] == source]
         limit = limits.get(source, STALE_AFTER)
         row = {"source": source, "label": SOURCE_LABELS[source], "streams": len(mine),
-               "failing_streams": int((mine["last_status"].isin(["failed", "fatal"])).sum()),
-               "last_success_at": pd.NaT, "age_seconds": float("nan"), "newest_record_at": pd.NaT,
+               "failing_streams": sum(r["last_status"] in ("failed", "fatal") for r in mine),
+               "last_success_at": None, "age_seconds": float("nan"), "newest_record_at": None,
                "lag_seconds": float("nan"), "stalest_stream": None, "status": "unknown",
                "stale_after_seconds": limit.total_seconds(), "state": "unknown", "reason": "not monitored"}
-        if not mine.empty:
-            # The worst stream decides (among equals the most lagging), as in the rules.
-            rank = mine["state"].map(ORDER.index) * 1e12 - mine["lag_seconds"].fillna(0)
-            decisive = mine.loc[rank.idxmin()]
-            never = mine["last_success_at"].isna().all() and mine["data_through"].isna().all()
+        if mine:
+            lags = [r["lag_seconds"] for r in mine if not math.isnan(r["lag_seconds"])]
+            newest = [r["newest_record_at"] for r in mine if r["newest_record_at"] is not None]
+            # The worst stream decides (among equals the most lagging, then the first), as in the rules.
+            decisive = min(mine, key=lambda r: (ORDER.index(r["state"]),
+                                                -(0.0 if math.isnan(r["lag_seconds"]) else r["lag_seconds"])))
+            never = all(r["last_success_at"] is None and r["data_through"] is None for r in mine)
             row.update(
                 last_success_at=decisive["last_success_at"],
                 age_seconds=float("inf") if never else float(decisive["age_seconds"]),
-                newest_record_at=mine["newest_record_at"].max(),
-                lag_seconds=float(mine["lag_seconds"].max()) if mine["lag_seconds"].notna().any() else float("nan"),
+                newest_record_at=max(newest) if newest else None,
+                lag_seconds=max(lags) if lags else float("nan"),
                 stalest_stream=decisive["stream"], state=decisive["state"], reason=decisive["reason"],
                 status=("never" if never and decisive["state"] == "down"
                         else "stale" if decisive["state"] in HOLDING else "fresh"))

@@ -48,12 +48,12 @@ WITH up AS (
                       * (1 + up.tier
                          + least(greatest(1 - floor(extract(epoch FROM (e.due_at - :now)) / 3600.0) / 24.0, 0), 1)))::numeric, 4)
     FROM up WHERE e.exception_id = up.exception_id
-    RETURNING e.exception_id, e.status, e.team_id, e.rule, e.policy_version, up.tier
+    RETURNING e.exception_id, e.status, e.team_id, e.rule, e.policy_version, up.tier, up.old_tier
 )
 INSERT INTO exception_events (exception_id, at, actor, action, from_status, to_status, reason,
                               detail, policy_version)
 SELECT u.exception_id, :now, 'rules', 'escalated', u.status, u.status, u.rule,
-       jsonb_build_object('tier', u.tier,
+       jsonb_build_object('tier', u.tier, 'from_tier', u.old_tier,
                           'to', CASE WHEN u.tier = 2 THEN t.manager_name ELSE t.lead_name END,
                           'role', CASE WHEN u.tier = 2 THEN 'manager' ELSE 'team lead' END),
        u.policy_version

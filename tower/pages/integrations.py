@@ -1,7 +1,7 @@
 """/integrations — per source and stream: status in words (up / catching up / degraded / down)
 with the reason, last success, data lag in event time, records per run, error rate; recent
 errors; dead letters (view and, for administrators, replay); open integration incidents with
-the orders and value they hold.
+the orders and value they hold; outbound notifications and their dead letters (pages/_notifications.py).
 Refreshes every 30 s.
 """
 
@@ -24,7 +24,7 @@ from tower.components.tables import simple_table
 from tower.components.text import money, words
 from tower.components.timefmt import ago, fmt
 from tower.data import access, edi, freshness, integrations
-from tower.pages import _running
+from tower.pages import _notifications, _running
 
 dash.register_page(__name__, path="/integrations", title="Integrations · tower")
 
@@ -93,6 +93,7 @@ def layout(**_: str) -> html.Div:
         ], mt="xs"),
         html.Pre(id=Ids.LETTER_DETAIL, style={"whiteSpace": "pre-wrap", "fontSize": 12, "maxHeight": 240,
                                               "overflow": "auto", "background": "#fff", "padding": 8}),
+        *_notifications.section(admin=admin),
         dmc.Title("Recent errors", order=4, mt="lg"),
         loading(html.Div(id=Ids.ERRORS)),
     ], className="integrations-page")

@@ -21,6 +21,8 @@ from typing import Any
 import yaml
 
 from tower.rules.calendar import Calendar, parse_calendar
+from tower.rules.notifications import NotificationPolicyError, Notifications
+from tower.rules.notifications import parse as parse_notifications
 
 BUILTIN = Path(__file__).with_name("policy.yaml")
 ORDER_STAGES = ("entered", "validated", "released", "picked", "packed", "shipped", "delivered",
@@ -101,6 +103,8 @@ class Policy:
     # What to do with an exception whose whole life lies in the past (found in a backfill, an
     # import or a backlog): "record" it as history with its true times, or "skip" it.
     past_exceptions: str = "record"
+    # Who hears about what (tower/rules/notifications.py): rules, quiet hours, digests.
+    notifications: Notifications = field(default_factory=Notifications)
 
     def __hash__(self) -> int:  # lets resolve() be cached per policy object
         return id(self)
@@ -274,8 +278,14 @@ def _parse(text: str) -> Policy:
     past = catch_up.get("past_exceptions", "record")
     if past not in PAST_EXCEPTIONS:
         raise PolicyError(f"catch_up.past_exceptions must be one of {', '.join(PAST_EXCEPTIONS)}, not {past!r}")
+    try:
+        notifications = parse_notifications(
+            doc.get("notifications"), team_ids=team_ids, teams=teams,
+            default_tz=str(calendars[default_cal].tz), kinds=EXCEPTION_KINDS)
+    except NotificationPolicyError as exc:
+        raise PolicyError(str(exc)) from None
     digest = hashlib.sha256(text.encode()).hexdigest()[:8]
-    return Policy(past_exceptions=past,
+    return Policy(past_exceptions=past, notifications=notifications,
         version=f"{version}+{digest}", calendars=calendars, default_calendar=default_cal,
         warehouses=warehouses, systems_of_record=sor, freshness_minutes=fresh, teams=teams,
         escalation=esc, overrides=_parse_overrides(doc.get("overrides"), doc),
