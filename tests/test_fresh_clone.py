@@ -48,6 +48,7 @@ def home():
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # installs tower and its dependencies into a new virtualenv, then removes it
 def test_make_run_from_a_fresh_clone_serves_tower_and_stops_cleanly(home):
     clone = home / "tower"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)

@@ -28,6 +28,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from tests.browser.waits import WAIT_MS
 from tower import clock
 from tower.auth.users import ensure_demo_users
 from tower.db import libpq_url, make_engine
@@ -168,9 +169,6 @@ def engine_live(live_server: LiveServer):
     engine.dispose()
 
 
-# Every wait is bounded, and long enough for a busy two-core machine: a test waits for the state
-# it asserts (Playwright's expect, wait_for_*), for at most this long, never for a fixed time.
-WAIT_MS = 20000
 
 
 @pytest.fixture(scope="session")

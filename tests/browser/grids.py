@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import time
 
+from tests.browser.waits import WAIT_MS
+
 _SHOWN = """([grid, key]) => {
     const rows = [...document.querySelectorAll(grid + ' .ag-center-cols-container .ag-row')];
     return rows.map(r => [+r.getAttribute('row-index'),
@@ -26,10 +28,11 @@ def grid_rows(page, grid: str, key: str = "row-id") -> list[str]:
 
 
 def wait_for_grid_rows(page, grid: str, expected: list, *, key: str = "row-id", least: int = 8,
-                       timeout: float = 20000) -> list[str]:
+                       timeout: float | None = None) -> list[str]:
     """Wait until the grid shows the first rows of `expected` (at least `least` of them, or all
     when fewer), in order; raise with what it shows if that does not happen within `timeout` ms."""
     want = [str(v) for v in expected]
+    timeout = WAIT_MS if timeout is None else timeout
     # Polled from here, not with wait_for_function: the pages' CSP forbids the eval it needs.
     deadline = time.monotonic() + timeout / 1000
     while True:

@@ -67,9 +67,18 @@ def _limits() -> throttle.Limits:
 def _load_user(session_id: str) -> SessionUser | None:
     from flask import current_app
 
+    engine = engine_for(current_app.config["TOWER_DB_URL"])
     try:
-        with engine_for(current_app.config["TOWER_DB_URL"]).begin() as conn:
-            found = sessions.load_user(conn=conn, session_id=session_id, now=clock.now(), policy=_policy())
+        for attempt in (1, 2):
+            try:
+                with engine.begin() as conn:
+                    found = sessions.load_user(conn=conn, session_id=session_id, now=clock.now(), policy=_policy())
+                break
+            except sa.exc.OperationalError as exc:
+                # A connection the server dropped (a restart, pg_terminate_backend) fails once;
+                # the pool then opens a new one. Only a second failure means the database is away.
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
     except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.ProgrammingError, DatabaseUnavailable):
         # Database down (or not migrated): the session cannot be checked, so nobody is signed
         # in for this request; the guard says the database is away (503) rather than sending a
