@@ -45,12 +45,13 @@ def resolve_url(settings: Settings, start_embedded: bool = True) -> str:
         raise DatabaseUnavailable(str(exc)) from None
 
 
-def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10, app: str = "tower") -> Engine:
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10, app: str = "tower",
+                pre_ping: bool = True) -> Engine:
     return sa.create_engine(
         sqlalchemy_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_pre_ping=True,
+        pool_pre_ping=pre_ping,
         connect_args={"connect_timeout": 5, "application_name": app},
     )
 
@@ -97,6 +98,14 @@ def _engine_for(url: str) -> Engine:
 def engine_for(url: str) -> Engine:
     """A process-wide engine per URL (web workers share one pool)."""
     return _engine_for(url)
+
+
+@lru_cache(maxsize=8)
+def autocommit_engine_for(url: str) -> Engine:
+    """A process-wide engine per URL for single durable statements on a hot path (the webhook
+    acknowledgement): autocommit, so one statement is one round trip, committed when it returns;
+    no pre-ping round trip on checkout (the caller retries once on a connection found dead)."""
+    return make_engine(url, pre_ping=False, app="tower-hooks").execution_options(isolation_level="AUTOCOMMIT")
 
 
 def scalar(cur: psycopg.Cursor[Any]) -> Any:

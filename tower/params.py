@@ -12,6 +12,7 @@ an exception and a 500. No I/O, no imports from tower: any layer may use it.
 from __future__ import annotations
 
 import math
+from datetime import date, datetime, time, timezone, tzinfo
 from typing import Any, Iterable, TypeVar
 
 MAX_TEXT = 200            # a key, a name, a filter value: nothing a person types is longer
@@ -98,3 +99,28 @@ def mapping(value: Any) -> dict:
 def records(value: Any) -> list[dict]:
     """The dicts of a list (grid rows, selected rows), nothing else."""
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def day(value: Any) -> date | None:
+    """A calendar day from ISO text ("2017-01-31"), else None."""
+    value = text(value, max_chars=10)
+    if not value or len(value) != 10:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def instant(value: Any, *, default_zone: tzinfo = timezone.utc) -> datetime | None:
+    """An aware instant from ISO text: "2017-06-30", "2017-06-30T18:00", "2017-06-30 18:00:00+02:00"
+    (a day alone means its end, 23:59:59.999999; no zone means `default_zone`), else None."""
+    value = text(value, max_chars=40)
+    if not value:
+        return None
+    only_day = day(value)
+    try:
+        at = (datetime.combine(only_day, time.max) if only_day else datetime.fromisoformat(value))
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else at.replace(tzinfo=default_zone)

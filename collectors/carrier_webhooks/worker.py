@@ -66,6 +66,10 @@ def process(engine: Engine, *, now: Callable[[], datetime] = clock.now, batch: i
                     dead_ids.append(row["inbox_id"])
                     continue
                 for milestone in mapped:
+                    # The channel for the timeline (tower.data.channels); a generic event keeps
+                    # the polled stream's event id, so whichever way came first is the one fact.
+                    milestone.attrs.setdefault("via", "webhook")
+                    milestone.attrs.setdefault("provider", row["provider"])
                     milestones.append(milestone)
                     origin[id(milestone)] = row
             result = ingest(conn=conn, milestones=milestones)

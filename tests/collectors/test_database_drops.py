@@ -29,7 +29,10 @@ def _refresh_queues(client):
             "outputs": [{"id": i, "property": p} for i, p in QUEUES],
             "inputs": [{"id": "queues-interval", "property": "n_intervals", "value": 1},
                        {"id": "queues-stages", "property": "value", "value": "warehouse"},
-                       {"id": "queues-selected", "property": "data", "value": None}],
+                       {"id": "queues-selected", "property": "data", "value": None},
+                       {"id": "queues-period", "property": "value", "value": "1"},
+                       {"id": "queues-range", "property": "value", "value": None},
+                       {"id": "queues-as-of-input", "property": "value", "value": None}],
             "state": [{"id": "queues-wallboard", "property": "data", "value": {"big": False, "refresh": None}}],
             "changedPropIds": ["queues-interval.n_intervals"]}
     return client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")

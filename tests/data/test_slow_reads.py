@@ -46,13 +46,15 @@ def _call(client, outputs, inputs, state=()):
 def _refresh_queues(client, tick: int = 1):
     return _call(client, QUEUE_OUTPUTS,
                  [("queues-interval", "n_intervals", tick), ("queues-stages", "value", "warehouse"),
-                  ("queues-selected", "data", None)],
+                  ("queues-selected", "data", None), ("queues-period", "value", "1"),
+                  ("queues-range", "value", None), ("queues-as-of-input", "value", None)],
                  [("queues-wallboard", "data", {"big": False, "refresh": None})])
 
 
 def _cards(client, region):
     return _call(client, CARD_OUTPUTS,
-                 [("kpis-period", "value", "30"), ("kpis-region", "value", region),
+                 [("kpis-period", "value", "30"), ("kpis-range", "value", None),
+                  ("kpis-as-of-input", "value", None), ("kpis-region", "value", region),
                   ("kpis-warehouse", "value", None), ("kpis-channel", "value", None),
                   ("kpis-customer", "value", ""), ("kpis-kpi", "value", "otif")])
 

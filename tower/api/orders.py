@@ -82,6 +82,9 @@ class Event(BaseModel):
     line_no: int | None
     shipment_id: str | None
     invoice_id: str | None
+    channel: str | None = Field(None, description="how the fact reached tower: 'via EDI 856 from partner "
+                                                  "acme-3pl', 'via carrier webhook (easypost)', 'via API', "
+                                                  "'via ERP poll', 'via import'")
 
 
 class Line(BaseModel):

@@ -39,6 +39,11 @@ def _key(index: int, record: Any) -> str:
 def push(*, conn: Connection, records: list[dict[str, Any]], by: str, now: datetime) -> Pushed:
     """Store `records` (tower's milestone shape); refused ones become dead letters of source
     'api', stream 'milestones', with the pusher's name in the reason."""
+    for record in records:  # the channel for the timeline (tower.data.channels), in place: ids matter below
+        attrs = record.setdefault("attrs", {})
+        if isinstance(attrs, dict):
+            attrs.setdefault("via", "api")
+            attrs.setdefault("pushed_by", by)
     result = ingest(conn=conn, milestones=records)
     index_of = {id(r): i for i, r in enumerate(records)}
     rejected = [(index_of.get(id(r.record), -1), r.reason) for r in result.rejected]

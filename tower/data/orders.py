@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from tower.data.channels import channel
 from tower.data.frames import missing_as_none
 from tower.data.scope import Scope
 from tower.sqlfiles import load
@@ -104,15 +105,17 @@ def header(order_id: str, *, conn: Connection, scope: Scope) -> dict | None:
 
 
 TIMELINE_COLUMNS = ["occurred_at", "recorded_at", "kind", "source", "source_event_id", "line_no",
-                    "shipment_id", "invoice_id", "payment_id", "return_id", "attrs"]
+                    "shipment_id", "invoice_id", "payment_id", "return_id", "attrs", "channel"]
 
 
 def timeline(order_id: str, *, conn: Connection, scope: Scope) -> pd.DataFrame:
     """Every milestone of the order, oldest first. One row per milestone: occurred_at (the
     source's time), recorded_at (when tower stored it) — both UTC; kind, source,
     source_event_id (str); line_no (Int64); shipment_id, invoice_id, payment_id, return_id
-    (str or None); attrs (dict)."""
-    rows = conn.execute(Q["timeline"], {"order_id": order_id, "warehouses": scope.param()}).mappings().all()
+    (str or None); attrs (dict); channel (str: how it reached tower, tower.data.channels:
+    "via EDI 856 from partner acme-3pl", "via carrier webhook (easypost)", "via ERP poll" ...)."""
+    rows = [{**r, "channel": channel(r["source"], r["attrs"])}
+            for r in conn.execute(Q["timeline"], {"order_id": order_id, "warehouses": scope.param()}).mappings()]
     frame = _frame(rows, TIMELINE_COLUMNS, ("occurred_at", "recorded_at"))
     frame["line_no"] = frame["line_no"].astype("Int64")
     return frame

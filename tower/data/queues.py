@@ -127,6 +127,39 @@ def trend(*, conn: Connection, now: datetime, hours: float = 24, stages: Sequenc
     return pd.DataFrame(rows, columns=TREND_COLUMNS)
 
 
+FLOW = (*OPEN_STAGES, "paid")
+MAX_POINTS = 300  # a trend needs a few hundred points, whatever its range
+
+
+def step_minutes_for(since: datetime, until: datetime) -> int:
+    """A step of at least 5 minutes that gives at most about MAX_POINTS points over the range."""
+    minutes = max(1.0, (until - since).total_seconds() / 60)
+    for step in (5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080):
+        if minutes / step <= MAX_POINTS:
+            return step
+    return int(minutes // MAX_POINTS) + 1
+
+
+def trend_between(*, conn: Connection, since: datetime, until: datetime, scope: Scope,
+                  stages: Sequence[str] = WAREHOUSE_STAGES) -> tuple[pd.DataFrame, str]:
+    """The depth trend over any range [since, until), with what it was read from: the queue
+    snapshots ("snapshots", as `trend`) when they cover the range, else rebuilt from the
+    orders' stage times ("stage times": the depth at the end of each step, oldest_age_seconds
+    NaN), so imported history has a trend too. Same columns as `trend`
+    (TREND_COLUMNS); the step grows with the range (step_minutes_for)."""
+    step = step_minutes_for(since, until)
+    first = conn.execute(_Q["first_snapshot"]).scalar_one()
+    if first is not None and first <= since:
+        hours = (until - since).total_seconds() / 3600
+        return trend(conn=conn, now=until, hours=hours, stages=stages, scope=scope, step_minutes=step), "snapshots"
+    rows = conn.execute(_Q["rebuilt_trend"], {"since": since, "until": until, "stages": list(stages),
+                                              "flow": list(FLOW), "step_minutes": step,
+                                              "warehouses": scope.param()}).mappings().all()
+    frame = pd.DataFrame(rows, columns=TREND_COLUMNS)
+    frame["oldest_age_seconds"] = frame["oldest_age_seconds"].astype("float64")
+    return frame, "stage times"
+
+
 def as_of(*, conn: Connection) -> datetime | None:
     """When the analytics job last brought the queue figures up to date (None: never)."""
     return conn.execute(_Q["as_of"]).scalar_one()

@@ -67,3 +67,48 @@ WHERE q.stage = ANY(:stages)
   AND (CAST(:warehouses AS text[]) IS NULL OR q.warehouse = ANY(:warehouses))
   AND o.reason_facts ->> 'rule' = 'hold.backorder'
 GROUP BY q.warehouse, q.stage
+
+-- name: first_snapshot
+SELECT min(taken_at) FROM queue_snapshots
+
+-- name: rebuilt_trend
+-- Depth per stage at the end of each :step_minutes step of [:since, :until), rebuilt from the
+-- stage times the analytics job keeps for every order (imported history has no snapshots): an
+-- order is in a stage from when it entered it until it entered any later stage of the flow (or
+-- was cancelled). Set-based: +1 on entering, -1 on leaving, summed up to each step.
+WITH st AS (
+    SELECT s.stage, s.entered_at AS at_in,
+           (SELECT min(n.entered_at) FROM order_stage_times n
+            WHERE n.order_id = s.order_id AND n.entered_at >= s.entered_at
+              AND coalesce(array_position(CAST(:flow AS text[]), n.stage), 99)
+                  > array_position(CAST(:flow AS text[]), s.stage)) AS at_out
+    FROM order_stage_times s
+    WHERE s.stage = ANY(:stages) AND s.entered_at < :until
+      AND (CAST(:warehouses AS text[]) IS NULL OR s.warehouse = ANY(:warehouses))
+), moves AS (
+    SELECT stage, at_in AS at, 1 AS d FROM st
+    UNION ALL
+    SELECT stage, at_out, -1 FROM st WHERE at_out IS NOT NULL AND at_out < :until
+), steps AS (
+    SELECT at FROM generate_series(CAST(:since AS timestamptz) + make_interval(mins => :step_minutes),
+                                   CAST(:until AS timestamptz), make_interval(mins => :step_minutes)) AS g (at)
+), stages AS (
+    SELECT unnest(CAST(:stages AS text[])) AS stage
+), base AS (
+    SELECT stage, sum(d) AS depth FROM moves WHERE at <= :since GROUP BY stage
+), per AS (
+    -- A move at t counts from the first step at or after t.
+    SELECT stage, date_bin(make_interval(mins => :step_minutes), at - interval '1 microsecond',
+                           CAST(:since AS timestamptz)) + make_interval(mins => :step_minutes) AS at,
+           sum(d) AS d
+    FROM moves WHERE at > :since GROUP BY 1, 2
+), grid AS (
+    SELECT steps.at, stages.stage,
+           coalesce(b.depth, 0) + sum(coalesce(p.d, 0)) OVER (PARTITION BY stages.stage ORDER BY steps.at) AS depth
+    FROM steps CROSS JOIN stages
+    LEFT JOIN base b ON b.stage = stages.stage
+    LEFT JOIN per p ON p.stage = stages.stage AND p.at = steps.at
+)
+SELECT at AS taken_at, stage, depth::int AS depth, NULL::float8 AS oldest_age_seconds
+FROM grid WHERE depth > 0
+ORDER BY 1, 2

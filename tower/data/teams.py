@@ -1,8 +1,9 @@
 """Read functions for /teams: how each team is doing with its exceptions, and who carries
 the open work.
 
-Open, at risk and overdue are counted now; the rates (SLA adherence, MTTA, MTTR, escalations,
-reopen rate) over the period [now - days, now) from the exceptions and their audit trail
+Open, at risk and overdue are counted at `now` (an "as of" time: the exceptions opened by then
+and not yet resolved then); the rates (SLA adherence, MTTA, MTTR, escalations, reopen rate) over
+the period [since, until) — default [now - days, now) — from the exceptions and their audit trail
 (exception_events: 'escalated', 'reopened' and 'resolved' entries).
 """
 
@@ -26,14 +27,17 @@ WORKLOAD_COLUMNS = ["team_id", "assignee", "open", "at_risk", "overdue", "oldest
                     "value_at_risk"]
 
 
-def summary(*, conn: Connection, now: datetime, at_risk: float, scope: Scope, days: int = 7) -> pd.DataFrame:
+def summary(*, conn: Connection, now: datetime, at_risk: float, scope: Scope, days: int = 7,
+            since: datetime | None = None, until: datetime | None = None) -> pd.DataFrame:
     """One row per team (every team in `teams`, plus NO_TEAM if exceptions lack one), busiest
     first. Columns SUMMARY_COLUMNS: counts int; value_at_risk float; sla_adherence float|NaN
     (resolved by their due time / resolved in the period); mtta_seconds, mttr_seconds
     float|NaN (mean time to acknowledge / resolve, exceptions acknowledged / resolved in the
     period); reopen_rate float|NaN (reopened events / resolved events in the period).
-    A limited `scope` counts its warehouses' exceptions and lists only teams holding any."""
-    rows = conn.execute(_Q["summary"], {"now": now, "since": now - timedelta(days=days),
+    A limited `scope` counts its warehouses' exceptions and lists only teams holding any.
+    `since`/`until` give the rates' period (default the `days` before `now`)."""
+    rows = conn.execute(_Q["summary"], {"now": now, "since": since or now - timedelta(days=days),
+                                        "until": min(until, now) if until else now,
                                         "at_risk": at_risk, "warehouses": scope.param()}).mappings().all()
     df = pd.DataFrame(rows, columns=[c for c in SUMMARY_COLUMNS if c not in ("sla_adherence", "reopen_rate")])
     df["team_id"] = df["team_id"].fillna(NO_TEAM)

@@ -1,7 +1,9 @@
 -- Team performance from the exceptions and their audit (exception_events).
 
 -- name: summary
--- One row per team that has a row in teams or owns any exception. Periods are [since, now).
+-- One row per team that has a row in teams or owns any exception. Rates over [since, until);
+-- open work as of :now (opened by then, not resolved by then; live exceptions: a history one was
+-- never anybody's open work).
 -- A limited scope (:warehouses) counts its warehouses' exceptions only and lists only the
 -- teams that hold any of them: other warehouses' teams stay out of sight.
 WITH open AS (
@@ -11,7 +13,9 @@ WITH open AS (
                               AND :now >= opened_at + (due_at - opened_at) * :at_risk) AS at_risk,
            count(*) FILTER (WHERE assignee IS NULL) AS unassigned,
            sum(value_at_risk) AS value_at_risk
-    FROM exceptions x WHERE status <> 'resolved' AND (CAST(:warehouses AS text[]) IS NULL OR EXISTS (SELECT 1 FROM orders o WHERE o.order_id = x.order_id AND o.warehouse = ANY(:warehouses)))
+    -- Open now: status <> 'resolved' (the partial index); open then: also resolved after :now.
+    FROM exceptions x WHERE (status <> 'resolved' OR resolved_at > :now) AND opened_at <= :now
+      AND origin = 'live' AND (CAST(:warehouses AS text[]) IS NULL OR EXISTS (SELECT 1 FROM orders o WHERE o.order_id = x.order_id AND o.warehouse = ANY(:warehouses)))
     GROUP BY team_id
 ), done AS (
     SELECT team_id, count(*) AS resolved,
@@ -20,14 +24,14 @@ WITH open AS (
     FROM exceptions x
     -- Only what people and the live system handled: history (a past life found in a backfill)
     -- was never anybody's to resolve.
-    WHERE status = 'resolved' AND resolved_at >= :since AND resolved_at < :now AND origin = 'live'
+    WHERE status = 'resolved' AND resolved_at >= :since AND resolved_at < :until AND origin = 'live'
       AND (CAST(:warehouses AS text[]) IS NULL OR EXISTS (SELECT 1 FROM orders o WHERE o.order_id = x.order_id AND o.warehouse = ANY(:warehouses)))
     GROUP BY team_id
 ), ack AS (
     SELECT team_id, avg(date_part('epoch', acknowledged_at - opened_at)) AS mtta_seconds,
            count(*) AS acknowledged
     FROM exceptions x
-    WHERE acknowledged_at >= :since AND acknowledged_at < :now AND (CAST(:warehouses AS text[]) IS NULL OR EXISTS (SELECT 1 FROM orders o WHERE o.order_id = x.order_id AND o.warehouse = ANY(:warehouses)))
+    WHERE acknowledged_at >= :since AND acknowledged_at < :until AND (CAST(:warehouses AS text[]) IS NULL OR EXISTS (SELECT 1 FROM orders o WHERE o.order_id = x.order_id AND o.warehouse = ANY(:warehouses)))
     GROUP BY team_id
 ), ev AS (
     SELECT e.team_id,
@@ -35,7 +39,7 @@ WITH open AS (
            count(*) FILTER (WHERE a.action = 'reopened') AS reopens,
            count(*) FILTER (WHERE a.action = 'resolved') AS resolutions
     FROM exception_events a JOIN exceptions e ON e.exception_id = a.exception_id
-    WHERE a.at >= :since AND a.at < :now AND a.action IN ('escalated', 'reopened', 'resolved')
+    WHERE a.at >= :since AND a.at < :until AND a.action IN ('escalated', 'reopened', 'resolved')
       AND e.origin = 'live'
       AND (CAST(:warehouses AS text[]) IS NULL OR EXISTS (SELECT 1 FROM orders o WHERE o.order_id = e.order_id AND o.warehouse = ANY(:warehouses)))
     GROUP BY e.team_id

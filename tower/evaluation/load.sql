@@ -34,5 +34,9 @@ FROM returns WHERE order_id = ANY(:ids);
 SELECT order_id, kind, source, source_event_id, occurred_at, recorded_at, line_no, shipment_id,
        invoice_id, return_id,
        CASE WHEN kind IN ('credit_hold', 'atp_short', 'delivery_failed', 'cancelled')
-            THEN attrs END AS attrs
+            THEN attrs END AS attrs,
+       -- For the data-quality rules: a stamped time proves nothing about order; the channel
+       -- names where a contradicting fact came from.
+       attrs->>'time_known' = 'false' AS time_unknown, attrs->>'via' AS via,
+       coalesce(attrs->>'partner', attrs->>'provider') AS via_from
 FROM milestones WHERE order_id = ANY(:ids);

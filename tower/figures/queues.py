@@ -42,8 +42,8 @@ def depth_trend(frame: pd.DataFrame, stage_labels: dict[str, str], *, title: str
         "yaxis": {"gridcolor": "#eee", "title": {"text": "open orders"}, "rangemode": "tozero"},
     }
     if frame.empty:
-        layout["annotations"] = [{"text": "No snapshots in the last 24 hours yet: the collector process "
-                                          "records one every minute.", "showarrow": False, "x": 0.5, "y": 0.5,
+        layout["annotations"] = [{"text": "No open orders in these stages over this range (the collector "
+                                          "process records the queues every minute).", "showarrow": False, "x": 0.5, "y": 0.5,
                                   "xref": "paper", "yref": "paper", "font": {"size": 13, "color": "#868e96"}}]
         layout["xaxis"]["visible"] = layout["yaxis"]["visible"] = False
     return {"data": traces, "layout": layout}

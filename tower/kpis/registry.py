@@ -42,7 +42,9 @@ class Kpi:
 
 
 _CANCELLED = "Cancelled orders."
-_OUT_OF_ORDER = (" Orders whose milestones are out of order for this span (it would be negative), and"
+_OUT_OF_ORDER = (" Orders whose milestones are out of order for this span (it would be negative: a carrier"
+                 " hand-over before the approval, a delivery before the hand-over), which also raise a"
+                 " data-quality exception (milestones_out_of_order) naming the source and both events, and"
                  " orders whose start or end time the source does not record.")
 
 KPIS: tuple[Kpi, ...] = (

@@ -1,7 +1,9 @@
 """/kpis — executives: the KPI registry's numbers with targets and status in words, weekly or
 monthly trends, the orders behind each number, CSV export.
 
-URL (a shareable view): ?days=7|28|90|365 &region= &warehouse= &channel= &customer= (customer
+URL (a shareable view): ?days=7|28|90|365 or ?from=DAY&to=DAY (a custom range of UTC days,
+both inclusive: the days `tower kpis show --from --to` reads), &as_of=TIME (presets count back
+from it; tower/data/periods.py), &region= &warehouse= &channel= &customer= (customer
 id) &kpi=<kpi id> (the trend and drill-down shown) &grain=week|month.
 """
 
@@ -19,6 +21,7 @@ from dash.development.base_component import Component
 
 from tower import clock, params
 from tower.auth import current
+from tower.components import period_picker
 from tower.components.banner import stale_banner
 from tower.components.kpi_card import definition, kpi_card
 from tower.components.last_good import keeps_last_good
@@ -26,7 +29,7 @@ from tower.components.shell import empty_state, loading
 from tower.components.text import markdown_link
 from tower.components.timefmt import fmt
 from tower.components.url_sync import follow_url
-from tower.data import access, freshness
+from tower.data import access, freshness, periods
 from tower.data import kpis as data
 from tower.data.csv_safe import neutralise
 from tower.figures.kpis import trend as trend_figure
@@ -63,10 +66,20 @@ class Ids:
     CARD_INFO = "kpis-card-info"     # pattern-matching type
 
 
-def _filters(days, region, warehouse, channel, customer) -> data.KpiFilters:
-    return data.last_days(clock.now().date(), int(params.choice(days, PERIODS, default="28")),
-                          region=params.text(region) or None, warehouse=params.text(warehouse) or None,
-                          channel=params.text(channel) or None, customer=params.text(customer) or None)
+DEFAULT_PERIOD = "28"
+PICKER = period_picker.PeriodIds("kpis")
+
+
+def _period(preset, days, as_of) -> periods.Period:
+    return period_picker.from_controls(preset, days, as_of, now=clock.now(), presets=PERIODS,
+                                       default=DEFAULT_PERIOD)
+
+
+def _filters(period: periods.Period, region, warehouse, channel, customer) -> data.KpiFilters:
+    # The same filters `tower kpis show --from --to` builds: whole UTC days, end exclusive.
+    return data.KpiFilters(start=period.start, end=period.end,
+                           region=params.text(region) or None, warehouse=params.text(warehouse) or None,
+                           channel=params.text(channel) or None, customer=params.text(customer) or None)
 
 
 def _kpi(value: object):
@@ -77,14 +90,14 @@ def _grain(value: object) -> str:
     return params.choice(value, data.GRAINS, default="week")
 
 
-def layout(days: str | None = None, region: str | None = None, warehouse: str | None = None,
+def layout(region: str | None = None, warehouse: str | None = None,
            channel: str | None = None, customer: str | None = None, kpi: str | None = None,
-           grain: str | None = None, **_: str) -> html.Div:
-    days = params.choice(days, PERIODS, default="28")
+           grain: str | None = None, **query: str) -> html.Div:
+    period = periods.resolve(query, now=clock.now(), presets=PERIODS, default=DEFAULT_PERIOD)
     region, warehouse, channel = params.text(region), params.text(warehouse), params.text(channel)
     customer, kpi, grain = params.text(customer), _kpi(kpi).id, _grain(grain)
     with access.reading() as conn:  # the filter choices: a bounded read of the daily summary
-        options = data.filter_options(conn=conn, today=clock.now().date(), scope=current.scope())
+        options = data.filter_options(conn=conn, today=period.as_of.date(), scope=current.scope())
 
     def select(id_, label, dim, value):
         choices = sorted(set(options[dim]) | ({value} if value else set()))
@@ -96,11 +109,9 @@ def layout(days: str | None = None, region: str | None = None, warehouse: str | 
         dmc.Group([dmc.Title("KPIs", order=2), dmc.Text(id=Ids.PERIOD_TEXT, size="sm", c="dimmed")],
                   justify="space-between", align="baseline"),
         html.Div(id=Ids.BANNER),
+        period_picker.problem_notice(period),
+        period_picker.controls("kpis", period, PERIODS, as_of_given=bool(params.text(query.get("as_of")))),
         dmc.Group([
-            dmc.Stack([dmc.Text("Period", size="sm", fw=500),
-                       dmc.SegmentedControl(id=Ids.PERIOD, value=days,
-                                            data=[{"value": k, "label": v} for k, v in PERIODS.items()])],
-                      gap=2),
             select(Ids.REGION, "Region", "region", region),
             select(Ids.WAREHOUSE, "Warehouse", "warehouse", warehouse),
             select(Ids.CHANNEL, "Channel", "channel", channel),
@@ -125,23 +136,26 @@ def layout(days: str | None = None, region: str | None = None, warehouse: str | 
     ], className="kpis-page")
 
 
-_FILTER_INPUTS = [Input(Ids.PERIOD, "value"), Input(Ids.REGION, "value"), Input(Ids.WAREHOUSE, "value"),
+_FILTER_INPUTS = [Input(Ids.PERIOD, "value"), Input(PICKER.range, "value"), Input(PICKER.as_of, "value"),
+                  Input(Ids.REGION, "value"), Input(Ids.WAREHOUSE, "value"),
                   Input(Ids.CHANNEL, "value"), Input(Ids.CUSTOMER, "value")]
 
 
 @callback(Output(Ids.CARDS, "children"), Output(Ids.BANNER, "children"), Output(Ids.PERIOD_TEXT, "children"),
           *_FILTER_INPUTS, Input(Ids.KPI, "value"))
 @keeps_last_good(outputs=3, notice=1)
-def cards(days: str | None, region: str | None, warehouse: str | None, channel: str | None,
-          customer: str | None, selected: str | None) -> tuple[Any, Component, str]:
+def cards(preset: str | None, days: Any, as_of: str | None, region: str | None, warehouse: str | None,
+          channel: str | None, customer: str | None, selected: str | None) -> tuple[Any, Component, str]:
     """The main callback: every KPI of the registry for the filters, grouped as cards."""
-    f = _filters(days, region, warehouse, channel, customer)
+    period = _period(preset, days, as_of)
+    f = _filters(period, region, warehouse, channel, customer)
     selected = _kpi(selected).id
     now = clock.now()
     with access.reading() as conn:
         values = data.kpi_values(conn=conn, filters=f, scope=current.scope())
         fresh = freshness.by_source(conn=conn, now=now)
         backlog = data.pending_changes(conn=conn)
+        span = data.kpi_span(conn=conn, scope=current.scope()) if not values["n"].any() else (None, None)
     user = current.user()
     rows = {r["kpi_id"]: r for r in values.to_dict("records")}
     sections = []
@@ -152,18 +166,21 @@ def cards(days: str | None, region: str | None, warehouse: str | None, channel: 
         sections.append(dmc.Stack([dmc.Text(group, fw=600, c="dimmed", size="sm"),
                                    dmc.SimpleGrid(cards_, cols={"base": 1, "sm": 2, "md": 3, "xl": 4},
                                                   spacing="sm")], gap=4))
-    period = (f"{f.start:%d %b %Y} – {f.end - pd.Timedelta(days=1):%d %b %Y} (UTC days)"
-              + (f" · customer {f.customer}" if f.customer else ""))
+    period_text = (period.describe() + (f" · as of {period.as_of:%d %b %Y %H:%M} UTC" if as_of else "")
+                   + (f" · customer {f.customer}" if f.customer else ""))
     if not values["n"].any():
+        first, last = span
+        held = (f" The store holds KPI data from {first:%d %b %Y} to {last:%d %b %Y}: pick those days "
+                "with Custom." if first and last else "")
         sections.insert(0, empty_state("No KPI data for these filters", "Nothing was measured in the "
                                        "period: widen the period or clear a filter. Figures are "
-                                       "updated by the collector process every minute."))
+                                       "updated by the collector process every minute." + held))
     if backlog["pending"]:
         sections.insert(0, dmc.Alert(
             f"{data.pending_text(backlog)} changed orders and exceptions are not counted yet: the figures "
             "below are incomplete until the collector's KPI job catches up (it folds in up to "
             "10,000 a minute).", title="KPI figures are catching up", color="yellow"))
-    return dmc.Stack(sections, gap="md"), stale_banner(fresh, tz=user.time_zone if user else "UTC"), period
+    return dmc.Stack(sections, gap="md"), stale_banner(fresh, tz=user.time_zone if user else "UTC"), period_text
 
 
 @callback(Output(Ids.KPI, "value"), Input({"type": Ids.CARD_DRILL, "index": ALL}, "n_clicks"),
@@ -178,22 +195,25 @@ def pick_from_card(clicks: list[int | None]) -> str | NoUpdate:
 @callback(Output(Ids.TREND, "figure"), Output(Ids.DRILL, "children"), Output(Ids.DEFINITION, "children"),
           Output(Ids.SEARCH, "data"), *_FILTER_INPUTS, Input(Ids.KPI, "value"), Input(Ids.GRAIN, "value"))
 @keeps_last_good(outputs=4, notice=1)
-def trend_and_drill(days: str | None, region: str | None, warehouse: str | None, channel: str | None,
-                    customer: str | None, kpi_id: str, grain: str) -> tuple[Any, ...]:
+def trend_and_drill(preset: str | None, days: Any, as_of: str | None, region: str | None,
+                    warehouse: str | None, channel: str | None, customer: str | None, kpi_id: str,
+                    grain: str) -> tuple[Any, ...]:
     """The selected KPI's trend and the orders behind it (worst first)."""
     kpi, grain = _kpi(kpi_id), _grain(grain)
-    f = _filters(days, region, warehouse, channel, customer)
-    start, end = data.trend_window(clock.now().date(), grain)
-    window = data.KpiFilters(start=start, end=end, region=f.region, warehouse=f.warehouse,
+    period = _period(preset, days, as_of)
+    f = _filters(period, region, warehouse, channel, customer)
+    # The trend ends with the period and covers at least 13 weeks / 12 months (all of a longer one).
+    start, _ = data.trend_window(period.last_day, grain)
+    window = data.KpiFilters(start=min(start, period.start), end=period.end, region=f.region, warehouse=f.warehouse,
                              channel=f.channel, customer=f.customer)
     scope = current.scope()
     with access.reading() as conn:
         tr = data.kpi_trend(conn=conn, filters=window, kpi_id=kpi.id, grain=grain, scope=scope)
         orders = data.kpi_orders(conn=conn, filters=f, kpi_id=kpi.id, limit=DRILL_ROWS, scope=scope)
-    search = "?" + urlencode({k: v for k, v in (("days", params.choice(days, PERIODS, default="28")),
-                                                 ("region", f.region), ("warehouse", f.warehouse),
+    search = "?" + urlencode({**period.query(as_of_given=period_picker.as_of_given(as_of)),
+                              **{k: v for k, v in (("region", f.region), ("warehouse", f.warehouse),
                                                  ("channel", f.channel), ("customer", f.customer),
-                                                 ("kpi", kpi.id), ("grain", grain)) if v})
+                                                 ("kpi", kpi.id), ("grain", grain)) if v}})
     about = dmc.Alert(definition(kpi), title=kpi.name + (" — the filters do not apply" if not kpi.filterable else ""),
                       color="indigo", variant="light")
     return trend_figure(kpi, tr, grain=grain), _drill_table(kpi, orders), about, search
@@ -227,12 +247,14 @@ def _drill_table(kpi, orders: pd.DataFrame):
 
 
 @callback(Output(Ids.DOWNLOAD, "data"), Input(Ids.CSV_KPIS, "n_clicks"), Input(Ids.CSV_ORDERS, "n_clicks"),
-          State(Ids.PERIOD, "value"), State(Ids.REGION, "value"), State(Ids.WAREHOUSE, "value"),
+          State(Ids.PERIOD, "value"), State(PICKER.range, "value"), State(PICKER.as_of, "value"),
+          State(Ids.REGION, "value"), State(Ids.WAREHOUSE, "value"),
           State(Ids.CHANNEL, "value"), State(Ids.CUSTOMER, "value"), State(Ids.KPI, "value"),
           prevent_initial_call=True)
-def download(_a: int | None, _b: int | None, days: str | None, region: str | None, warehouse: str | None,
-             channel: str | None, customer: str | None, kpi_id: str) -> dict[str, Any]:
-    f = _filters(days, region, warehouse, channel, customer)
+def download(_a: int | None, _b: int | None, preset: str | None, days: Any, as_of: str | None,
+             region: str | None, warehouse: str | None, channel: str | None, customer: str | None,
+             kpi_id: str) -> dict[str, Any]:
+    f = _filters(_period(preset, days, as_of), region, warehouse, channel, customer)
     kpi_id = _kpi(kpi_id).id
     scope = current.scope()
     f = data.within(f, scope)  # the file says which warehouse it counts
@@ -253,3 +275,4 @@ def download(_a: int | None, _b: int | None, days: str | None, region: str | Non
 
 
 follow_url(Ids.SEARCH, Ids.SEARCH_SET)
+period_picker.register("kpis", PERIODS, default=DEFAULT_PERIOD, now=clock.now)

@@ -164,8 +164,9 @@ def _events_table(tl: pd.DataFrame, tz: str, gaps: pd.DataFrame) -> html.Div:
     for r, wait in zip(tl.itertuples(), waits):
         flag = " ⚠ gap" if r.occurred_at in gap_starts else ""
         rows.append([fmt(r.occurred_at, tz), r.source.upper(), KINDS[r.kind].label if r.kind in KINDS else r.kind,
-                     _describe(r), wait + flag, fmt(r.recorded_at, tz)])
-    return simple_table(["When", "System", "Milestone", "Details", "Since previous", "Recorded by tower"],
+                     _describe(r), html.Span(r.channel, className="order-event-channel"), wait + flag,
+                     fmt(r.recorded_at, tz)])
+    return simple_table(["When", "System", "Milestone", "Details", "Came in", "Since previous", "Recorded by tower"],
                         rows, id=Ids.EVENTS)
 
 

@@ -2,13 +2,16 @@
 the stage's critical time, throughput, a 24-hour trend; refreshes by itself.
 
 URL: ?stages=all (every open stage, default: pick, pack, ship), ?refresh=<seconds> (default
-30), ?wallboard=1 (large type, no navigation), ?cell=<warehouse>|<stage> (the listed cell).
+30), ?wallboard=1 (large type, no navigation), ?cell=<warehouse>|<stage> (the listed cell);
+the trend's range: ?days=1|7|28 (the days before the "as of" time, default the last 24 hours)
+or ?from=DAY&to=DAY (whole UTC days), &as_of=TIME (tower/data/periods.py).
 A supervisor scoped to warehouses sees only those (checked again in every callback).
 """
 
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,6 +21,7 @@ from dash import ALL, Input, NoUpdate, Output, State, callback, clientside_callb
 
 from tower import clock, params
 from tower.auth import current
+from tower.components import period_picker
 from tower.components.banner import stale_banner
 from tower.components.last_good import keeps_last_good
 from tower.components.shell import empty_state, loading
@@ -25,7 +29,7 @@ from tower.components.tables import simple_table
 from tower.components.text import money
 from tower.components.timefmt import ago, fmt
 from tower.components.url_sync import follow_url
-from tower.data import access, freshness, queues
+from tower.data import access, freshness, periods, queues
 from tower.data import kpis as kpi_data
 from tower.figures.queues import depth_trend
 from tower.pages import _running
@@ -36,6 +40,23 @@ DEFAULT_REFRESH_SECONDS = 30
 STATE_WORDS = {"late": ("Late", "red", "✖"), "at_risk": ("At risk", "yellow", "▲"),
                "ok": ("OK", "green", "●"), "empty": ("Empty", "gray", "○"),
                "stock": ("Waiting on stock", "blue", "◐")}
+
+
+TREND_PERIODS = {"1": "Last 24 hours", "7": "7 days", "28": "28 days"}
+DEFAULT_TREND = "1"
+PICKER = period_picker.PeriodIds("queues")
+
+
+def _trend_period(preset: object, days: object, as_of: object) -> periods.Period:
+    return period_picker.from_controls(preset, days, as_of, now=clock.now(), presets=TREND_PERIODS,
+                                       default=DEFAULT_TREND)
+
+
+def _trend_window(period: periods.Period) -> tuple[datetime, datetime]:
+    """A preset is the rolling days before the as-of time; a custom range its whole UTC days."""
+    if period.preset == periods.CUSTOM:
+        return period.start_at, period.end_at
+    return period.as_of - timedelta(days=int(period.preset)), period.as_of
 
 
 class Ids:
@@ -78,8 +99,9 @@ def _selected(value: object) -> str | None:
 
 
 def layout(stages: str | None = None, refresh: str | None = None, wallboard: str | None = None,
-           cell: str | None = None, **_: str) -> html.Div:
+           cell: str | None = None, **query: str) -> html.Div:
     big = params.flag(wallboard)
+    period = periods.resolve(query, now=clock.now(), presets=TREND_PERIODS, default=DEFAULT_TREND)
     seconds = _refresh(refresh)
     stages = _stage_choice(stages)
     refresh = str(seconds) if params.text(refresh) else None
@@ -114,6 +136,10 @@ def layout(stages: str | None = None, refresh: str | None = None, wallboard: str
         loading(html.Div(id=Ids.MATRIX, children=empty_state(
             "Loading the queues…", "The first figures appear in a moment."), style={"marginTop": 12})),
         html.Div(id=Ids.CELL_ORDERS, style={"marginTop": 16}),
+        period_picker.problem_notice(period),
+        html.Div(period_picker.controls("queues", period, TREND_PERIODS,
+                                        as_of_given=bool(params.text(query.get("as_of")))),
+                 style={"marginTop": 16, **({"display": "none"} if big else {})}),
         dcc.Graph(id=Ids.TREND, config={"displayModeBar": False}, style={"marginTop": 16}),
     ], className="queues-page queues-wallboard" if big else "queues-page")
 
@@ -185,11 +211,12 @@ def _matrix(df, stage_list: list[str], big: bool, selected: str | None) -> dmc.T
     Output(Ids.MATRIX, "children"), Output(Ids.TREND, "figure"), Output(Ids.BANNER, "children"),
     Output(Ids.UPDATED_AT, "data"), Output(Ids.AS_OF, "children"),
     Input(Ids.INTERVAL, "n_intervals"), Input(Ids.STAGES, "value"), Input(Ids.SELECTED, "data"),
+    Input(PICKER.preset, "value"), Input(PICKER.range, "value"), Input(PICKER.as_of, "value"),
     State(Ids.WALLBOARD, "data"),
 )
 @keeps_last_good(outputs=5, notice=2, unchanged=(3,), not_keys=(0,))  # "Updated n s ago" keeps counting
-def refresh(_n: int | None, stage_choice: str | None, selected: str | None,
-            view: dict[str, Any]) -> tuple[Any, ...]:
+def refresh(_n: int | None, stage_choice: str | None, selected: str | None, preset: object, days: object,
+            as_of_value: object, view: dict[str, Any]) -> tuple[Any, ...]:
     """The main callback: the matrix, the trend and the stale banner, from one read."""
     view, selected = _view(view), _selected(selected)
     stage_list = list(queues.OPEN_STAGES if _stage_choice(stage_choice) == "all" else queues.WAREHOUSE_STAGES)
@@ -200,7 +227,10 @@ def refresh(_n: int | None, stage_choice: str | None, selected: str | None,
     with access.reading() as conn:
         df = queues.matrix(conn=conn, now=now, critical_hours=_running.critical_hours(), stages=stage_list,
                            scope=scope)
-        trend = queues.trend(conn=conn, now=now, stages=stage_list, scope=scope)
+        period = _trend_period(preset, days, as_of_value)
+        since, until = _trend_window(period)
+        trend, read_from = queues.trend_between(conn=conn, since=since, until=until, stages=stage_list,
+                                                scope=scope)
         fresh = freshness.by_source(conn=conn, now=now)
         as_of = queues.as_of(conn=conn)
         backlog = kpi_data.pending_changes(conn=conn)
@@ -218,8 +248,12 @@ def refresh(_n: int | None, stage_choice: str | None, selected: str | None,
     else:
         matrix = _matrix(df, stage_list, bool(view["big"]), selected)
     where = scope.describe()
+    span = (TREND_PERIODS[period.preset].lower() if period.preset != periods.CUSTOM else period.describe())
+    if period.preset != periods.CUSTOM and period.as_of < now - timedelta(minutes=1):
+        span += f" to {fmt(period.as_of, tz)}"
+    rebuilt = " · rebuilt from the orders' stage times" if read_from == "stage times" else ""
     fig = depth_trend(trend, {s: queues.STAGE_LABELS[s] for s in stage_list},
-                      title=f"Open orders, last 24 hours ({where})", tz=tz, large=bool(view["big"]))
+                      title=f"Open orders, {span} ({where}){rebuilt}", tz=tz, large=bool(view["big"]))
     return matrix, fig, banner, time.time() * 1000, as_of_text
 
 
@@ -248,12 +282,16 @@ def select_cell(clicks: list[int | None]) -> str | NoUpdate:
 
 @callback(Output(Ids.CELL_ORDERS, "children"), Output(Ids.SEARCH, "data"),
           Input(Ids.SELECTED, "data"), Input(Ids.INTERVAL, "n_intervals"), Input(Ids.STAGES, "value"),
+          Input(PICKER.preset, "value"), Input(PICKER.range, "value"), Input(PICKER.as_of, "value"),
           State(Ids.WALLBOARD, "data"))
 @keeps_last_good(outputs=2, notice=0, not_keys=(1,))
-def cell_orders(selected: str | None, _n: int | None, stage_choice: str | None,
-                view: dict[str, Any]) -> tuple[Any, str]:
+def cell_orders(selected: str | None, _n: int | None, stage_choice: str | None, preset: object, days: object,
+                as_of_value: object, view: dict[str, Any]) -> tuple[Any, str]:
     view, selected = _view(view), _selected(selected)
-    query = {"stages": "all"} if _stage_choice(stage_choice) == "all" else {}
+    query: dict[str, str] = {"stages": "all"} if _stage_choice(stage_choice) == "all" else {}
+    period = _trend_period(preset, days, as_of_value)
+    if period.preset != DEFAULT_TREND or period_picker.as_of_given(as_of_value):
+        query.update(period.query(as_of_given=period_picker.as_of_given(as_of_value)))
     if view["big"]:
         query["wallboard"] = "1"
     if view["refresh"]:
@@ -288,3 +326,4 @@ def _search(query: dict) -> str:
 
 
 follow_url(Ids.SEARCH, Ids.SEARCH_SET)
+period_picker.register("queues", TREND_PERIODS, default=DEFAULT_TREND, now=clock.now)

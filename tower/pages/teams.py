@@ -1,7 +1,9 @@
 """/teams — per team: open, at risk, overdue, SLA adherence, MTTA / MTTR, escalations, reopen
 rate, and the open work per assignee; each team links to its worklist on /exceptions.
 
-URL: ?days=7|30|90 (the period of the rates), ?team=<team id> (the workload shown).
+URL: ?days=7|30|90 or ?from=DAY&to=DAY (the period of the rates, whole UTC days), ?as_of=TIME
+(when open, at risk and overdue are counted; presets count back from it: tower/data/periods.py),
+?team=<team id> (the workload shown).
 """
 
 from __future__ import annotations
@@ -17,18 +19,21 @@ from dash.development.base_component import Component
 
 from tower import clock, params
 from tower.auth import current
+from tower.components import period_picker
 from tower.components.banner import stale_banner
 from tower.components.shell import empty_state, loading
 from tower.components.tables import simple_table
 from tower.components.timefmt import ago
 from tower.components.url_sync import follow_url
-from tower.data import access, freshness, teams
+from tower.data import access, freshness, periods, teams
 from tower.figures.teams import workload as workload_figure
 from tower.pages import _running
 
 dash.register_page(__name__, path="/teams", title="Teams · tower")
 
 PERIODS = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days"}
+DEFAULT_PERIOD = "7"
+PICKER = period_picker.PeriodIds("teams")
 
 
 class Ids:
@@ -40,21 +45,25 @@ class Ids:
     WORKLOAD_CHART = "teams-workload-chart"
     SEARCH = "teams-search"
     SEARCH_SET = "teams-search-set"
+    COUNTED = "teams-counted"
 
 
-def layout(days: str | None = None, team: str | None = None, **_: str) -> html.Div:
-    days = params.choice(days, PERIODS, default="7")
+def _period(preset: object, days: object, as_of: object) -> periods.Period:
+    return period_picker.from_controls(preset, days, as_of, now=clock.now(), presets=PERIODS,
+                                       default=DEFAULT_PERIOD)
+
+
+def layout(team: str | None = None, **query: str) -> html.Div:
+    period = periods.resolve(query, now=clock.now(), presets=PERIODS, default=DEFAULT_PERIOD)
     team = params.text(team)
     return html.Div([
         dcc.Store(id=Ids.SEARCH), dcc.Store(id=Ids.SEARCH_SET),
         dmc.Title("Teams", order=2),
         html.Div(id=Ids.BANNER),
-        dmc.Group([
-            dmc.SegmentedControl(id=Ids.PERIOD, value=days,
-                                 data=[{"value": k, "label": v} for k, v in PERIODS.items()]),
-            dmc.Text("Open, at risk and overdue are counted now; the rates cover the period.",
-                     size="sm", c="dimmed"),
-        ], mt="xs"),
+        period_picker.problem_notice(period),
+        period_picker.controls("teams", period, PERIODS, as_of_given=bool(params.text(query.get("as_of")))),
+        dmc.Text("Open, at risk and overdue are counted now (or at the “as of” time); the rates cover "
+                 "the period.", id=Ids.COUNTED, size="sm", c="dimmed", mt=4),
         loading(html.Div(id=Ids.SUMMARY, style={"marginTop": 12})),
         dmc.Group([
             dmc.Title("Workload per assignee", order=4),
@@ -93,17 +102,19 @@ def _summary_table(df: pd.DataFrame):
 
 
 @callback(Output(Ids.SUMMARY, "children"), Output(Ids.BANNER, "children"),
-          Output(Ids.TEAM, "data"), Output(Ids.TEAM, "value"),
-          Input(Ids.PERIOD, "value"), dash.State(Ids.TEAM, "value"))
-def summary(days: str | None, team: str | None) -> tuple[Any, Component, list[dict[str, str]], str | None]:
+          Output(Ids.TEAM, "data"), Output(Ids.TEAM, "value"), Output(Ids.COUNTED, "children"),
+          Input(Ids.PERIOD, "value"), Input(PICKER.range, "value"), Input(PICKER.as_of, "value"),
+          dash.State(Ids.TEAM, "value"))
+def summary(preset: str | None, days: object, as_of: object,
+            team: str | None) -> tuple[Any, Component, list[dict[str, str]], str | None, str]:
     """The main callback: one row per team for the period."""
     now = clock.now()
     user = current.user()
-    days = params.choice(days, PERIODS, default="7")
+    period = _period(preset, days, as_of)
     team = params.text(team)
     with access.reading() as conn:
-        df = teams.summary(conn=conn, now=now, at_risk=_running.at_risk_share(), days=int(days),
-                           scope=current.scope())
+        df = teams.summary(conn=conn, now=period.as_of, at_risk=_running.at_risk_share(),
+                           since=period.start_at, until=period.end_at, scope=current.scope())
         fresh = freshness.by_source(conn=conn, now=now)
     banner = stale_banner(fresh, tz=user.time_zone if user else "UTC")
     options = [{"value": r.team_id, "label": r.name} for r in df.itertuples()]
@@ -119,16 +130,21 @@ def summary(days: str | None, team: str | None) -> tuple[Any, Component, list[di
                          "the period. MTTA / MTTR: mean time from opening to acknowledgement / "
                          "resolution. Reopen rate: reopened / resolved entries in the audit trail.",
                          size="xs", c="dimmed", mt=4)]
-    return body, banner, options, team
+    counted = (f"Open, at risk and overdue are counted as of {period.as_of:%d %b %Y %H:%M} UTC"
+               if period.as_of < now else "Open, at risk and overdue are counted now")
+    counted += f"; the rates cover {period.describe()}."
+    return body, banner, options, team, counted
 
 
 @callback(Output(Ids.WORKLOAD, "children"), Output(Ids.SEARCH, "data"),
-          Input(Ids.TEAM, "value"), Input(Ids.PERIOD, "value"), dash.State(Ids.TEAM, "data"))
-def workload(team: object, days: object, options: object) -> tuple[Any, str]:
-    days = params.choice(days, PERIODS, default="7")
+          Input(Ids.TEAM, "value"), Input(Ids.PERIOD, "value"), Input(PICKER.range, "value"),
+          Input(PICKER.as_of, "value"), dash.State(Ids.TEAM, "data"))
+def workload(team: object, preset: object, days: object, as_of: object, options: object) -> tuple[Any, str]:
+    period = _period(preset, days, as_of)
     team = params.text(team)
     options = params.records(options)
-    search = "?" + urlencode({k: v for k, v in (("days", days), ("team", team)) if v})
+    search = "?" + urlencode({**period.query(as_of_given=period_picker.as_of_given(as_of)),
+                              **({"team": team} if team else {})})
     if not team:
         return empty_state("No team picked", "Pick a team to see who carries its open work."), search
     with access.reading() as conn:
@@ -151,3 +167,4 @@ def workload(team: object, days: object, options: object) -> tuple[Any, str]:
 
 
 follow_url(Ids.SEARCH, Ids.SEARCH_SET)
+period_picker.register("teams", PERIODS, default=DEFAULT_PERIOD, now=clock.now)

@@ -12,13 +12,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Mapping
 
-from tower.rules import checks_billing, checks_fulfilment, flow
+from tower.rules import checks_billing, checks_fulfilment, checks_quality, flow
 from tower.rules.context import Ctx
 from tower.rules.facts import OrderFacts, Outcome, SourceFreshness
 from tower.rules.history import facts_about_the_past, past_exceptions
 from tower.rules.policy import Effective, Policy
 
-RULES = checks_fulfilment.RULES + checks_billing.RULES
+RULES = checks_fulfilment.RULES + checks_billing.RULES + checks_quality.RULES
 
 
 def _sla_state(now: datetime, clk: flow.Clock) -> str:

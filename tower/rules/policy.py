@@ -34,6 +34,7 @@ EXCEPTION_KINDS = (
     "carrier_delay", "no_carrier_scan", "delivery_failed", "partial_not_billed",
     "delivered_not_invoiced", "invoice_qty_mismatch", "invoice_price_mismatch",
     "payment_overdue", "return_not_credited", "cancelled_still_picking", "integration_incident",
+    "milestones_out_of_order", "order_without_lines",
 )
 SEVERITIES = ("low", "medium", "high", "critical")
 SOURCES = ("erp", "wms", "carrier", "finance")

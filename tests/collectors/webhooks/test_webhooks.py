@@ -48,7 +48,7 @@ def _count(engine, sql: str) -> int:
 
 def test_a_signed_event_is_stored_and_answered_without_a_sign_in(client, engine) -> None:
     answer = _post(client, "generic", json.dumps(_event(1)).encode())
-    assert answer.status_code == 200 and answer.get_json() == {"status": "accepted", "event_id": "EV-1"}
+    assert answer.status_code == 202 and answer.get_json() == {"status": "accepted", "event_id": "EV-1"}
     assert _count(engine, "SELECT count(*) FROM webhook_inbox WHERE status = 'new'") == 1
     assert client.get("/integrations").status_code == 302      # the rest of the app still wants a sign-in
 
@@ -75,7 +75,7 @@ def test_a_signed_timestamp_outside_the_window_is_refused(client, engine) -> Non
     assert _post(client, "generic", json.dumps(_event(4)).encode(), at=old).status_code == 401
     future = int(time.time()) + 3600
     assert _post(client, "generic", json.dumps(_event(4)).encode(), at=future).status_code == 401
-    assert _post(client, "generic", json.dumps(_event(4)).encode(), at=int(time.time()) - 200).status_code == 200
+    assert _post(client, "generic", json.dumps(_event(4)).encode(), at=int(time.time()) - 200).status_code == 202
     assert _count(engine, "SELECT count(*) FROM webhook_inbox") == 1
 
 
@@ -85,6 +85,7 @@ def test_a_replayed_or_retried_event_is_stored_once(client, engine) -> None:
     first, again = _post(client, "generic", body, at=stamp), _post(client, "generic", body, at=stamp)
     resent = _post(client, "generic", json.dumps({**_event(5), "note": "retry"}).encode())
     assert [a.get_json()["status"] for a in (first, again, resent)] == ["accepted", "duplicate", "duplicate"]
+    assert [a.status_code for a in (first, again, resent)] == [202, 200, 200]
     assert _count(engine, "SELECT count(*) FROM webhook_inbox") == 1
 
 
@@ -106,7 +107,7 @@ def test_an_unknown_provider_is_not_found(client) -> None:
 def test_an_easypost_tracker_event_becomes_carrier_milestones(client, engine, shared_data: Path) -> None:
     body = (shared_data / "carrier_api/easypost/fixtures__event-body.json").read_bytes()
     event = json.loads(body)
-    assert _post(client, "easypost", body).status_code == 200
+    assert _post(client, "easypost", body).status_code == 202
     assert _post(client, "easypost", body, secret="wrong").status_code == 401
     assert worker.process(engine) == 1
     # By hand: every tracking detail whose status carries a milestone (pre_transit does not).
@@ -118,7 +119,7 @@ def test_an_easypost_tracker_event_becomes_carrier_milestones(client, engine, sh
 
 def test_a_burst_of_1000_events_is_answered_and_every_event_lands_once(client, engine) -> None:
     answers = [_post(client, "generic", json.dumps(_event(n)).encode()) for n in range(1000)]
-    assert {a.status_code for a in answers} == {200}
+    assert {a.status_code for a in answers} == {202}
     assert _count(engine, "SELECT count(*) FROM webhook_inbox WHERE status = 'new'") == 1000
     assert worker.process(engine, batch=300) == 1000
     stored = _count(engine, "SELECT count(*) FROM milestones") + _count(engine, "SELECT count(*) FROM parked_milestones")
@@ -133,7 +134,7 @@ def test_an_event_the_mapping_cannot_read_is_a_dead_letter_and_replays_after_a_f
     from collectors import registry
     from collectors.runner import replay_dead_letters
 
-    assert _post(client, "generic", json.dumps(_event(7, code="TELEPORTED")).encode()).status_code == 200
+    assert _post(client, "generic", json.dumps(_event(7, code="TELEPORTED")).encode()).status_code == 202
     worker.process(engine)
     with engine.connect() as conn:
         (reason,) = conn.execute(sa.text("SELECT reason FROM dead_letters WHERE source = 'webhooks'")).one()
@@ -155,7 +156,7 @@ def test_the_sandbox_carrier_pushed_and_polled_is_one_fact_per_event(client, eng
     def post(url, content, headers):   # the Flask test client in place of HTTP
         return client.post(url, data=content, headers=headers)
 
-    assert push(half, "", "generic", "s3cret-generic", post=post) == {200: len(half)}
+    assert push(half, "", "generic", "s3cret-generic", post=post) == {202: len(half)}
     worker.process(engine)
     collect_until_quiet(engine, streams_for(sb, ["carrier", "wms"]), sb.now)
     stored = stored_facts(engine)
