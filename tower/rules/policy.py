@@ -21,6 +21,8 @@ from typing import Any
 import yaml
 
 from tower.rules.calendar import Calendar, parse_calendar
+from tower.rules.flow_model import FlowModel, FlowModelError
+from tower.rules.flow_model import parse as parse_flow_model
 
 BUILTIN = Path(__file__).with_name("policy.yaml")
 ORDER_STAGES = ("entered", "validated", "released", "picked", "packed", "shipped", "delivered",
@@ -101,6 +103,8 @@ class Policy:
     # What to do with an exception whose whole life lies in the past (found in a backfill, an
     # import or a backlog): "record" it as history with its true times, or "skip" it.
     past_exceptions: str = "record"
+    # The expected flow of an order for conformance on /flow (None: the policy has none).
+    flow_model: FlowModel | None = None
 
     def __hash__(self) -> int:  # lets resolve() be cached per policy object
         return id(self)
@@ -274,8 +278,12 @@ def _parse(text: str) -> Policy:
     past = catch_up.get("past_exceptions", "record")
     if past not in PAST_EXCEPTIONS:
         raise PolicyError(f"catch_up.past_exceptions must be one of {', '.join(PAST_EXCEPTIONS)}, not {past!r}")
+    try:
+        flow_model = parse_flow_model(doc["flow_model"]) if doc.get("flow_model") is not None else None
+    except FlowModelError as exc:
+        raise PolicyError(str(exc)) from None
     digest = hashlib.sha256(text.encode()).hexdigest()[:8]
-    return Policy(past_exceptions=past,
+    return Policy(past_exceptions=past, flow_model=flow_model,
         version=f"{version}+{digest}", calendars=calendars, default_calendar=default_cal,
         warehouses=warehouses, systems_of_record=sor, freshness_minutes=fresh, teams=teams,
         escalation=esc, overrides=_parse_overrides(doc.get("overrides"), doc),
