@@ -66,7 +66,8 @@ CREATE TABLE flow_orders (
 );
 CREATE INDEX flow_orders_placed_idx ON flow_orders (placed_at);
 
--- One row per directly-follows pair of events of one object (order, line, shipment, invoice).
+-- One row per directly-follows pair of events of one object (order, line, shipment, invoice);
+-- from_kind is 'start' (no duration) for the object's first event.
 CREATE TABLE flow_transitions (
     order_id text NOT NULL,
     object_type text NOT NULL,

@@ -56,6 +56,8 @@ DELETE FROM flow_orders WHERE order_id = ANY(:order_ids)
 -- Each milestone's business clock on its order's warehouse calendar, then each object's events
 -- in the store's fixed order (time, milestone rank, kind) and the pairs that directly follow.
 -- Lines are the entries of attrs.lines (or line_no); shipments and invoices their own ids.
+-- Each object's first event also gets a row from 'start' (no duration), so an activity's
+-- frequency is the number of rows into it.
 WITH target AS (
     SELECT o.order_id, coalesce(wc.calendar, dc.calendar) AS calendar
     FROM orders o
@@ -96,9 +98,9 @@ objects AS (
 ),
 pairs AS (
     SELECT order_id, object_type, object_id,
-           lag(kind) OVER w AS from_kind, kind AS to_kind,
-           lag(occurred_at) OVER w AS from_at, occurred_at AS to_at,
-           clock - lag(clock) OVER w AS business_seconds
+           coalesce(lag(kind) OVER w, 'start') AS from_kind, kind AS to_kind,
+           coalesce(lag(occurred_at) OVER w, occurred_at) AS from_at, occurred_at AS to_at,
+           CASE WHEN lag(kind) OVER w IS NULL THEN 0 ELSE clock - lag(clock) OVER w END AS business_seconds
     FROM objects
     WINDOW w AS (PARTITION BY object_type, object_id ORDER BY occurred_at, rank, kind)
 )
@@ -107,7 +109,6 @@ INSERT INTO flow_transitions (order_id, object_type, object_id, from_kind, to_ki
 SELECT order_id, object_type, object_id, from_kind, to_kind, from_at, to_at,
        extract(epoch FROM to_at - from_at)::float8 / 3600.0, business_seconds / 3600.0
 FROM pairs
-WHERE from_kind IS NOT NULL
 
 -- name: insert_orders
 -- The conformance verdict of each order, the same rules as tower/rules/flow_model.check (a test
