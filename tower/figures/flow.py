@@ -19,17 +19,22 @@ _SLOW = "#e03131"
 _FAST = "#2f9e44"
 
 
+# Kinds off the main path (holds, delays, failures, cancellation, returns) sit above or below it.
+_SIDE = frozenset({"amended", "credit_hold", "atp_short", "delayed", "delivery_failed", "cancelled",
+                   "return_requested", "return_received", "credited"})
+
+
 def _positions(kinds: list[str]) -> dict[str, tuple[float, float]]:
-    # Columns by stage of the flow (rank // 10 groups e.g. the carrier scans), rows within a column.
-    columns: dict[int, list[str]] = {}
-    for kind in sorted(kinds, key=lambda k: (KINDS[k].rank if k in KINDS else -1, k)):
-        col = -1 if kind == "start" else (KINDS[kind].rank // 10 if kind in KINDS else 99)
-        columns.setdefault(col, []).append(kind)
-    pos = {}
-    for x, col in enumerate(sorted(columns)):
-        names = columns[col]
-        for y, kind in enumerate(names):
-            pos[kind] = (float(x), (y - (len(names) - 1) / 2) * 1.2 + (0.35 if x % 2 else 0.0))
+    # Left to right in the flow's fixed order (milestone rank); the main path on one row, side
+    # events alternately above and below it, so the map reads like the order-to-cash flow.
+    ordered = sorted(kinds, key=lambda k: (-1 if k == "start" else KINDS[k].rank if k in KINDS else 999, k))
+    pos, side = {}, 0
+    for x, kind in enumerate(ordered):
+        if kind in _SIDE:
+            side += 1
+            pos[kind] = (float(x), 1.0 if side % 2 else -1.0)
+        else:
+            pos[kind] = (float(x), 0.0)
     return pos
 
 
@@ -60,7 +65,7 @@ def process_map(transitions: pd.DataFrame, activities: pd.DataFrame, *, min_shar
         colour = _colour(r.median_hours, slowest) if r.from_kind != "start" else "#adb5bd"
         width = 1 + 5 * math.sqrt(r.n / top)
         if r.from_kind == r.to_kind:
-            x1, y1 = x0 + 0.15, y0 + 0.35
+            x1, y1 = x0 + 0.25, y0 + 0.45
         annotations.append({"x": x1, "y": y1, "ax": x0, "ay": y0, "xref": "x", "yref": "y", "axref": "x",
                             "ayref": "y", "showarrow": True, "arrowhead": 2, "arrowsize": 0.8,
                             "arrowwidth": width, "arrowcolor": colour, "standoff": 14, "startstandoff": 14,
@@ -73,18 +78,21 @@ def process_map(transitions: pd.DataFrame, activities: pd.DataFrame, *, min_shar
                         + ("" if r.from_kind == "start" else
                            f"<br>median {r.median_hours:.1f} business h, p90 {r.p90_hours:.1f} h"))
     counts = dict(zip(activities["kind"], activities["n"]))
+    main = [k for k in sorted(kinds, key=lambda k: pos[k][0]) if pos[k][1] == 0]
+    below = {k for i, k in enumerate(main) if i % 2}   # alternate labels so neighbours do not overlap
     nodes = {"type": "scatter", "mode": "markers+text", "x": [pos[k][0] for k in kinds],
              "y": [pos[k][1] for k in kinds], "text": [_node_label(k, counts.get(k)) for k in kinds],
-             "textposition": "top center", "hoverinfo": "skip", "name": "activities",
+             "textposition": ["bottom center" if k in below or pos[k][1] < 0 else "top center" for k in kinds],
+             "hoverinfo": "skip", "name": "activities",
              "marker": {"size": 16, "color": "#1c7ed6", "line": {"width": 1, "color": "white"}}}
     mids = {"type": "scatter", "mode": "markers", "x": mid_x, "y": mid_y, "customdata": mid_data,
             "text": mid_text, "hovertemplate": "%{text}<extra>click: the orders behind it</extra>",
             "name": "transitions", "marker": {"size": 9, "color": mid_colour, "symbol": "diamond"}}
     return {"data": [mids, nodes], "layout": {
-        "height": 460, "margin": {"l": 10, "r": 10, "t": 20, "b": 10}, "plot_bgcolor": "white",
+        "height": 420, "margin": {"l": 10, "r": 10, "t": 20, "b": 10}, "plot_bgcolor": "white",
         "showlegend": False, "annotations": annotations, "hovermode": "closest",
         "xaxis": {"visible": False, "range": [-0.5, max(p[0] for p in pos.values()) + 0.5]},
-        "yaxis": {"visible": False}}}
+        "yaxis": {"visible": False, "range": [-1.6, 1.6]}}}
 
 
 def _node_label(kind: str, n: float | None) -> str:
