@@ -448,7 +448,12 @@ CREATE TABLE public.flow_transitions (
     from_at timestamp with time zone NOT NULL,
     to_at timestamp with time zone NOT NULL,
     wall_hours double precision NOT NULL,
-    business_hours double precision
+    business_hours double precision,
+    placed_at timestamp with time zone,
+    warehouse text,
+    channel text,
+    customer_tier text,
+    carrier text
 );
 
 --
@@ -1396,10 +1401,10 @@ CREATE INDEX flow_orders_placed_idx ON public.flow_orders USING btree (placed_at
 CREATE INDEX flow_transitions_order_idx ON public.flow_transitions USING btree (order_id);
 
 --
--- Name: flow_transitions_pair_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: flow_transitions_placed_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX flow_transitions_pair_idx ON public.flow_transitions USING btree (object_type, from_kind, to_kind);
+CREATE INDEX flow_transitions_placed_idx ON public.flow_transitions USING btree (object_type, placed_at);
 
 --
 -- Name: identifiers_order_idx; Type: INDEX; Schema: public; Owner: -

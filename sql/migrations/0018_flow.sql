@@ -77,7 +77,14 @@ CREATE TABLE flow_transitions (
     from_at timestamptz NOT NULL,
     to_at timestamptz NOT NULL,
     wall_hours double precision NOT NULL,
-    business_hours double precision
+    business_hours double precision,
+    -- the order's placing time and dimensions, copied so that a page's period and filters
+    -- select transitions by index without joining every order
+    placed_at timestamptz,
+    warehouse text,
+    channel text,
+    customer_tier text,
+    carrier text
 );
 CREATE INDEX flow_transitions_order_idx ON flow_transitions (order_id);
-CREATE INDEX flow_transitions_pair_idx ON flow_transitions (object_type, from_kind, to_kind);
+CREATE INDEX flow_transitions_placed_idx ON flow_transitions (object_type, placed_at);

@@ -24,7 +24,7 @@ _Q = load(__file__, "flow.sql")
 ALL = "*"
 OBJECT_TYPES = ("order", "line", "shipment", "invoice")
 GRAINS = ("day", "week", "month")
-MAP_COLUMNS = ["from_kind", "to_kind", "from_label", "to_label", "n", "orders", "median_hours",
+MAP_COLUMNS = ["from_kind", "to_kind", "from_label", "to_label", "n", "median_hours",
                "p90_hours", "total_hours", "median_wall_hours"]
 BOTTLENECK_COLUMNS = ["from_kind", "to_kind", "from_label", "to_label", "n", "total_hours",
                       "mean_hours", "previous_n", "previous_total_hours", "change_hours", "change_pct"]
@@ -99,7 +99,7 @@ def process_map(*, conn: Connection, filters: FlowFilters, scope: Scope,
     """One row per observed transition (from_kind -> to_kind) of `object_type`'s objects.
 
     Columns: from_kind, to_kind (str; from_kind 'start' = the object's first event), their
-    labels, n (int, transitions), orders (int, distinct orders), median_hours, p90_hours,
+    labels, n (int, transitions), median_hours, p90_hours,
     total_hours (float, business hours; 0 from 'start'), median_wall_hours (float). Sorted by
     n descending. An activity's frequency is the sum of n into it.
     """

@@ -9,17 +9,15 @@ SELECT t.from_kind, t.to_kind, count(*)::bigint AS n,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY t.business_hours) AS median_hours,
        percentile_cont(0.9) WITHIN GROUP (ORDER BY t.business_hours) AS p90_hours,
        sum(t.business_hours) AS total_hours,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY t.wall_hours) AS median_wall_hours,
-       count(DISTINCT t.order_id)::bigint AS orders
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY t.wall_hours) AS median_wall_hours
 FROM flow_transitions t
-JOIN flow_orders f ON f.order_id = t.order_id
 WHERE t.object_type = :object_type
-  AND f.placed_at >= :start AND f.placed_at < :end
-  AND (:warehouse = '*' OR f.warehouse = :warehouse)
-  AND (:channel = '*' OR f.channel = :channel)
-  AND (:tier = '*' OR f.customer_tier = :tier)
-  AND (:carrier = '*' OR f.carrier = :carrier)
-  AND (CAST(:warehouses AS text[]) IS NULL OR f.warehouse = ANY(:warehouses))
+  AND t.placed_at >= :start AND t.placed_at < :end
+  AND (:warehouse = '*' OR t.warehouse = :warehouse)
+  AND (:channel = '*' OR t.channel = :channel)
+  AND (:tier = '*' OR t.customer_tier = :tier)
+  AND (:carrier = '*' OR t.carrier = :carrier)
+  AND (CAST(:warehouses AS text[]) IS NULL OR t.warehouse = ANY(:warehouses))
 GROUP BY t.from_kind, t.to_kind
 
 -- name: waiting
@@ -27,29 +25,27 @@ GROUP BY t.from_kind, t.to_kind
 -- come from the same block with the previous window).
 SELECT t.from_kind, t.to_kind, count(*)::bigint AS n, sum(t.business_hours) AS total_hours
 FROM flow_transitions t
-JOIN flow_orders f ON f.order_id = t.order_id
 WHERE t.object_type = :object_type AND t.from_kind <> 'start'
-  AND f.placed_at >= :start AND f.placed_at < :end
-  AND (:warehouse = '*' OR f.warehouse = :warehouse)
-  AND (:channel = '*' OR f.channel = :channel)
-  AND (:tier = '*' OR f.customer_tier = :tier)
-  AND (:carrier = '*' OR f.carrier = :carrier)
-  AND (CAST(:warehouses AS text[]) IS NULL OR f.warehouse = ANY(:warehouses))
+  AND t.placed_at >= :start AND t.placed_at < :end
+  AND (:warehouse = '*' OR t.warehouse = :warehouse)
+  AND (:channel = '*' OR t.channel = :channel)
+  AND (:tier = '*' OR t.customer_tier = :tier)
+  AND (:carrier = '*' OR t.carrier = :carrier)
+  AND (CAST(:warehouses AS text[]) IS NULL OR t.warehouse = ANY(:warehouses))
 GROUP BY t.from_kind, t.to_kind
 
 -- name: transition_orders
 -- The objects behind one transition, longest wait first.
 SELECT t.order_id, t.object_id, t.from_at, t.to_at, t.business_hours, t.wall_hours,
-       f.warehouse, f.channel, f.customer_tier, f.carrier
+       t.warehouse, t.channel, t.customer_tier, t.carrier
 FROM flow_transitions t
-JOIN flow_orders f ON f.order_id = t.order_id
 WHERE t.object_type = :object_type AND t.from_kind = :from_kind AND t.to_kind = :to_kind
-  AND f.placed_at >= :start AND f.placed_at < :end
-  AND (:warehouse = '*' OR f.warehouse = :warehouse)
-  AND (:channel = '*' OR f.channel = :channel)
-  AND (:tier = '*' OR f.customer_tier = :tier)
-  AND (:carrier = '*' OR f.carrier = :carrier)
-  AND (CAST(:warehouses AS text[]) IS NULL OR f.warehouse = ANY(:warehouses))
+  AND t.placed_at >= :start AND t.placed_at < :end
+  AND (:warehouse = '*' OR t.warehouse = :warehouse)
+  AND (:channel = '*' OR t.channel = :channel)
+  AND (:tier = '*' OR t.customer_tier = :tier)
+  AND (:carrier = '*' OR t.carrier = :carrier)
+  AND (CAST(:warehouses AS text[]) IS NULL OR t.warehouse = ANY(:warehouses))
 ORDER BY t.business_hours DESC NULLS LAST, t.to_at DESC, t.object_id
 LIMIT :limit
 

@@ -95,6 +95,9 @@ def refresh(*, conn: Connection, policy: Policy, order_ids: Sequence[str]) -> in
     ensure_calendars(conn=conn, policy=policy)
     ids = list(order_ids)
     params = model_parameters(policy.flow_model)
+    # A batch sorts every event of its orders several times (per object, per order); in memory
+    # that is several times faster than spilling to disk. SET LOCAL ends with the transaction.
+    conn.execute(_Q["work_mem"])
     conn.execute(_Q["delete_transitions"], {"order_ids": ids})
     conn.execute(_Q["delete_orders"], {"order_ids": ids})
     conn.execute(_Q["insert_transitions"], {"order_ids": ids, "kinds": params["kinds"], "ranks": params["ranks"]})

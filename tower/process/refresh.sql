@@ -46,6 +46,9 @@ INSERT INTO flow_calendars (calendar, tz, policy_version) VALUES (:calendar, :tz
 -- name: insert_warehouse_calendar
 INSERT INTO flow_warehouse_calendars (warehouse, calendar) VALUES (:warehouse, :calendar)
 
+-- name: work_mem
+SET LOCAL work_mem = '256MB'
+
 -- name: delete_transitions
 DELETE FROM flow_transitions WHERE order_id = ANY(:order_ids)
 
@@ -59,7 +62,8 @@ DELETE FROM flow_orders WHERE order_id = ANY(:order_ids)
 -- Each object's first event also gets a row from 'start' (no duration), so an activity's
 -- frequency is the number of rows into it.
 WITH target AS (
-    SELECT o.order_id, coalesce(wc.calendar, dc.calendar) AS calendar
+    SELECT o.order_id, coalesce(wc.calendar, dc.calendar) AS calendar, o.placed_at, o.warehouse, o.channel,
+           o.customer_tier, (SELECT min(s.carrier) FROM shipments s WHERE s.order_id = o.order_id) AS carrier
     FROM orders o
     LEFT JOIN flow_warehouse_calendars wc ON wc.warehouse = o.warehouse
     CROSS JOIN (SELECT calendar FROM flow_warehouse_calendars WHERE warehouse = '*') dc
@@ -105,10 +109,13 @@ pairs AS (
     WINDOW w AS (PARTITION BY object_type, object_id ORDER BY occurred_at, rank, kind)
 )
 INSERT INTO flow_transitions (order_id, object_type, object_id, from_kind, to_kind, from_at, to_at,
-                              wall_hours, business_hours)
-SELECT order_id, object_type, object_id, from_kind, to_kind, from_at, to_at,
-       extract(epoch FROM to_at - from_at)::float8 / 3600.0, business_seconds / 3600.0
-FROM pairs
+                              wall_hours, business_hours, placed_at, warehouse, channel, customer_tier, carrier)
+SELECT p.order_id, p.object_type, p.object_id, p.from_kind, p.to_kind, p.from_at, p.to_at,
+       extract(epoch FROM p.to_at - p.from_at)::float8 / 3600.0, p.business_seconds / 3600.0,
+       coalesce(t.placed_at, s.first_at), t.warehouse, t.channel, t.customer_tier, t.carrier
+FROM pairs p
+JOIN target t ON t.order_id = p.order_id
+JOIN (SELECT order_id, min(occurred_at) AS first_at FROM ev GROUP BY 1) s ON s.order_id = p.order_id
 
 -- name: insert_orders
 -- The conformance verdict of each order, the same rules as tower/rules/flow_model.check (a test
