@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from tests.process.test_refresh_matches_reference import NOW, POLICY, deviating_orders
 from tests.data import factory
+from tests.process.test_refresh_matches_reference import NOW, POLICY, deviating_orders
 from tower.data import flow
 from tower.data.scope import Scope
 from tower.milestones import KINDS
