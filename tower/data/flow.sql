@@ -6,8 +6,7 @@
 -- One row per (from, to) pair of one object type: frequency, business-hour median / p90 / sum
 -- and the wall-clock median. Rows from 'start' count an object's first event (no duration).
 SELECT t.from_kind, t.to_kind, count(*)::bigint AS n,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY t.business_hours) AS median_hours,
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY t.business_hours) AS p90_hours,
+       percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY t.business_hours) AS business_quantiles,
        sum(t.business_hours) AS total_hours,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY t.wall_hours) AS median_wall_hours
 FROM flow_transitions t

@@ -27,7 +27,7 @@ _Q = sqlfiles.load(__file__, "refresh.sql")
 # business duration (NULL), never a wrong one.
 CALENDAR_FIRST = date(2000, 1, 1)
 CALENDAR_LAST = date(2040, 12, 31)
-BATCH_ORDERS = 50_000
+BATCH_ORDERS = 20_000   # a batch's statements grow faster than linearly past this on two cores
 BUDGET_SECONDS = 45.0
 # An order with no flow model in the policy still gets its process map; nothing is a deviation.
 _EMPTY_MODEL = FlowModel((), frozenset(), frozenset(), frozenset(), frozenset(), ())
