@@ -100,16 +100,26 @@ def _node_label(kind: str, n: float | None) -> str:
     return name if kind == "start" or n is None else f"{name}<br>{int(n):,}"
 
 
-def conformance_trend(rates: pd.DataFrame) -> dict:
-    """Conformance rate per period (tower.data.flow.conformance_trend), sample size on hover."""
+def conformance_trend(rates: pd.DataFrame, types: pd.DataFrame | None = None,
+                      labels: dict[str, str] | None = None) -> dict:
+    """Conformance rate per period (tower.data.flow.conformance_trend), sample size on hover,
+    and, dotted, each deviation type's share of that period's orders."""
     x = [pd.Timestamp(p).strftime("%Y-%m-%d") for p in rates["period"]]
+    lines = []
+    if types is not None and not types.empty:
+        for deviation, rows in types.groupby("deviation"):
+            share = dict(zip((pd.Timestamp(p).strftime("%Y-%m-%d") for p in rows["period"]), rows["share"]))
+            name = (labels or {}).get(str(deviation), str(deviation))
+            lines.append({"type": "scatter", "mode": "lines+markers", "x": x, "y": [share.get(p, 0) * 100 for p in x],
+                          "name": name, "line": {"dash": "dot", "width": 1},
+                          "hovertemplate": f"%{{x}}: {name} in %{{y:.1f}}% of orders<extra></extra>"})
     line = {"type": "scatter", "mode": "lines+markers", "x": x,
             "y": [None if v is None or pd.isna(v) else v * 100 for v in rates["rate"]],
             "customdata": [[int(c), int(n)] for c, n in zip(rates["conforming"], rates["orders"])],
             "hovertemplate": "%{x}: %{y:.1f}% conforming (%{customdata[0]:,} of %{customdata[1]:,} orders)<extra></extra>",
             "name": "conformance rate", "line": {"color": "#1c7ed6"}}
-    return {"data": [line], "layout": {
-        "height": 260, "margin": {"l": 50, "r": 10, "t": 30, "b": 40}, "plot_bgcolor": "white",
-        "title": {"text": "Conformance rate by week placed", "font": {"size": 14}},
-        "yaxis": {"title": "% of orders conforming", "range": [0, 105], "gridcolor": "#e9ecef"},
+    return {"data": [line, *lines], "layout": {
+        "height": 320, "legend": {"orientation": "h", "y": -0.25}, "margin": {"l": 50, "r": 10, "t": 30, "b": 40}, "plot_bgcolor": "white",
+        "title": {"text": "Conformance rate and deviation shares by week placed", "font": {"size": 14}},
+        "yaxis": {"title": "% of orders", "range": [0, 105], "gridcolor": "#e9ecef"},
         "xaxis": {"type": "category"}}}

@@ -216,7 +216,7 @@ def view(days: object, warehouse: object, channel: object, tier: object, carrier
         transitions = data.process_map(conn=conn, filters=f, scope=scope, object_type=ot)
         slow = data.bottlenecks(conn=conn, filters=f, scope=scope, object_type=ot)
         summary = data.conformance(conn=conn, filters=f, scope=scope)
-        rates, _types = data.conformance_trend(conn=conn, filters=f, scope=scope, grain="week")
+        rates, types = data.conformance_trend(conn=conn, filters=f, scope=scope, grain="week")
         pending = data.pending(conn=conn, scope=scope)
         fresh = freshness.by_source(conn=conn, now=now)
     user = current.user()
@@ -232,7 +232,9 @@ def view(days: object, warehouse: object, channel: object, tier: object, carrier
                                                  ("tier", f.tier), ("carrier", f.carrier),
                                                  ("object", None if ot == "order" else ot)) if v})
     return (process_map(transitions, data.activities(transitions)), _map_table(transitions),
-            _bottleneck_table(slow), _conformance(summary), conformance_trend(rates), banner, period, search)
+            _bottleneck_table(slow), _conformance(summary),
+            conformance_trend(rates, types, {k: data.deviation_label(k) for k in set(types["deviation"])}),
+            banner, period, search)
 
 
 @callback(Output(Ids.PICKED, "data"), Input({"type": Ids.PICK, "index": ALL}, "n_clicks"),
