@@ -43,6 +43,7 @@ from tower.evaluation.worker import run_once as evaluate_dirty_orders
 from tower.kpis import job as derived_figures
 from tower.notify import digest as notify_digest
 from tower.notify import dispatch as notify_dispatch
+from tower.process import refresh as flow_facts
 from tower.rules.policy import Policy
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 WORKER_SECONDS = 3.0
 SWEEP_SECONDS = 60.0
 SNAPSHOT_SECONDS = 60.0
+FLOW_SECONDS = 60.0
 REPLAY_SECONDS = 5.0
 DIGEST_SECONDS = 60.0
 MAX_BACKOFF = 300.0
@@ -155,6 +157,8 @@ def housekeeping_jobs(engine: Engine, policy: Policy, intake: IntakeSettings,
         ("rules-worker", WORKER_SECONDS, lambda: evaluate_dirty_orders(engine, policy=policy, now=clock.now())),
         ("rules-sweep", SWEEP_SECONDS, _locked(engine, "jobs/sweep", lambda: run_sweep(engine, policy=policy, now=clock.now()))),
         ("queue-snapshot", SNAPSHOT_SECONDS, _locked(engine, "jobs/snapshot", snapshot)),
+        # The facts of /flow (process map, conformance) for the orders that changed.
+        ("flow-facts", FLOW_SECONDS, _locked(engine, "jobs/flow", lambda: flow_facts.run(engine, policy=policy))),
         # Replays asked for on /integrations; take_for_replay's SKIP LOCKED keeps two from overlapping.
         ("dead-letter-replay", REPLAY_SECONDS, replay),
         edi_inbox.scheduled_job(engine, intake, trading_partners),

@@ -42,6 +42,29 @@ BEGIN
 END $$;
 
 --
+-- Name: flow_business_clock(text, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.flow_business_clock(cal text, at timestamp with time zone) RETURNS double precision
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT d.open_before + greatest(0, least(extract(epoch FROM at - d.opens_at)::float8, d.open_seconds))
+    FROM flow_calendars c
+    JOIN flow_calendar_days d ON d.calendar = c.calendar AND d.day = (at AT TIME ZONE c.tz)::date
+    WHERE c.calendar = cal
+$$;
+
+--
+-- Name: flow_business_hours(text, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.flow_business_hours(cal text, a timestamp with time zone, b timestamp with time zone) RETURNS double precision
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT greatest(flow_business_clock(cal, b) - flow_business_clock(cal, a), 0) / 3600.0
+$$;
+
+--
 -- Name: kpi_mark_exceptions(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -400,6 +423,81 @@ CREATE SEQUENCE public.exceptions_exception_id_seq
 --
 
 ALTER SEQUENCE public.exceptions_exception_id_seq OWNED BY public.exceptions.exception_id;
+
+--
+-- Name: flow_calendar_days; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.flow_calendar_days (
+    calendar text NOT NULL,
+    day date NOT NULL,
+    opens_at timestamp with time zone NOT NULL,
+    closes_at timestamp with time zone NOT NULL,
+    open_seconds double precision NOT NULL,
+    open_before double precision NOT NULL
+);
+
+--
+-- Name: flow_calendars; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.flow_calendars (
+    calendar text NOT NULL,
+    tz text NOT NULL,
+    policy_version text NOT NULL
+);
+
+--
+-- Name: flow_orders; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.flow_orders (
+    order_id text NOT NULL,
+    placed_at timestamp with time zone,
+    warehouse text,
+    channel text,
+    customer_tier text,
+    carrier text,
+    status text NOT NULL,
+    calendar text NOT NULL,
+    first_at timestamp with time zone,
+    last_at timestamp with time zone,
+    cycle_business_hours double precision,
+    deviations text[] DEFAULT '{}'::text[] NOT NULL,
+    accepted text[] DEFAULT '{}'::text[] NOT NULL,
+    milestone_count integer NOT NULL,
+    policy_version text NOT NULL
+);
+
+--
+-- Name: flow_transitions; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.flow_transitions (
+    order_id text NOT NULL,
+    object_type text NOT NULL,
+    object_id text NOT NULL,
+    from_kind text NOT NULL,
+    to_kind text NOT NULL,
+    from_at timestamp with time zone NOT NULL,
+    to_at timestamp with time zone NOT NULL,
+    wall_hours double precision NOT NULL,
+    business_hours double precision,
+    placed_at timestamp with time zone,
+    warehouse text,
+    channel text,
+    customer_tier text,
+    carrier text
+);
+
+--
+-- Name: flow_warehouse_calendars; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.flow_warehouse_calendars (
+    warehouse text NOT NULL,
+    calendar text NOT NULL
+);
 
 --
 -- Name: identifiers; Type: TABLE; Schema: public; Owner: -
@@ -1085,6 +1183,34 @@ ALTER TABLE ONLY public.exceptions
     ADD CONSTRAINT exceptions_pkey PRIMARY KEY (exception_id);
 
 --
+-- Name: flow_calendar_days flow_calendar_days_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.flow_calendar_days
+    ADD CONSTRAINT flow_calendar_days_pkey PRIMARY KEY (calendar, day);
+
+--
+-- Name: flow_calendars flow_calendars_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.flow_calendars
+    ADD CONSTRAINT flow_calendars_pkey PRIMARY KEY (calendar);
+
+--
+-- Name: flow_orders flow_orders_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.flow_orders
+    ADD CONSTRAINT flow_orders_pkey PRIMARY KEY (order_id);
+
+--
+-- Name: flow_warehouse_calendars flow_warehouse_calendars_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.flow_warehouse_calendars
+    ADD CONSTRAINT flow_warehouse_calendars_pkey PRIMARY KEY (warehouse);
+
+--
 -- Name: identifiers identifiers_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1422,6 +1548,24 @@ CREATE INDEX exceptions_resolved_at_idx ON public.exceptions USING btree (resolv
 --
 
 CREATE INDEX exceptions_snoozed_idx ON public.exceptions USING btree (snoozed_until) WHERE (status = 'snoozed'::text);
+
+--
+-- Name: flow_orders_placed_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX flow_orders_placed_idx ON public.flow_orders USING btree (placed_at);
+
+--
+-- Name: flow_transitions_order_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX flow_transitions_order_idx ON public.flow_transitions USING btree (order_id);
+
+--
+-- Name: flow_transitions_placed_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX flow_transitions_placed_idx ON public.flow_transitions USING btree (object_type, placed_at);
 
 --
 -- Name: identifiers_order_idx; Type: INDEX; Schema: public; Owner: -

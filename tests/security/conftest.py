@@ -28,6 +28,7 @@ from tower.db import make_engine
 from tower.evaluation.worker import run_once
 from tower.kpis import facts
 from tower.kpis.snapshots import take_snapshot
+from tower.process import refresh as flow_facts
 from tower.rules.policy import cached
 
 PASSWORD = "correct horse battery staple"
@@ -72,6 +73,7 @@ def world(server_url: str, template_url: str, tmp_path_factory) -> World:
         pass
     with engine.begin() as conn:
         facts.refresh_all(conn=conn, policy=cached(), now=now)
+    flow_facts.run(engine, policy=cached())
     with engine.begin() as conn:
         for k in range(3, -1, -1):
             take_snapshot(conn=conn, policy=cached(), now=now - timedelta(minutes=20 * k))

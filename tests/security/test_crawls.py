@@ -97,7 +97,7 @@ def _scoped_pages(world) -> list[str]:
     paths += [f"/exceptions?order={foreign[0].order_id}", f"/exceptions?id={atl_exception}",
               "/exceptions?warehouse=ATL-1", f"/exceptions?assignee={ATL_ONLY}",
               "/queues?cell=ATL-1|released&stages=all", "/teams?team=warehouse-ATL-1&days=90",
-              "/kpis?warehouse=ATL-1", "/integrations"]
+              "/kpis?warehouse=ATL-1", "/flow?warehouse=ATL-1", "/integrations"]
     return paths
 
 

@@ -36,6 +36,7 @@ PAGES: tuple[PageAccess, ...] = (
     PageAccess("queues", "/queues", "Queues", frozenset({"supervisor", "executive", "admin"})),
     PageAccess("teams", "/teams", "Teams", frozenset({"supervisor", "finance", "executive", "admin"})),
     PageAccess("kpis", "/kpis", "KPIs", frozenset({"executive", "finance", "admin"})),
+    PageAccess("flow", "/flow", "Flow", frozenset({"supervisor", "executive", "finance", "admin"})),
     PageAccess("integrations", "/integrations", "Integrations", frozenset({"admin", "supervisor", "executive"})),
     PageAccess("health", "/health", "Health", ALL),
     PageAccess("tokens", "/tokens", "API tokens", frozenset({"admin"})),

@@ -14,13 +14,14 @@ from tower import clock, params
 from tower.auth import current
 from tower.components import shell, status
 from tower.components.banner import stale_banner
+from tower.components.order_conformance import order_conformance
 from tower.components.order_text import passed, since_previous, summary, where_is_it
 from tower.components.sides import decided_by, sides_text
 from tower.components.tables import simple_table
 from tower.components.text import money, words
 from tower.components.timefmt import fmt, warehouse_zone, zone_name
 from tower.components.why import plain_why
-from tower.data import exceptions, freshness, order_status, orders
+from tower.data import exceptions, flow, freshness, order_status, orders
 from tower.data.access import ReadTooSlow, reading
 from tower.data.frames import is_missing
 from tower.data.scope import Scope
@@ -275,6 +276,7 @@ def layout(order_id: str | None = None, **_: str):
         exc = exceptions.for_order(order_id, conn=conn, scope=scope)
         hist = exceptions.history(exc["exception_id"].tolist(), conn=conn) if not exc.empty else None
         fresh = freshness.by_source(conn=conn, now=now)
+        deviations = flow.order_deviations(conn=conn, order_id=order_id, scope=scope)
     tz = warehouse_zone(_running.warehouse_zones(), h.get("warehouse"), user.time_zone if user else "UTC")
     zone_label = zone_name(tz, now)
     plan = order_status.plan_vs_actual(h, tl, ships, inv, now=now, lines=lines)
@@ -300,6 +302,8 @@ def layout(order_id: str | None = None, **_: str):
         _section("Shipments", _shipments_table(ships, tz, now)),
         _section("Invoices and payments", _money_tables(inv, pay, ret, tz)),
         _section("Exceptions", _exceptions_table(exc, last, order_id, tz)),
+        _section("Flow conformance", order_conformance(deviations),
+                 "This order's events checked against the expected flow in the policy (see /flow)."),
         _section("How fresh each system's view is", _sources_table(order_status.source_view(h, fresh), tz),
                  "The newest fact tower holds about this order from each system, and when tower last "
                  "heard from that system at all."),

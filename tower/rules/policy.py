@@ -21,6 +21,8 @@ from typing import Any
 import yaml
 
 from tower.rules.calendar import Calendar, parse_calendar
+from tower.rules.flow_model import FlowModel, FlowModelError
+from tower.rules.flow_model import parse as parse_flow_model
 from tower.rules.notifications import NotificationPolicyError, Notifications
 from tower.rules.notifications import parse as parse_notifications
 
@@ -106,6 +108,8 @@ class Policy:
     past_exceptions: str = "record"
     # Who hears about what (tower/rules/notifications.py): rules, quiet hours, digests.
     notifications: Notifications = field(default_factory=Notifications)
+    # The expected flow of an order for conformance on /flow (None: the policy has none).
+    flow_model: FlowModel | None = None
 
     def __hash__(self) -> int:  # lets resolve() be cached per policy object
         return id(self)
@@ -285,8 +289,12 @@ def _parse(text: str) -> Policy:
             default_tz=str(calendars[default_cal].tz), kinds=EXCEPTION_KINDS)
     except NotificationPolicyError as exc:
         raise PolicyError(str(exc)) from None
+    try:
+        flow_model = parse_flow_model(doc["flow_model"]) if doc.get("flow_model") is not None else None
+    except FlowModelError as exc:
+        raise PolicyError(str(exc)) from None
     digest = hashlib.sha256(text.encode()).hexdigest()[:8]
-    return Policy(past_exceptions=past, notifications=notifications,
+    return Policy(past_exceptions=past, notifications=notifications, flow_model=flow_model,
         version=f"{version}+{digest}", calendars=calendars, default_calendar=default_cal,
         warehouses=warehouses, systems_of_record=sor, freshness_minutes=fresh, teams=teams,
         escalation=esc, overrides=_parse_overrides(doc.get("overrides"), doc),

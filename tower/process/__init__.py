@@ -1,0 +1,1 @@
+"""Process intelligence: the maintained facts behind /flow (observed process map, conformance)."""
