@@ -108,3 +108,29 @@ def test_workload_lists_each_assignee_and_the_unassigned(seeded):
         df = teams.workload(conn=conn, scope=EVERYTHING, at_risk=AT_RISK, now=N, team="billing")
     rows = {r.assignee: (r.open, r.overdue, r.at_risk) for r in df.itertuples()}
     assert rows == {"ann": (2, 1, 0), None: (1, 0, 1)}
+
+
+def test_workload_as_of_a_past_time_counts_the_work_open_then_under_its_assignee_then(engine):
+    """Team audit (N = now): x1 opened N-10h, assigned to ann at N-9h, to bob at N-3h, still open;
+    x2 opened N-8h, assigned to ann at N-7h, resolved N-2h; x3 opened N-1h (not yet open at N-5h)."""
+    def assign(conn, exception_id, who, at):
+        conn.execute(sa.text("INSERT INTO exception_events (exception_id, at, actor, action, detail) "
+                             "VALUES (:e, :at, 'lead', 'assigned', jsonb_build_object('assignee', CAST(:who AS text)))"),
+                     {"e": exception_id, "at": h(at), "who": who})
+
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO teams (team_id, name, lead_name) VALUES ('audit', 'Audit', 'Omar') "
+                             "ON CONFLICT DO NOTHING"))
+        x1 = _exc(conn, team="audit", status="open", opened=-10, due=20, assignee="bob")
+        assign(conn, x1, "ann", -9)
+        assign(conn, x1, "bob", -3)
+        x2 = _exc(conn, team="audit", status="resolved", opened=-8, due=20, assignee="ann", resolved=-2)
+        assign(conn, x2, "ann", -7)
+        _exc(conn, team="audit", status="open", opened=-1, due=20)
+    with engine.begin() as conn:
+        then = teams.workload(conn=conn, scope=EVERYTHING, at_risk=AT_RISK, now=h(-5), team="audit", past=True)
+        at_start = teams.workload(conn=conn, scope=EVERYTHING, at_risk=AT_RISK, now=h(-9.5), team="audit", past=True)
+        today = teams.workload(conn=conn, scope=EVERYTHING, at_risk=AT_RISK, now=N, team="audit")
+    assert {r.assignee: r.open for r in then.itertuples()} == {"ann": 2}
+    assert {r.assignee: r.open for r in at_start.itertuples()} == {None: 1}
+    assert {r.assignee: r.open for r in today.itertuples()} == {"bob": 1, None: 1}

@@ -51,11 +51,12 @@ def summary(*, conn: Connection, now: datetime, at_risk: float, scope: Scope, da
 
 
 def workload(*, conn: Connection, now: datetime, at_risk: float, scope: Scope,
-             team: str | None = None) -> pd.DataFrame:
-    """One row per (team, assignee) with open exceptions inside `scope`; assignee None = not
-    assigned. Columns WORKLOAD_COLUMNS: counts int; oldest_opened_at tz-aware UTC;
-    value_at_risk float."""
-    rows = conn.execute(_Q["workload"], {"now": now, "team": team, "at_risk": at_risk,
+             team: str | None = None, past: bool = False) -> pd.DataFrame:
+    """One row per (team, assignee) with exceptions open at `now` inside `scope`; assignee None =
+    not assigned. `past`: `now` is an "as of" time before the present, so each exception counts
+    under the assignee it had then (from the audit trail), not today's. Columns WORKLOAD_COLUMNS:
+    counts int; oldest_opened_at tz-aware UTC; value_at_risk float."""
+    rows = conn.execute(_Q["workload"], {"now": now, "team": team, "at_risk": at_risk, "past": past,
                                          "warehouses": scope.param()}).mappings().all()
     df = pd.DataFrame(rows, columns=WORKLOAD_COLUMNS)
     df["team_id"] = df["team_id"].fillna(NO_TEAM)

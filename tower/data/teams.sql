@@ -64,14 +64,28 @@ LEFT JOIN ack k ON k.team_id IS NOT DISTINCT FROM ids.team_id
 LEFT JOIN ev v ON v.team_id IS NOT DISTINCT FROM ids.team_id
 
 -- name: workload
--- Open exceptions per (team, assignee); assignee NULL = not assigned yet.
+-- Open exceptions per (team, assignee) as of :now, the same "open then" as the summary (opened
+-- by then, not resolved by then; live exceptions only). The assignee is the one it had then: the
+-- last 'assigned' entry of the audit trail at or before :now (none: not assigned yet), so a past
+-- "as of" does not put today's assignee on yesterday's work (:past false: :now is the present,
+-- and the assignee column is that entry already). NULL = not assigned.
+WITH open AS (
+    SELECT x.exception_id, x.team_id, x.due_at, x.opened_at, x.value_at_risk,
+           CASE WHEN NOT CAST(:past AS boolean) THEN x.assignee
+                ELSE (SELECT a.detail->>'assignee' FROM exception_events a
+                      WHERE a.exception_id = x.exception_id AND a.action = 'assigned' AND a.at <= :now
+                      ORDER BY a.at DESC, a.event_id DESC LIMIT 1) END AS assignee
+    FROM exceptions x
+    WHERE (x.status <> 'resolved' OR x.resolved_at > :now) AND x.opened_at <= :now AND x.origin = 'live'
+      AND (CAST(:team AS text) IS NULL OR x.team_id = :team)
+      AND (CAST(:warehouses AS text[]) IS NULL OR EXISTS (SELECT 1 FROM orders o WHERE o.order_id = x.order_id AND o.warehouse = ANY(:warehouses)))
+)
 SELECT team_id, assignee, count(*)::int AS open,
        count(*) FILTER (WHERE due_at < :now)::int AS overdue,
        count(*) FILTER (WHERE due_at >= :now
                           AND :now >= opened_at + (due_at - opened_at) * :at_risk)::int AS at_risk,
        min(opened_at) AS oldest_opened_at,
        coalesce(sum(value_at_risk), 0)::float8 AS value_at_risk
-FROM exceptions x
-WHERE status <> 'resolved' AND (CAST(:team AS text) IS NULL OR team_id = :team) AND (CAST(:warehouses AS text[]) IS NULL OR EXISTS (SELECT 1 FROM orders o WHERE o.order_id = x.order_id AND o.warehouse = ANY(:warehouses)))
+FROM open
 GROUP BY team_id, assignee
 ORDER BY team_id, count(*) DESC, assignee NULLS FIRST

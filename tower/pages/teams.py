@@ -147,15 +147,19 @@ def workload(team: object, preset: object, days: object, as_of: object, options:
                               **({"team": team} if team else {})})
     if not team:
         return empty_state("No team picked", "Pick a team to see who carries its open work."), search
+    now = clock.now()
     with access.reading() as conn:
-        df = teams.workload(conn=conn, now=clock.now(), at_risk=_running.at_risk_share(),
+        df = teams.workload(conn=conn, now=min(period.as_of, now), past=period.as_of < now,
+                            at_risk=_running.at_risk_share(),
                             team=None if team == teams.NO_TEAM else team, scope=current.scope())
     if team == teams.NO_TEAM:
         df = df[df["team_id"] == teams.NO_TEAM]
     if df.empty:
-        return empty_state("Nothing open", "This team has no open exceptions right now."), search
+        return empty_state("Nothing open", "This team had no open exceptions then." if period.as_of < now
+                           else "This team has no open exceptions right now."), search
+    at = min(period.as_of, now)
     rows = [[dmc.Anchor(r.assignee or "(not assigned)", href=_worklist(team, r.assignee)),
-             r.open, r.at_risk, r.overdue, ago((clock.now() - r.oldest_opened_at).total_seconds()),
+             r.open, r.at_risk, r.overdue, ago((at - r.oldest_opened_at).total_seconds()),
              f"{r.value_at_risk:,.2f}"] for r in df.itertuples()]
     return [
         dcc.Graph(id=Ids.WORKLOAD_CHART, figure=workload_figure(df, title="Open exceptions of " + str(next(
