@@ -21,6 +21,9 @@ from typing import Any
 import yaml
 
 from tower.rules.calendar import Calendar, parse_calendar
+from tower.rules.decision_rights import (
+    DecisionRightsError, FlagRights, RiskModelSettings, parse_model_settings, parse_rights,
+)
 
 BUILTIN = Path(__file__).with_name("policy.yaml")
 ORDER_STAGES = ("entered", "validated", "released", "picked", "packed", "shipped", "delivered",
@@ -32,6 +35,8 @@ EXCEPTION_KINDS = (
     "carrier_delay", "no_carrier_scan", "delivery_failed", "partial_not_billed",
     "delivered_not_invoiced", "invoice_qty_mismatch", "invoice_price_mismatch",
     "payment_overdue", "return_not_credited", "cancelled_still_picking", "integration_incident",
+    # Raised by the SLA-miss risk model (tower/risk) where its decision rights allow, not by a rule.
+    "sla_miss_risk",
 )
 SEVERITIES = ("low", "medium", "high", "critical")
 SOURCES = ("erp", "wms", "carrier", "finance")
@@ -101,6 +106,10 @@ class Policy:
     # What to do with an exception whose whole life lies in the past (found in a backfill, an
     # import or a backlog): "record" it as history with its true times, or "skip" it.
     past_exceptions: str = "record"
+    # What models may do on their own, per flag kind and score band, and when the risk model
+    # trains and scores (tower/rules/decision_rights.py).
+    decision_rights: dict[str, FlagRights] = field(default_factory=dict)
+    risk_model: RiskModelSettings = field(default_factory=RiskModelSettings)
 
     def __hash__(self) -> int:  # lets resolve() be cached per policy object
         return id(self)
@@ -274,8 +283,13 @@ def _parse(text: str) -> Policy:
     past = catch_up.get("past_exceptions", "record")
     if past not in PAST_EXCEPTIONS:
         raise PolicyError(f"catch_up.past_exceptions must be one of {', '.join(PAST_EXCEPTIONS)}, not {past!r}")
+    try:
+        rights = parse_rights(doc.get("decision_rights"))
+        risk_model = parse_model_settings(doc.get("risk_model"))
+    except DecisionRightsError as exc:
+        raise PolicyError(str(exc)) from None
     digest = hashlib.sha256(text.encode()).hexdigest()[:8]
-    return Policy(past_exceptions=past,
+    return Policy(past_exceptions=past, decision_rights=rights, risk_model=risk_model,
         version=f"{version}+{digest}", calendars=calendars, default_calendar=default_cal,
         warehouses=warehouses, systems_of_record=sor, freshness_minutes=fresh, teams=teams,
         escalation=esc, overrides=_parse_overrides(doc.get("overrides"), doc),

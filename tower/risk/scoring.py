@@ -1,0 +1,66 @@
+"""Scoring: every open order's P(miss its promise) with the model in service, its reasons in
+words, and the flags the decision rights allow (tower/risk/flags.py), in one transaction.
+
+Set-based: the features of all open orders come from one SQL pass (features.open_frame), the
+scores from one matrix product, the writes from one statement per table, in chunks so memory
+stays bounded at a million orders.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from sqlalchemy.engine import Connection
+
+from tower import sqlfiles
+from tower.risk import flags, registry
+from tower.risk.features import matrix, open_frame
+from tower.risk.reasons import explain
+from tower.rules.policy import Policy
+
+_SQL = sqlfiles.load(__file__, "scoring.sql")
+CHUNK = 50_000
+
+
+@dataclass
+class ScoreResult:
+    model_version: str | None
+    scored: int = 0
+    flags: flags.ApplyResult = field(default_factory=flags.ApplyResult)
+
+
+def score_open(*, conn: Connection, now: datetime, policy: Policy,
+               service: registry.ServiceModel | None = None) -> ScoreResult:
+    """Score every open order with the model in service (or `service`); no model: nothing."""
+    service = service or registry.in_service(conn=conn)
+    if service is None:
+        return ScoreResult(None)
+    frame = open_frame(conn=conn, as_of=now, lane_days=policy.risk_model.lane_days)
+    result = ScoreResult(service.version)
+    scored: list[flags.Scored] = []
+    for start in range(0, len(frame), CHUNK):
+        part = frame.iloc[start:start + CHUNK]
+        x = matrix(part)
+        scores = service.model.predict(x)
+        names, contributions = service.model.group_contributions(x)
+        reasons = explain(part, names, contributions)
+        ids = part["order_id"].tolist()
+        conn.execute(_SQL["upsert"], {"model_version": service.version, "now": now, "order_id": ids,
+                                      "score": scores.astype(float).tolist(),
+                                      "reasons": [json.dumps(r) for r in reasons]})
+        scored.extend(flags.Scored(o, float(s), r) for o, s, r in zip(ids, scores, reasons)
+                      if s >= _lowest_band(policy))
+        result.scored += len(ids)
+    conn.execute(_SQL["forget_closed"])
+    result.flags = flags.apply(conn=conn, scored=scored, rights=policy.decision_rights.get(flags.KIND),
+                               model_version=service.version, policy_version=policy.version,
+                               exception_spec=policy.exceptions.get(flags.KIND, {}), now=now)
+    return result
+
+
+def _lowest_band(policy: Policy) -> float:
+    rights = policy.decision_rights.get(flags.KIND)
+    return rights.threshold if rights else float(np.inf)
