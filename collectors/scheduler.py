@@ -10,7 +10,8 @@ current ones finish their page and exit.
 The process also runs the tower's other periodic work: the rules worker (every few seconds),
 the SLA sweep and the queue snapshot (every minute), the replay of dead letters marked on
 /integrations (every few seconds), and the B2B intake: the EDI drop folders and the webhook
-inbox (collectors/edi, collectors/carrier_webhooks). All imported explicitly: a missing one is
+inbox (collectors/edi, collectors/carrier_webhooks), and the SLA-miss risk model (tower/risk/job.py:
+retrain on the policy's schedule, score every open order). All imported explicitly: a missing one is
 an ImportError at start-up, not a job that silently never runs.
 """
 
@@ -38,6 +39,7 @@ from tower.config import IntakeSettings
 from tower.evaluation.sweep import run_sweep
 from tower.evaluation.worker import run_once as evaluate_dirty_orders
 from tower.kpis import job as derived_figures
+from tower.risk import job as risk_model
 from tower.rules.policy import Policy
 
 log = logging.getLogger(__name__)
@@ -135,6 +137,9 @@ def housekeeping_jobs(engine: Engine, policy: Policy,
         ("queue-snapshot", SNAPSHOT_SECONDS, _locked(engine, "jobs/snapshot", snapshot)),
         # Replays asked for on /integrations; take_for_replay's SKIP LOCKED keeps two from overlapping.
         ("dead-letter-replay", REPLAY_SECONDS, replay),
+        # Trains when the model in service is older than risk_model.retrain_hours, then scores.
+        ("risk-model", policy.risk_model.score_minutes * 60,
+         _locked(engine, "jobs/risk", lambda: risk_model.run(engine, policy=policy, now=clock.now()))),
         edi_inbox.scheduled_job(engine, intake, trading_partners),
         webhook_inbox.scheduled_job(engine, intake, trading_partners),
     ]

@@ -63,7 +63,7 @@ def test_the_rules_worker_sweep_snapshot_dead_letter_replay_and_b2b_intake_are_a
     intake = config.load({"TOWER_DATA_DIR": str(tmp_path)}).intake
     names = {name for name, _, _ in scheduler.housekeeping_jobs(engine, BUILTIN_POLICY, intake)}
     assert names == {"rules-worker", "rules-sweep", "queue-snapshot", "dead-letter-replay", "edi-inbox",
-                     "webhook-inbox"}
+                     "webhook-inbox", "risk-model"}
 
 
 def test_housekeeping_without_the_intake_settings_is_refused(engine):
