@@ -1,5 +1,7 @@
 """Scoring: every open order's P(miss its promise) with the model in service, its reasons in
-words, and the flags the decision rights allow (tower/risk/flags.py), in one transaction.
+words, and the flags the decision rights allow (tower/risk/flags.py), in one transaction. Only
+orders whose promise is still ahead are flagged: one already past it is late, not at risk, and
+the rules' exceptions own it.
 
 Set-based: the features of all open orders come from one SQL pass (features.open_frame), the
 scores from one matrix product, the writes from one statement per table, in chunks so memory
@@ -51,8 +53,10 @@ def score_open(*, conn: Connection, now: datetime, policy: Policy,
         conn.execute(_SQL["upsert"], {"model_version": service.version, "now": now, "order_id": ids,
                                       "score": scores.astype(float).tolist(),
                                       "reasons": [json.dumps(r) for r in reasons]})
-        scored.extend(flags.Scored(o, float(s), r) for o, s, r in zip(ids, scores, reasons)
-                      if s >= _lowest_band(policy))
+        # A flag warns before the promise; an order already past it is late, which the rules own.
+        ahead = (part["hours_to_promise"].astype(float) > 0).to_numpy()
+        scored.extend(flags.Scored(o, float(s), r) for o, s, r, a in zip(ids, scores, reasons, ahead)
+                      if a and s >= _lowest_band(policy))
         result.scored += len(ids)
     conn.execute(_SQL["forget_closed"])
     result.flags = flags.apply(conn=conn, scored=scored, rights=policy.decision_rights.get(flags.KIND),
