@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -106,8 +106,8 @@ def _model() -> registry.ServiceModel:
     n = len(features.FEATURES)
     rng = np.random.default_rng(7)
     coef = rng.normal(0, 0.6, n)
-    coef[features.FEATURES.index("days_to_promise")] = -1.5
-    return registry.ServiceModel("bench", NOW, LinearModel(features.FEATURES, np.zeros(n), np.ones(n), coef, -2.5), {})
+    coef[features.FEATURES.index("days_to_promise")] = -0.4
+    return registry.ServiceModel("bench", NOW, LinearModel(features.FEATURES, np.zeros(n), np.ones(n), coef, 0.5), {})
 
 
 def main() -> int:

@@ -27,17 +27,12 @@ SELECT order_id, promised_at IS NOT NULL AS labelled FROM orders
 WHERE status = 'open' AND stage NOT IN ('delivered', 'invoiced', 'paid');
 
 -- name: order_facts
--- One row per subject: first times of the milestones that move it, from one pass.
+-- One row per subject: first times of the milestones that move it, from one pass over the
+-- subjects' milestones (a hash join and one GROUP BY, not a lookup per order).
 CREATE TEMP TABLE _risk_orders ON COMMIT DROP AS
-SELECT s.order_id, s.labelled, o.warehouse, o.customer_tier, o.channel, o.value::float8 AS value,
-       o.placed_at, o.promised_at, o.stage AS stage_now, o.status,
-       (SELECT count(*) FROM order_lines l WHERE l.order_id = s.order_id) AS n_lines,
-       f.hold_at, f.hold_released_at, f.released_at, f.picked_at, f.packed_at, f.shipped_at,
-       f.first_shipment, f.short_at, f.short_lines, f.short_expected_at, f.filled_at, f.delivered_at
-FROM _risk_subjects s
-JOIN orders o ON o.order_id = s.order_id
-LEFT JOIN LATERAL (
-    SELECT min(m.occurred_at) FILTER (WHERE m.kind = 'credit_hold') AS hold_at,
+WITH f AS (
+    SELECT m.order_id,
+           min(m.occurred_at) FILTER (WHERE m.kind = 'credit_hold') AS hold_at,
            min(m.occurred_at) FILTER (WHERE m.kind = 'credit_released') AS hold_released_at,
            min(m.occurred_at) FILTER (WHERE m.kind = 'released') AS released_at,
            min(m.occurred_at) FILTER (WHERE m.kind = 'picked') AS picked_at,
@@ -51,8 +46,34 @@ LEFT JOIN LATERAL (
                     THEN (m.attrs ->> 'expected_at')::timestamptz END) AS short_expected_at,
            min(m.occurred_at) FILTER (WHERE m.kind = 'atp_confirmed' AND m.attrs ? 'backorder_filled') AS filled_at,
            max(m.occurred_at) FILTER (WHERE m.kind = 'delivered') AS delivered_at
-    FROM milestones m WHERE m.order_id = s.order_id
-) f ON true;
+    FROM _risk_subjects s JOIN milestones m ON m.order_id = s.order_id
+    WHERE m.kind IN ('credit_hold', 'credit_released', 'released', 'picked', 'packed', 'shipped',
+                     'atp_short', 'atp_confirmed', 'delivered')
+    GROUP BY m.order_id
+), l AS (
+    SELECT ol.order_id, count(*) AS n_lines
+    FROM _risk_subjects s JOIN order_lines ol ON ol.order_id = s.order_id
+    GROUP BY ol.order_id
+)
+SELECT s.order_id, s.labelled, o.warehouse, o.customer_tier, o.channel, o.value::float8 AS value,
+       o.placed_at, o.promised_at, o.stage AS stage_now, o.status, coalesce(l.n_lines, 0) AS n_lines,
+       f.hold_at, f.hold_released_at, f.released_at, f.picked_at, f.packed_at, f.shipped_at,
+       f.first_shipment, f.short_at, f.short_lines, f.short_expected_at, f.filled_at, f.delivered_at
+FROM _risk_subjects s
+JOIN orders o ON o.order_id = s.order_id
+LEFT JOIN f ON f.order_id = s.order_id
+LEFT JOIN l ON l.order_id = s.order_id;
+
+-- name: work_mem
+-- Room for the hash joins of a million points in memory, for this transaction only.
+SELECT set_config('work_mem', '256MB', true);
+
+-- name: analyze
+-- Temporary tables have no statistics until analysed: without them the planner guesses.
+ANALYZE _risk_subjects;
+
+-- name: analyze_orders
+ANALYZE _risk_orders;
 
 -- name: points_training
 -- Points on a fixed grid (every :step_hours on the UTC clock) while each labelled order was
@@ -61,7 +82,7 @@ CREATE TEMP TABLE _risk_points ON COMMIT DROP AS
 SELECT r.order_id, g.as_of
 FROM _risk_orders r
 CROSS JOIN LATERAL generate_series(
-    to_timestamp(ceil(extract(epoch FROM r.placed_at) / (CAST(:step_hours AS float8) * 3600)) * (CAST(:step_hours AS float8) * 3600)),
+    to_timestamp(ceil(date_part('epoch', r.placed_at) / (CAST(:step_hours AS float8) * 3600)) * (CAST(:step_hours AS float8) * 3600)),
     least(coalesce(CASE WHEN r.stage_now IN ('delivered', 'invoiced', 'paid') THEN r.delivered_at END,
                    r.promised_at), r.promised_at, :label_as_of) - interval '1 second',
     CAST(:step_hours AS float8) * interval '1 hour') AS g(as_of)
@@ -92,7 +113,7 @@ WITH pts AS (
 ), queue AS (
     -- The pick queue of each warehouse at each point in time: released, not yet picked.
     SELECT w.warehouse, w.as_of, count(q.order_id) AS queue_depth,
-           coalesce(avg(extract(epoch FROM w.as_of - q.released_at)) / 3600.0, 0) AS queue_age_hours
+           coalesce(avg(date_part('epoch', w.as_of - q.released_at)) / 3600.0, 0) AS queue_age_hours
     FROM (SELECT DISTINCT warehouse, as_of FROM pts) w
     LEFT JOIN _risk_orders q ON q.warehouse = w.warehouse AND q.released_at <= w.as_of
                             AND (q.picked_at IS NULL OR q.picked_at > w.as_of)
@@ -119,7 +140,7 @@ SELECT p.order_id, p.as_of, p.warehouse, p.customer_tier, p.channel, p.value, p.
             WHEN p.hold_at <= p.as_of AND (p.hold_released_at IS NULL OR p.hold_released_at > p.as_of) THEN 'credit_hold'
             WHEN p.short_at <= p.as_of AND (p.filled_at IS NULL OR p.filled_at > p.as_of) THEN 'backorder'
             ELSE 'entered' END AS stage,
-       extract(epoch FROM p.as_of - CASE
+       date_part('epoch', p.as_of - CASE
             WHEN p.shipped_at <= p.as_of THEN p.shipped_at
             WHEN p.packed_at <= p.as_of THEN p.packed_at
             WHEN p.picked_at <= p.as_of THEN p.picked_at
@@ -127,20 +148,20 @@ SELECT p.order_id, p.as_of, p.warehouse, p.customer_tier, p.channel, p.value, p.
             WHEN p.hold_at <= p.as_of AND (p.hold_released_at IS NULL OR p.hold_released_at > p.as_of) THEN p.hold_at
             WHEN p.short_at <= p.as_of AND (p.filled_at IS NULL OR p.filled_at > p.as_of) THEN p.short_at
             ELSE p.placed_at END) / 3600.0 AS hours_in_stage,
-       extract(epoch FROM p.promised_at - p.as_of) / 3600.0 AS hours_to_promise,
-       extract(epoch FROM p.promised_at - p.placed_at) / 3600.0 AS promise_hours,
+       date_part('epoch', p.promised_at - p.as_of) / 3600.0 AS hours_to_promise,
+       date_part('epoch', p.promised_at - p.placed_at) / 3600.0 AS promise_hours,
        CASE WHEN p.hold_at <= p.as_of
-            THEN extract(epoch FROM least(coalesce(p.hold_released_at, p.as_of), p.as_of) - p.hold_at) / 3600.0
+            THEN date_part('epoch', least(coalesce(p.hold_released_at, p.as_of), p.as_of) - p.hold_at) / 3600.0
             ELSE 0 END AS hold_hours,
        (p.hold_at <= p.as_of AND (p.hold_released_at IS NULL OR p.hold_released_at > p.as_of))::int AS on_hold,
        CASE WHEN p.short_at <= p.as_of AND (p.filled_at IS NULL OR p.filled_at > p.as_of)
             THEN coalesce(p.short_lines, 1) ELSE 0 END AS lines_short,
        CASE WHEN p.short_at <= p.as_of AND (p.filled_at IS NULL OR p.filled_at > p.as_of)
                  AND p.short_expected_at IS NOT NULL
-            THEN extract(epoch FROM p.short_expected_at - p.promised_at) / 3600.0 ELSE NULL END
+            THEN date_part('epoch', p.short_expected_at - p.promised_at) / 3600.0 ELSE NULL END
             AS restock_after_promise_hours,
        CASE WHEN p.promised_delivery_at IS NOT NULL
-            THEN extract(epoch FROM p.promised_delivery_at - p.promised_at) / 3600.0 END
+            THEN date_part('epoch', p.promised_delivery_at - p.promised_at) / 3600.0 END
             AS carrier_after_promise_hours,
        coalesce(q.queue_depth, 0) AS queue_depth, coalesce(q.queue_age_hours, 0) AS queue_age_hours,
        ln.late_rate AS lane_late_rate, coalesce(ln.shipments, 0) AS lane_shipments,
@@ -158,8 +179,7 @@ LEFT JOIN LATERAL (
 ) rv ON true
 LEFT JOIN queue q ON q.warehouse = p.warehouse AND q.as_of = p.as_of
 LEFT JOIN lane ln ON ln.carrier = p.carrier AND ln.warehouse = p.warehouse AND ln.as_of = p.as_of
-LEFT JOIN outbound ob ON ob.warehouse = p.warehouse AND ob.as_of = p.as_of
-ORDER BY p.order_id, p.as_of;
+LEFT JOIN outbound ob ON ob.warehouse = p.warehouse AND ob.as_of = p.as_of;
 
 -- name: drop
 DROP TABLE IF EXISTS _risk_points, _risk_lanes, _risk_orders, _risk_subjects;

@@ -10,20 +10,22 @@ stays bounded at a million orders.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
+import orjson
 from sqlalchemy.engine import Connection
 
 from tower import sqlfiles
+from tower.db import raw
 from tower.risk import flags, registry
 from tower.risk.features import matrix, open_frame
 from tower.risk.reasons import explain
 from tower.rules.policy import Policy
 
-_SQL = sqlfiles.load(__file__, "scoring.sql")
+# Binary parameters: arrays of a million scores and reasons are not escaped value by value.
+_SQL = sqlfiles.load_psycopg(__file__, "scoring.sql", binary=True)
 CHUNK = 50_000
 
 
@@ -50,15 +52,17 @@ def score_open(*, conn: Connection, now: datetime, policy: Policy,
         names, contributions = service.model.group_contributions(x)
         reasons = explain(part, names, contributions)
         ids = part["order_id"].tolist()
-        conn.execute(_SQL["upsert"], {"model_version": service.version, "now": now, "order_id": ids,
-                                      "score": scores.astype(float).tolist(),
-                                      "reasons": [json.dumps(r) for r in reasons]})
+        with raw(conn).cursor() as cur:
+            cur.execute(_SQL["upsert"], {"model_version": service.version, "now": now, "order_id": ids,
+                                         "score": scores.astype(float).tolist(),
+                                         "reasons": [orjson.dumps(r).decode() for r in reasons]})
         # A flag warns before the promise; an order already past it is late, which the rules own.
         ahead = (part["hours_to_promise"].astype(float) > 0).to_numpy()
         scored.extend(flags.Scored(o, float(s), r) for o, s, r, a in zip(ids, scores, reasons, ahead)
                       if a and s >= _lowest_band(policy))
         result.scored += len(ids)
-    conn.execute(_SQL["forget_closed"])
+    with raw(conn).cursor() as cur:
+        cur.execute(_SQL["forget_closed"])
     result.flags = flags.apply(conn=conn, scored=scored, rights=policy.decision_rights.get(flags.KIND),
                                model_version=service.version, policy_version=policy.version,
                                exception_spec=policy.exceptions.get(flags.KIND, {}), now=now)
