@@ -76,7 +76,7 @@ def test_one_click_dismisses_a_flag_with_its_reason_and_audits_it(page, flagged,
     finally:
         engine.dispose()
     assert [(a.actor, a.action, a.reason, a.model_version) for a in audit] == [
-        (server.users["supervisor"], "dismissed", "false_alarm", "sla-miss-browser")]
+        (server.users["supervisor"][0], "dismissed", "false_alarm", "sla-miss-browser")]
 
 
 def test_a_scoped_supervisor_sees_only_their_warehouse_s_flags(page, flagged, sign_in):

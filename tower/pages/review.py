@@ -43,7 +43,7 @@ def _buttons(flag_id: int, verdict: str) -> dmc.Group:
     colour = "green" if verdict == "accept" else "gray"
     return dmc.Group([
         dmc.Button(SHORT[reason], id={"type": Ids.ACT, "index": f"{flag_id}|{verdict}|{reason}"},
-                   size="compact-xs", variant="light", color=colour, title=risk.REASON_WORDS[reason])
+                   size="compact-xs", variant="light", color=colour)
         for reason in risk.REVIEW_REASONS[verdict]], gap=4)
 
 
