@@ -22,7 +22,11 @@ import yaml
 
 from tower.rules.calendar import Calendar, parse_calendar
 from tower.rules.decision_rights import (
-    DecisionRightsError, FlagRights, RiskModelSettings, parse_model_settings, parse_rights,
+    DecisionRightsError,
+    FlagRights,
+    RiskModelSettings,
+    parse_model_settings,
+    parse_rights,
 )
 
 BUILTIN = Path(__file__).with_name("policy.yaml")

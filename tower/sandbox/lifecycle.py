@@ -13,7 +13,18 @@ from typing import Any
 
 from tower.sandbox.records import Invoice, Rma, Static, Task, money
 from tower.sandbox.world import (
-    CARRIERS, DAY, HOUR, HUBS, MINUTE, PICKERS, Customer, World, date_of, iso, iso_local, lane_slowdown,
+    CARRIERS,
+    DAY,
+    HOUR,
+    HUBS,
+    MINUTE,
+    PICKERS,
+    Customer,
+    World,
+    date_of,
+    iso,
+    iso_local,
+    lane_slowdown,
 )
 
 _CARRIER_WEIGHTS = (50, 35, 15)

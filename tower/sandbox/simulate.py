@@ -15,8 +15,18 @@ from typing import Any
 from tower.sandbox import lifecycle
 from tower.sandbox.records import Rec, SalesOrder, Task, money
 from tower.sandbox.world import (
-    CONGESTED, CREDIT_DRAG_HOURS, CREDIT_HOLD_MEAN_HOURS, CREDIT_OFFICERS, DAY, HOUR, MINUTE, PICKERS,
-    World, date_of, iso, next_work_time,
+    CONGESTED,
+    CREDIT_DRAG_HOURS,
+    CREDIT_HOLD_MEAN_HOURS,
+    CREDIT_OFFICERS,
+    DAY,
+    HOUR,
+    MINUTE,
+    PICKERS,
+    World,
+    date_of,
+    iso,
+    next_work_time,
 )
 
 CHANNELS = ("web", "edi", "sales_rep")
