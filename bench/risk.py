@@ -105,9 +105,9 @@ def _model() -> registry.ServiceModel:
     sandbox): scoring costs the same whatever the weights; about a tenth of orders flag."""
     n = len(features.FEATURES)
     rng = np.random.default_rng(7)
-    coef = rng.normal(0, 0.6, n)
-    coef[features.FEATURES.index("days_to_promise")] = -0.4
-    return registry.ServiceModel("bench", NOW, LinearModel(features.FEATURES, np.zeros(n), np.ones(n), coef, 0.5), {})
+    coef = rng.normal(0, 0.05, n)
+    coef[features.FEATURES.index("days_to_promise")] = -0.6
+    return registry.ServiceModel("bench", NOW, LinearModel(features.FEATURES, np.zeros(n), np.ones(n), coef, 0.8), {})
 
 
 def main() -> int:

@@ -1586,6 +1586,12 @@ CREATE INDEX risk_flags_model_idx ON public.risk_flags USING btree (model_versio
 CREATE UNIQUE INDEX risk_flags_one_open ON public.risk_flags USING btree (order_id, kind) WHERE (status = 'open'::text);
 
 --
+-- Name: risk_flags_order_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX risk_flags_order_idx ON public.risk_flags USING btree (order_id, raised_at DESC);
+
+--
 -- Name: risk_flags_status_idx; Type: INDEX; Schema: public; Owner: -
 --
 

@@ -60,6 +60,7 @@ CREATE TABLE risk_flags (
 CREATE UNIQUE INDEX risk_flags_one_open ON risk_flags (order_id, kind) WHERE status = 'open';
 CREATE INDEX risk_flags_status_idx ON risk_flags (status, raised_at DESC);
 CREATE INDEX risk_flags_model_idx ON risk_flags (model_version, status);
+CREATE INDEX risk_flags_order_idx ON risk_flags (order_id, raised_at DESC);
 
 -- Every change to a flag, by the model or by a person: who, when, what, why, and the model
 -- version, score, threshold and policy rule behind it (the exception_events of flags).

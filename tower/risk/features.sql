@@ -38,7 +38,10 @@ WITH f AS (
            min(m.occurred_at) FILTER (WHERE m.kind = 'picked') AS picked_at,
            min(m.occurred_at) FILTER (WHERE m.kind = 'packed') AS packed_at,
            min(m.occurred_at) FILTER (WHERE m.kind = 'shipped') AS shipped_at,
-           (array_agg(m.shipment_id ORDER BY m.occurred_at) FILTER (WHERE m.kind = 'shipped'))[1] AS first_shipment,
+           -- The first shipment by time, without sorting each order's rows (a min over
+           -- [fixed-width UTC time, id] pairs).
+           (min(ARRAY[to_char(m.occurred_at AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSUS'), m.shipment_id])
+                FILTER (WHERE m.kind = 'shipped'))[2] AS first_shipment,
            min(m.occurred_at) FILTER (WHERE m.kind = 'atp_short') AS short_at,
            max(jsonb_array_length(CASE WHEN jsonb_typeof(m.attrs -> 'lines') = 'array'
                                        THEN m.attrs -> 'lines' END)) FILTER (WHERE m.kind = 'atp_short') AS short_lines,
@@ -172,11 +175,12 @@ SELECT p.order_id, p.as_of, p.warehouse, p.customer_tier, p.channel, p.value, p.
             END AS missed,
        rv.label AS review_label
 FROM pts p
-LEFT JOIN LATERAL (
-    SELECT (f.status = 'accepted')::int AS label FROM risk_flags f
-    WHERE f.order_id = p.order_id AND f.status IN ('accepted', 'dismissed') AND f.reviewed_at <= :label_as_of
-    ORDER BY f.reviewed_at DESC LIMIT 1
-) rv ON true
+LEFT JOIN (
+    -- The latest verdict a person gave on each order (accepted = will miss).
+    SELECT DISTINCT ON (f.order_id) f.order_id, (f.status = 'accepted')::int AS label FROM risk_flags f
+    WHERE f.status IN ('accepted', 'dismissed') AND f.reviewed_at <= :label_as_of
+    ORDER BY f.order_id, f.reviewed_at DESC
+) rv ON rv.order_id = p.order_id
 LEFT JOIN queue q ON q.warehouse = p.warehouse AND q.as_of = p.as_of
 LEFT JOIN lane ln ON ln.carrier = p.carrier AND ln.warehouse = p.warehouse AND ln.as_of = p.as_of
 LEFT JOIN outbound ob ON ob.warehouse = p.warehouse AND ob.as_of = p.as_of;
