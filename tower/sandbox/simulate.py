@@ -106,7 +106,9 @@ def simulate_order(world: World, seq: int, placed: int, rng: random.Random) -> L
             hold.update(released_t=released, by=rng.choice(CREDIT_OFFICERS))
             history.append((released, {"event": "CREDIT_RELEASED", "by": hold["by"]}))
             life.fact(released, "release")
-            life.scenario(released, "credit_hold_released")
+            # Its first sign is an aging hold (4 hours on), which a long review shows well
+            # before the release: the scenario is due from whichever comes first.
+            life.scenario(min(released, t + 4 * HOUR), "credit_hold_released")
             ok_at = released
         else:
             life.scenario(t, "credit_hold_unreleased")
