@@ -10,9 +10,10 @@ current ones finish their page and exit.
 The process also runs the tower's other periodic work: the rules worker (every few seconds),
 the SLA sweep and the queue snapshot (every minute), the replay of dead letters marked on
 /integrations (every few seconds), and the B2B intake: the EDI drop folders and the webhook
-inbox (collectors/edi, collectors/carrier_webhooks), and outbound notifications: routing the
+inbox (collectors/edi, collectors/carrier_webhooks), outbound notifications: routing the
 outbox's exception events, sending due e-mails and webhooks, the daily team digests
-(tower/notify). All imported explicitly: a missing one is
+(tower/notify), and the SLA-miss risk model (tower/risk/job.py: retrain on the policy's
+schedule, score every open order). All imported explicitly: a missing one is
 an ImportError at start-up, not a job that silently never runs.
 """
 
@@ -44,6 +45,7 @@ from tower.kpis import job as derived_figures
 from tower.notify import digest as notify_digest
 from tower.notify import dispatch as notify_dispatch
 from tower.process import refresh as flow_facts
+from tower.risk import job as risk_model
 from tower.rules.policy import Policy
 
 log = logging.getLogger(__name__)
@@ -161,6 +163,9 @@ def housekeeping_jobs(engine: Engine, policy: Policy, intake: IntakeSettings,
         ("flow-facts", FLOW_SECONDS, _locked(engine, "jobs/flow", lambda: flow_facts.run(engine, policy=policy))),
         # Replays asked for on /integrations; take_for_replay's SKIP LOCKED keeps two from overlapping.
         ("dead-letter-replay", REPLAY_SECONDS, replay),
+        # Trains when the model in service is older than risk_model.retrain_hours, then scores.
+        ("risk-model", policy.risk_model.score_minutes * 60,
+         _locked(engine, "jobs/risk", lambda: risk_model.run(engine, policy=policy, now=clock.now()))),
         edi_inbox.scheduled_job(engine, intake, trading_partners),
         webhook_inbox.scheduled_job(engine, intake, trading_partners),
         ("notifications", outbound.poll_seconds, notifications),

@@ -884,6 +884,109 @@ CREATE TABLE public.returns (
 );
 
 --
+-- Name: risk_flag_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.risk_flag_events (
+    event_id bigint NOT NULL,
+    flag_id bigint NOT NULL,
+    at timestamp with time zone NOT NULL,
+    actor text NOT NULL,
+    action text NOT NULL,
+    reason text,
+    comment text,
+    detail jsonb DEFAULT '{}'::jsonb NOT NULL,
+    model_version text NOT NULL,
+    policy_version text
+);
+
+--
+-- Name: risk_flag_events_event_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.risk_flag_events ALTER COLUMN event_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.risk_flag_events_event_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: risk_flags; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.risk_flags (
+    flag_id bigint NOT NULL,
+    order_id text NOT NULL,
+    kind text NOT NULL,
+    model_version text NOT NULL,
+    score real NOT NULL,
+    threshold real NOT NULL,
+    band text NOT NULL,
+    decision text NOT NULL,
+    policy_rule text NOT NULL,
+    policy_version text NOT NULL,
+    reasons jsonb DEFAULT '[]'::jsonb NOT NULL,
+    raised_at timestamp with time zone NOT NULL,
+    status text DEFAULT 'open'::text NOT NULL,
+    exception_id bigint,
+    team_id text,
+    reviewed_by text,
+    reviewed_at timestamp with time zone,
+    review_reason text,
+    review_comment text,
+    CONSTRAINT risk_flags_decision_check CHECK ((decision = ANY (ARRAY['recommend'::text, 'act'::text, 'escalate'::text]))),
+    CONSTRAINT risk_flags_status_check CHECK ((status = ANY (ARRAY['open'::text, 'accepted'::text, 'dismissed'::text, 'expired'::text])))
+);
+
+--
+-- Name: risk_flags_flag_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.risk_flags ALTER COLUMN flag_id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.risk_flags_flag_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: risk_models; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.risk_models (
+    version text NOT NULL,
+    kind text DEFAULT 'sla_miss_risk'::text NOT NULL,
+    trained_at timestamp with time zone NOT NULL,
+    window_from timestamp with time zone NOT NULL,
+    window_to timestamp with time zone NOT NULL,
+    split_at timestamp with time zone NOT NULL,
+    features jsonb NOT NULL,
+    params jsonb NOT NULL,
+    backtest jsonb NOT NULL,
+    status text NOT NULL,
+    status_reason text,
+    promoted_at timestamp with time zone,
+    CONSTRAINT risk_models_status_check CHECK ((status = ANY (ARRAY['candidate'::text, 'in_service'::text, 'retired'::text, 'rejected'::text])))
+);
+
+--
+-- Name: risk_scores; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.risk_scores (
+    order_id text NOT NULL,
+    model_version text NOT NULL,
+    scored_at timestamp with time zone NOT NULL,
+    score real NOT NULL,
+    reasons jsonb DEFAULT '[]'::jsonb NOT NULL
+);
+
+--
 -- Name: rules_sweeps; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1372,6 +1475,34 @@ ALTER TABLE ONLY public.returns
     ADD CONSTRAINT returns_pkey PRIMARY KEY (return_id);
 
 --
+-- Name: risk_flag_events risk_flag_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.risk_flag_events
+    ADD CONSTRAINT risk_flag_events_pkey PRIMARY KEY (event_id);
+
+--
+-- Name: risk_flags risk_flags_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.risk_flags
+    ADD CONSTRAINT risk_flags_pkey PRIMARY KEY (flag_id);
+
+--
+-- Name: risk_models risk_models_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.risk_models
+    ADD CONSTRAINT risk_models_pkey PRIMARY KEY (version);
+
+--
+-- Name: risk_scores risk_scores_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.risk_scores
+    ADD CONSTRAINT risk_scores_pkey PRIMARY KEY (order_id);
+
+--
 -- Name: rules_sweeps rules_sweeps_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1778,6 +1909,48 @@ CREATE INDEX queue_snapshots_stage_idx ON public.queue_snapshots USING btree (st
 CREATE INDEX returns_order_idx ON public.returns USING btree (order_id);
 
 --
+-- Name: risk_flag_events_flag_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX risk_flag_events_flag_idx ON public.risk_flag_events USING btree (flag_id, at);
+
+--
+-- Name: risk_flags_model_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX risk_flags_model_idx ON public.risk_flags USING btree (model_version, status);
+
+--
+-- Name: risk_flags_one_open; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX risk_flags_one_open ON public.risk_flags USING btree (order_id, kind) WHERE (status = 'open'::text);
+
+--
+-- Name: risk_flags_order_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX risk_flags_order_idx ON public.risk_flags USING btree (order_id, raised_at DESC);
+
+--
+-- Name: risk_flags_status_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX risk_flags_status_idx ON public.risk_flags USING btree (status, raised_at DESC);
+
+--
+-- Name: risk_models_one_in_service; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX risk_models_one_in_service ON public.risk_models USING btree (kind) WHERE (status = 'in_service'::text);
+
+--
+-- Name: risk_scores_score_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX risk_scores_score_idx ON public.risk_scores USING btree (score DESC);
+
+--
 -- Name: sessions_expires_at_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1955,6 +2128,27 @@ ALTER TABLE ONLY public.payments
 
 ALTER TABLE ONLY public.returns
     ADD CONSTRAINT returns_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(order_id);
+
+--
+-- Name: risk_flag_events risk_flag_events_flag_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.risk_flag_events
+    ADD CONSTRAINT risk_flag_events_flag_id_fkey FOREIGN KEY (flag_id) REFERENCES public.risk_flags(flag_id);
+
+--
+-- Name: risk_flags risk_flags_model_version_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.risk_flags
+    ADD CONSTRAINT risk_flags_model_version_fkey FOREIGN KEY (model_version) REFERENCES public.risk_models(version);
+
+--
+-- Name: risk_scores risk_scores_model_version_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.risk_scores
+    ADD CONSTRAINT risk_scores_model_version_fkey FOREIGN KEY (model_version) REFERENCES public.risk_models(version);
 
 --
 -- Name: sessions sessions_username_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -63,7 +63,7 @@ def test_the_rules_worker_sweep_snapshot_dead_letter_replay_b2b_intake_and_notif
     intake = config.load({"TOWER_DATA_DIR": str(tmp_path)}).intake
     names = {name for name, _, _ in scheduler.housekeeping_jobs(engine, BUILTIN_POLICY, intake)}
     assert names == {"rules-worker", "rules-sweep", "queue-snapshot", "dead-letter-replay", "edi-inbox",
-                     "webhook-inbox", "notifications", "digests", "flow-facts"}
+                     "webhook-inbox", "notifications", "digests", "flow-facts", "risk-model"}
 
 
 def test_housekeeping_without_the_intake_settings_is_refused(engine):

@@ -34,6 +34,9 @@ PAGES: tuple[PageAccess, ...] = (
     PageAccess("orders", "/orders", "Orders", ALL),
     PageAccess("exceptions", "/exceptions", "Exceptions", frozenset({"cs", "supervisor", "finance", "admin"})),
     PageAccess("queues", "/queues", "Queues", frozenset({"supervisor", "executive", "admin"})),
+    # The SLA-miss risk model: flags to judge (/review) and its backtest and versions (/risk).
+    PageAccess("review", "/review", "Review queue", frozenset({"cs", "supervisor", "admin"})),
+    PageAccess("risk", "/risk", "Risk model", frozenset({"cs", "supervisor", "executive", "admin"})),
     PageAccess("teams", "/teams", "Teams", frozenset({"supervisor", "finance", "executive", "admin"})),
     PageAccess("kpis", "/kpis", "KPIs", frozenset({"executive", "finance", "admin"})),
     PageAccess("flow", "/flow", "Flow", frozenset({"supervisor", "executive", "finance", "admin"})),

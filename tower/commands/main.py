@@ -16,6 +16,7 @@
     tower kpis show            the KPI pack of any period (tower/commands/kpis.py)
     tower edi load|partners|sandbox-feed   EDI files by hand, the demo's partners (tower/commands/edi.py)
     tower notify status|replay|sandbox|inbox   outbound notifications (tower/commands/notify.py)
+    tower risk backtest|train|score        the SLA-miss risk model (tower/commands/risk.py, tower/risk/)
 
 The command modules are imported explicitly: a missing one is an ImportError, not a command
 that silently disappears.
@@ -32,7 +33,7 @@ from typing import Callable
 
 from tower import config
 from tower.clock import ClockError
-from tower.commands import collect, db, edi, exports, imports, kpis, notify, rules, run, sandbox, tokens, web
+from tower.commands import collect, db, edi, exports, imports, kpis, notify, risk, rules, run, sandbox, tokens, web
 from tower.db import DatabaseUnavailable
 from tower.errors import UserError
 from tower.migrate import MigrationError
@@ -41,7 +42,7 @@ from tower.rules.policy import PolicyError
 from tower.version import version
 
 # The modules that contribute subcommands, in help order; each has register(subparsers).
-_COMMANDS = (db, run, web, tokens, collect, sandbox, rules, imports, exports, kpis, edi, notify)
+_COMMANDS = (db, run, web, tokens, collect, sandbox, rules, imports, exports, kpis, edi, notify, risk)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -34,6 +34,8 @@ from tower.rules.history import PastException
 
 _SQL = sqlfiles.load_psycopg(__file__, "reconcile.sql", binary=True)
 INCIDENT = "integration_incident"
+# Raised by the risk model (tower/risk/flags.py), which also closes it: never auto-resolved here.
+MODEL_KINDS = frozenset({"sla_miss_risk"})
 
 
 @dataclass
@@ -109,7 +111,8 @@ def reconcile(*, conn: Connection, outcomes: Sequence[Outcome], now: datetime,
                 history.append((past, outcome.order_id))
         for key, old in by_order.get(outcome.order_id, ()):
             if (old["status"] != "resolved" and key not in found
-                    and old["kind"] != INCIDENT and old["kind"] not in outcome.suppressed):
+                    and old["kind"] != INCIDENT and old["kind"] not in MODEL_KINDS
+                    and old["kind"] not in outcome.suppressed):
                 cleared.append(old["exception_id"])
     base = {"now": now, "version": policy_version}
     with pg.cursor() as cur:

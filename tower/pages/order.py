@@ -16,12 +16,13 @@ from tower.components import shell, status
 from tower.components.banner import stale_banner
 from tower.components.order_conformance import order_conformance
 from tower.components.order_text import passed, since_previous, summary, where_is_it
+from tower.components.risk_panel import risk_panel
 from tower.components.sides import decided_by, sides_text
 from tower.components.tables import simple_table
 from tower.components.text import money, words
 from tower.components.timefmt import fmt, warehouse_zone, zone_name
 from tower.components.why import plain_why
-from tower.data import exceptions, flow, freshness, order_status, orders
+from tower.data import exceptions, flow, freshness, order_status, orders, risk
 from tower.data.access import ReadTooSlow, reading
 from tower.data.frames import is_missing
 from tower.data.scope import Scope
@@ -273,6 +274,7 @@ def layout(order_id: str | None = None, **_: str):
         inv = orders.invoices(order_id, conn=conn, scope=scope)
         pay = orders.payments(order_id, conn=conn, scope=scope)
         ret = orders.returns(order_id, conn=conn, scope=scope)
+        risk_row = risk.order_risk(conn=conn, order_id=order_id, scope=scope)
         exc = exceptions.for_order(order_id, conn=conn, scope=scope)
         hist = exceptions.history(exc["exception_id"].tolist(), conn=conn) if not exc.empty else None
         fresh = freshness.by_source(conn=conn, now=now)
@@ -290,6 +292,8 @@ def layout(order_id: str | None = None, **_: str):
         dcc.Link("← Find another order", href="/orders"),
         stale_banner(fresh, tz=tz, id="order-stale"),
         _header(h, tz, zone_label, copy_text, now),
+        _section("Risk of missing the promise", risk_panel(risk_row, tz),
+                 "The SLA-miss risk model's score and the strongest reasons behind it (/risk has its backtest)."),
         _section("Timeline", dmc.Stack([
             dcc.Graph(figure=order_timeline(tl, plan, gaps, tz=tz, zone_label=zone_label, now=now),
                       id=Ids.TIMELINE, config={"displayModeBar": False}),

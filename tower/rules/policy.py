@@ -25,6 +25,13 @@ from tower.rules.flow_model import FlowModel, FlowModelError
 from tower.rules.flow_model import parse as parse_flow_model
 from tower.rules.notifications import NotificationPolicyError, Notifications
 from tower.rules.notifications import parse as parse_notifications
+from tower.rules.decision_rights import (
+    DecisionRightsError,
+    FlagRights,
+    RiskModelSettings,
+    parse_model_settings,
+    parse_rights,
+)
 
 BUILTIN = Path(__file__).with_name("policy.yaml")
 ORDER_STAGES = ("entered", "validated", "released", "picked", "packed", "shipped", "delivered",
@@ -37,6 +44,8 @@ EXCEPTION_KINDS = (
     "delivered_not_invoiced", "invoice_qty_mismatch", "invoice_price_mismatch",
     "payment_overdue", "return_not_credited", "cancelled_still_picking", "integration_incident",
     "milestones_out_of_order", "order_without_lines",
+    # Raised by the SLA-miss risk model (tower/risk) where its decision rights allow, not by a rule.
+    "sla_miss_risk",
 )
 SEVERITIES = ("low", "medium", "high", "critical")
 SOURCES = ("erp", "wms", "carrier", "finance")
@@ -110,6 +119,10 @@ class Policy:
     notifications: Notifications = field(default_factory=Notifications)
     # The expected flow of an order for conformance on /flow (None: the policy has none).
     flow_model: FlowModel | None = None
+    # What models may do on their own, per flag kind and score band, and when the risk model
+    # trains and scores (tower/rules/decision_rights.py).
+    decision_rights: dict[str, FlagRights] = field(default_factory=dict)
+    risk_model: RiskModelSettings = field(default_factory=RiskModelSettings)
 
     def __hash__(self) -> int:  # lets resolve() be cached per policy object
         return id(self)
@@ -293,8 +306,14 @@ def _parse(text: str) -> Policy:
         flow_model = parse_flow_model(doc["flow_model"]) if doc.get("flow_model") is not None else None
     except FlowModelError as exc:
         raise PolicyError(str(exc)) from None
+    try:
+        rights = parse_rights(doc.get("decision_rights"))
+        risk_model = parse_model_settings(doc.get("risk_model"))
+    except DecisionRightsError as exc:
+        raise PolicyError(str(exc)) from None
     digest = hashlib.sha256(text.encode()).hexdigest()[:8]
     return Policy(past_exceptions=past, notifications=notifications, flow_model=flow_model,
+                  decision_rights=rights, risk_model=risk_model,
         version=f"{version}+{digest}", calendars=calendars, default_calendar=default_cal,
         warehouses=warehouses, systems_of_record=sor, freshness_minutes=fresh, teams=teams,
         escalation=esc, overrides=_parse_overrides(doc.get("overrides"), doc),

@@ -16,6 +16,7 @@ import orjson
 
 from tower.sandbox import faults as F
 from tower.sandbox.records import money
+from tower.sandbox.simulate import CAUSE_PREFIX
 from tower.sandbox.storage import Storage
 from tower.sandbox.world import iso
 
@@ -61,7 +62,9 @@ def summarise(row: tuple, as_of_ms: int, defects: dict[str, int]) -> dict[str, A
             lines[line_no][_LINE_FACTS[kind]] += qty
         totals[kind] += 1
         totals[kind + "_amount"] += amount
-    scenarios = sorted({name for at, name in json.loads(scen_json) if at <= as_of_ms})
+    visible = {name for at, name in json.loads(scen_json) if at <= as_of_ms}
+    causes = sorted(n[len(CAUSE_PREFIX):] for n in visible if n.startswith(CAUSE_PREFIX))
+    scenarios = sorted(n for n in visible if not n.startswith(CAUSE_PREFIX))
     return {
         "order_no": order_no, "warehouse": warehouse, "customer_id": customer_id,
         "channel": channel, "placed_at": iso(placed),
@@ -73,6 +76,7 @@ def summarise(row: tuple, as_of_ms: int, defects: dict[str, int]) -> dict[str, A
         "paid_amount": money(totals["paid_amount"]),
         "credited_amount": money(totals["credited_amount"]),
         "scenarios": scenarios,
+        "late_causes": causes,
         "defective_records": defects.get(order_no, 0),
     }
 

@@ -12,7 +12,20 @@ import random
 from typing import Any
 
 from tower.sandbox.records import Invoice, Rma, Static, Task, money
-from tower.sandbox.world import CARRIERS, DAY, HOUR, HUBS, MINUTE, PICKERS, Customer, World, date_of, iso, iso_local
+from tower.sandbox.world import (
+    CARRIERS,
+    DAY,
+    HOUR,
+    HUBS,
+    MINUTE,
+    PICKERS,
+    Customer,
+    World,
+    date_of,
+    iso,
+    iso_local,
+    lane_slowdown,
+)
 
 _CARRIER_WEIGHTS = (50, 35, 15)
 _SIGNERS = ("M. RUIZ", "J. PATEL", "FRONT DESK", "DOCK 3", "K. NGUYEN", "S. OBRIEN", "RECEIVING")
@@ -45,8 +58,12 @@ def ship(world: World, rng: random.Random, life: Any, wh: Any, cust: Customer, s
     life.fact(posted, "shipment")
     for ln, q in items:
         life.fact(posted, "shipped", ln["line_no"], q)
+    # The carrier's promise above is its norm; a slow lane out of this warehouse misses it.
+    slowdown = lane_slowdown(world.seed, code, wh.code)
+    if slowdown > 1.0:
+        life.cause(shipped, "slow_lane")
     delivered = _scans(rng, life, wh, seq, wave_no, code, tracking, shipment_no, shipped,
-                       mean_days, p_delay, p_fail)
+                       mean_days * slowdown, p_delay, p_fail)
     if delivered is not None:
         for ln, q in items:
             life.fact(delivered, "delivered", ln["line_no"], q)

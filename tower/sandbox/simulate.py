@@ -14,9 +14,23 @@ from typing import Any
 
 from tower.sandbox import lifecycle
 from tower.sandbox.records import Rec, SalesOrder, Task, money
-from tower.sandbox.world import CREDIT_OFFICERS, DAY, HOUR, MINUTE, PICKERS, World, date_of, iso, next_work_time
+from tower.sandbox.world import (
+    CONGESTED,
+    CREDIT_DRAG_HOURS,
+    CREDIT_HOLD_MEAN_HOURS,
+    CREDIT_OFFICERS,
+    DAY,
+    HOUR,
+    MINUTE,
+    PICKERS,
+    World,
+    date_of,
+    iso,
+    next_work_time,
+)
 
 CHANNELS = ("web", "edi", "sales_rep")
+CAUSE_PREFIX = "cause:"
 
 
 @dataclass
@@ -37,6 +51,11 @@ class Life:
 
     def scenario(self, t: int, name: str) -> None:
         self.scenarios.append((t, name))
+
+    def cause(self, t: int, name: str) -> None:
+        """A ground-truth cause of lateness (slow lane, congestion, credit drag, backorder),
+        kept with the scenarios under a prefix so the sim store's shape stays as it was."""
+        self.scenarios.append((t, CAUSE_PREFIX + name))
 
 
 def _expo(rng: random.Random, mean_ms: float) -> int:
@@ -81,11 +100,15 @@ def simulate_order(world: World, seq: int, placed: int, rng: random.Random) -> L
         history.append((t, {"event": "CREDIT_HOLD", "reason": reason, "amount": money(value)}))
         life.fact(t, "hold")
         if rng.random() < 0.78:
-            released = next_work_time(wh.tz, t + _expo(rng, 5 * HOUR))
+            released = next_work_time(wh.tz, t + _expo(rng, CREDIT_HOLD_MEAN_HOURS[reason] * HOUR))
+            if released - t > CREDIT_DRAG_HOURS * HOUR:
+                life.cause(released, "credit_hold_drag")
             hold.update(released_t=released, by=rng.choice(CREDIT_OFFICERS))
             history.append((released, {"event": "CREDIT_RELEASED", "by": hold["by"]}))
             life.fact(released, "release")
-            life.scenario(released, "credit_hold_released")
+            # Its first sign is an aging hold (4 hours on), which a long review shows well
+            # before the release: the scenario is due from whichever comes first.
+            life.scenario(min(released, t + 4 * HOUR), "credit_hold_released")
             ok_at = released
         else:
             life.scenario(t, "credit_hold_unreleased")
@@ -118,6 +141,7 @@ def simulate_order(world: World, seq: int, placed: int, rng: random.Random) -> L
             history.append((atp_t, {"event": "ATP_CONFIRMED", "lines": confirmed}))
         if short_lines:
             life.scenario(atp_t, "atp_short")
+            life.cause(atp_t, "backorder")
             history.append((atp_t, {"event": "ATP_SHORT", "expected_at": iso(expected), "lines": [
                 {"line_no": ln["line_no"], "qty_allocated": ln["qty"] - ln["_atp"]["qty_short"],
                  "qty_short": ln["_atp"]["qty_short"]} for ln in short_lines]}))
@@ -177,7 +201,11 @@ def _run_waves(world: World, rng: random.Random, life: Life, wh: Any, cust: Any,
     for wave_no, (released, items) in enumerate(waves):
         created = released + rng.randint(1, 3) * MINUTE
         jam = world.congestion(wh.code, created // DAY)
-        wait = _expo(rng, 40 * MINUTE * (1 + 6 * jam))
+        # A congested warehouse's queue backs up for a day or more, not just for hours.
+        backup = 1 + 8 * jam if jam >= CONGESTED else 1.0
+        wait = _expo(rng, 40 * MINUTE * (1 + 6 * jam) * backup)
+        if jam >= CONGESTED:
+            life.cause(created, "congested_pick")
         started = next_work_time(wh.tz, created + wait)
         # Judged on the queueing wait alone: a night between shifts is not congestion.
         if wait > 4 * HOUR:

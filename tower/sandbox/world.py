@@ -169,6 +169,35 @@ class World:
         return _congestion(self.seed, warehouse, day)
 
 
+def lane_slowdown(seed: int, carrier: str, warehouse: str) -> float:
+    """How much slower than the carrier's norm its lane out of `warehouse` runs (1.0 = normal).
+
+    A ground-truth cause of late deliveries: about a quarter of (carrier, warehouse) lanes run
+    70-110% slower, and one lane is always slow, so every seed has something true to find."""
+    return _lane_slowdown(seed, carrier, warehouse)
+
+
+@lru_cache(maxsize=256)
+def _lane_slowdown(seed: int, carrier: str, warehouse: str) -> float:
+    fractions = {(c[0], w.code): stable_fraction(seed, "lane", c[0], w.code)
+                 for c in CARRIERS for w in WAREHOUSES}
+    slowest = min(fractions, key=fractions.__getitem__)
+    frac = fractions.get((carrier, warehouse), 1.0)
+    if frac < 0.25 or (carrier, warehouse) == slowest:
+        return 1.7 + 0.4 * stable_fraction(seed, "lane-level", carrier, warehouse)
+    return 1.0
+
+
+# Mean hours a credit hold waits for its release, by the hold's reason: a new account's review
+# drags for days (a ground-truth cause of lateness); the others are cleared within the day.
+CREDIT_HOLD_MEAN_HOURS = {"over_limit": 5.0, "past_due": 5.0, "new_account_review": 40.0}
+# A hold that waited longer than this is recorded as the cause `credit_hold_drag`.
+CREDIT_DRAG_HOURS = 24.0
+# Congestion at or above this level makes the warehouse a cause of lateness (`congested_pick`
+# in an order's causes), and multiplies the pick queue's wait on top of its usual growth.
+CONGESTED = 0.5
+
+
 @lru_cache(maxsize=65536)
 def _congestion(seed: int, warehouse: str, day: int) -> float:
     """0 (quiet) .. 1 (jammed): most days are calm, some are congested for a stretch."""
