@@ -21,10 +21,6 @@ from typing import Any
 import yaml
 
 from tower.rules.calendar import Calendar, parse_calendar
-from tower.rules.flow_model import FlowModel, FlowModelError
-from tower.rules.flow_model import parse as parse_flow_model
-from tower.rules.notifications import NotificationPolicyError, Notifications
-from tower.rules.notifications import parse as parse_notifications
 from tower.rules.decision_rights import (
     DecisionRightsError,
     FlagRights,
@@ -32,6 +28,10 @@ from tower.rules.decision_rights import (
     parse_model_settings,
     parse_rights,
 )
+from tower.rules.flow_model import FlowModel, FlowModelError
+from tower.rules.flow_model import parse as parse_flow_model
+from tower.rules.notifications import NotificationPolicyError, Notifications
+from tower.rules.notifications import parse as parse_notifications
 
 BUILTIN = Path(__file__).with_name("policy.yaml")
 ORDER_STAGES = ("entered", "validated", "released", "picked", "packed", "shipped", "delivered",
