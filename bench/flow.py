@@ -37,6 +37,7 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._common import bench_database  # noqa: E402
+from tests.process.skeleton_net import SKELETON, skeleton_net  # noqa: E402
 from tower import clock  # noqa: E402
 from tower.data import flow  # noqa: E402
 from tower.data.scope import Scope  # noqa: E402
@@ -47,8 +48,6 @@ from tower.sqlfiles import load  # noqa: E402
 
 _Q = load(__file__, "flow.sql")
 DAYS = 180
-SKELETON = ["placed", "released", "picked", "packed", "shipped", "delivered", "invoiced", "paid"]
-REPEATABLE = {"picked", "packed", "shipped", "delivered", "invoiced", "paid"}
 
 
 def generate(engine: sa.Engine, n: int) -> int:
@@ -80,33 +79,6 @@ def tower_read(engine: sa.Engine, days: int = DAYS + 1) -> tuple[dict, dict]:
             out[name] = read(conn=conn, filters=filters, scope=scope)
             seconds[name] = time.perf_counter() - t
     return out, seconds
-
-
-def skeleton_net():
-    from pm4py.objects.petri_net.obj import Marking, PetriNet
-    from pm4py.objects.petri_net.utils import petri_utils
-
-    net = PetriNet("skeleton")
-    places = [PetriNet.Place(f"p{i}") for i in range(len(SKELETON) + 1)]
-    final = PetriNet.Place("end")
-    for p in [*places, final]:
-        net.places.add(p)
-    for i, kind in enumerate(SKELETON):
-        t = PetriNet.Transition(kind, kind)
-        net.transitions.add(t)
-        petri_utils.add_arc_from_to(places[i], t, net)
-        petri_utils.add_arc_from_to(t, places[i + 1], net)
-        if kind in REPEATABLE:
-            again = PetriNet.Transition(f"{kind}-again", kind)
-            net.transitions.add(again)
-            petri_utils.add_arc_from_to(places[i + 1], again, net)
-            petri_utils.add_arc_from_to(again, places[i + 1], net)
-    for i, p in enumerate(places[1:], start=1):
-        stop = PetriNet.Transition(f"stop-{i}", None)
-        net.transitions.add(stop)
-        petri_utils.add_arc_from_to(p, stop, net)
-        petri_utils.add_arc_from_to(stop, final, net)
-    return net, Marking({places[0]: 1}), Marking({final: 1})
 
 
 def pm4py_run(log: pd.DataFrame) -> dict:

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from collectors.runner import run_stream
 from tests.collectors.conftest import collect_until_quiet, streams_for
 from tests.collectors.ledger_check import check_conservation
+from tests.collectors.storm import Storm
 from tests.collectors.test_database_drops import _refresh_queues
 from tests.signin import sign_in
 from tower import config
@@ -67,55 +66,30 @@ def _run_through_a_restart(cluster: Cluster, port: int, engine: sa.Engine, url: 
     sign_in(web, "boss1", "correct horse battery")
     assert _refresh_queues(web).status_code == 200
 
-    done, down = threading.Event(), threading.Event()
-    outcomes: list[str] = []
-    web_answers: list[tuple[bool, int, str]] = []   # (server down at the time, status, body)
-
-    def collector() -> None:  # what the collector process does: every stream, over and over
-        while not done.is_set():
-            for stream in streams:
-                try:
-                    outcomes.append(run_stream(engine, stream, now=sb.now).status)
-                except Exception as exc:  # noqa: BLE001 - the scheduler logs it and runs again later
-                    outcomes.append(f"raised {type(exc).__name__}")
-
-    def browser() -> None:
-        while not done.is_set():
-            was_down = down.is_set()
-            answer = _refresh_queues(web)
-            web_answers.append((was_down and down.is_set(), answer.status_code, answer.get_data(as_text=True)))
-
-    workers = [threading.Thread(target=collector), threading.Thread(target=browser)]
-    for w in workers:
-        w.start()
-    try:
-        _wait_until(lambda: len(outcomes) >= len(streams), 120, "a first round of collector runs")
+    with Storm(engine, streams, sb.now, lambda: _refresh_queues(web)) as storm:
+        _wait_until(lambda: len(storm.outcomes) >= len(streams), 120, "a first round of collector runs")
         sb.advance(minutes=30)
         assert cluster.stop()
-        down.set()
+        storm.away.set()
         stopped_at = time.monotonic()
-        _wait_until(lambda: sum(1 for d, _, _ in web_answers if d) >= 3, 60,
+        _wait_until(lambda: sum(1 for away, _, _ in storm.answers if away) >= 3, 60,
                     "three web answers while the server is down")
         time.sleep(max(0.0, DOWN_SECONDS - (time.monotonic() - stopped_at)))
-        down.clear()  # before the start: an answer counted as "while down" began and ended with it down
+        storm.away.clear()  # before the start: an answer counted as "while down" began and ended with it down
         cluster.start(port=port)
         sb.advance(minutes=30)
-        runs_after = len(outcomes)
-        _wait_until(lambda: "ok" in outcomes[runs_after:], 120, "an ok collector run after the restart")
-    finally:
-        done.set()
-        for w in workers:
-            w.join(120)
+        runs_after = len(storm.outcomes)
+        _wait_until(lambda: "ok" in storm.outcomes[runs_after:], 120, "an ok collector run after the restart")
 
     # Around the stop and the start an answer may find the database away too, and says so.
-    wrong = [(s, body[:200]) for _, s, body in web_answers if s != 200 and not (s == 503 and DATABASE_AWAY in body)]
+    wrong = [(s, body[:200]) for _, s, body in storm.answers if s != 200 and not (s == 503 and DATABASE_AWAY in body)]
     assert not wrong, wrong[:3]
-    while_down = [(status, body) for d, status, body in web_answers if d]
+    while_down = [(status, body) for d, status, body in storm.answers if d]
     # Each says, in words, that the database is away; the person stays signed in.
     assert while_down and all(status == 503 and DATABASE_AWAY in body and "Traceback" not in body
                               for status, body in while_down)
-    assert not [s for _, s, _ in web_answers if s == 401]
-    assert any(o != "ok" for o in outcomes), "the stop should have interrupted some runs"
+    assert not [s for _, s, _ in storm.answers if s == 401]
+    assert any(o != "ok" for o in storm.outcomes), "the stop should have interrupted some runs"
 
     # Back to normal by themselves: the same engine, the same app.
     collect_until_quiet(engine, streams, sb.now)

@@ -5,14 +5,13 @@ stored twice (the sandbox's ledger says what should be there)."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 
 import sqlalchemy as sa
 
-from collectors.runner import run_stream
 from tests.collectors.conftest import collect_until_quiet, streams_for
 from tests.collectors.ledger_check import check_conservation
+from tests.collectors.storm import Storm
 from tests.signin import sign_in
 from tower import config
 from tower.app import create_app
@@ -56,42 +55,18 @@ def test_dropped_connections_lose_nothing_and_the_web_app_never_answers_500(engi
     assert _refresh_queues(web).status_code == 200
 
     killer = sa.create_engine(engine.url, poolclass=sa.pool.NullPool)
-    done = threading.Event()
-    outcomes: list[str] = []
-    web_statuses: list[tuple[int, str]] = []
-
-    def collector() -> None:  # what the collector process does: every stream, over and over
-        while not done.is_set():
-            for stream in streams:
-                try:
-                    outcomes.append(run_stream(engine, stream, now=sb.now).status)
-                except Exception as exc:  # noqa: BLE001 - the scheduler logs it and runs again later
-                    outcomes.append(f"raised {type(exc).__name__}")
-
-    def browser() -> None:
-        while not done.is_set():
-            answer = _refresh_queues(web)
-            web_statuses.append((answer.status_code, answer.get_data(as_text=True)))
-
-    workers = [threading.Thread(target=collector), threading.Thread(target=browser)]
-    for w in workers:
-        w.start()
     killed = 0
-    try:
+    with Storm(engine, streams, sb.now, lambda: _refresh_queues(web)) as storm:
         for _ in range(KILL_ROUNDS):
             time.sleep(0.25)  # let them get going again, then cut them off mid-work
             killed += _terminate_everyone_else(killer)
             sb.advance(minutes=20)
-    finally:
-        done.set()
-        for w in workers:
-            w.join(120)
     assert killed >= KILL_ROUNDS  # connections were really dropped, repeatedly
     # Never a 500. A session check that meets a dropped connection twice in a row says in words
     # that the database is away (503), as during a restart (tests/collectors/test_cluster_restart.py).
-    assert not [s for s, body in web_statuses if s >= 500 and not (s == 503 and DATABASE_AWAY in body)], \
-        [s for s, _ in web_statuses]
-    assert any(o != "ok" for o in outcomes), "the drops should have interrupted some runs"
+    assert not [s for _, s, body in storm.answers if s >= 500 and not (s == 503 and DATABASE_AWAY in body)], \
+        [s for _, s, _ in storm.answers]
+    assert any(o != "ok" for o in storm.outcomes), "the drops should have interrupted some runs"
 
     # After the storm, both work again by themselves: the same engine, the same app.
     collect_until_quiet(engine, streams, sb.now)

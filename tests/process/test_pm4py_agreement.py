@@ -22,10 +22,9 @@ import pytest
 import sqlalchemy as sa
 
 pm4py = pytest.importorskip("pm4py")
-from pm4py.objects.petri_net.obj import Marking, PetriNet  # noqa: E402
-from pm4py.objects.petri_net.utils import petri_utils  # noqa: E402
 
 from tests.data import factory  # noqa: E402
+from tests.process.skeleton_net import REPEATABLE, SKELETON, skeleton_net  # noqa: E402
 from tests.process.test_refresh_matches_reference import NOW, POLICY, deviating_orders  # noqa: E402
 from tower.milestones import KINDS  # noqa: E402
 from tower.process import refresh  # noqa: E402
@@ -33,8 +32,6 @@ from tower.rules.flow_model import parse  # noqa: E402
 from tower.store.ingest import ingest  # noqa: E402
 from tower.store.milestone import Milestone  # noqa: E402
 
-SKELETON = ["placed", "released", "picked", "packed", "shipped", "delivered", "invoiced", "paid"]
-REPEATABLE = {"picked", "packed", "shipped", "delivered", "invoiced", "paid"}
 MANDATORY = set(SKELETON) - {"paid"}
 SKELETON_MODEL = parse({"stages": [{"name": k, "steps": {k: {"mandatory": k in MANDATORY, "repeat": k in REPEATABLE}}}
                                    for k in SKELETON], "side_steps": ["cancelled"]})
@@ -83,30 +80,6 @@ def test_transition_frequencies_and_durations_equal_pm4pys_performance_dfg(store
         starts = dict(conn.execute(sa.text("SELECT to_kind, count(*) FROM flow_transitions WHERE object_type = :t "
                                            "AND from_kind = 'start' GROUP BY 1"), {"t": object_type}).all())
     assert starts == dict(start)
-
-
-def skeleton_net() -> tuple[PetriNet, Marking, Marking]:
-    net = PetriNet("skeleton")
-    places = [PetriNet.Place(f"p{i}") for i in range(len(SKELETON) + 1)]
-    final = PetriNet.Place("end")
-    for p in [*places, final]:
-        net.places.add(p)
-    for i, kind in enumerate(SKELETON):
-        t = PetriNet.Transition(kind, kind)
-        net.transitions.add(t)
-        petri_utils.add_arc_from_to(places[i], t, net)
-        petri_utils.add_arc_from_to(t, places[i + 1], net)
-        if kind in REPEATABLE:
-            again = PetriNet.Transition(f"{kind}-again", kind)
-            net.transitions.add(again)
-            petri_utils.add_arc_from_to(places[i + 1], again, net)
-            petri_utils.add_arc_from_to(again, places[i + 1], net)
-    for i, p in enumerate(places[1:], start=1):   # an order may stop after any step (open orders)
-        stop = PetriNet.Transition(f"stop-{i}", None)
-        net.transitions.add(stop)
-        petri_utils.add_arc_from_to(p, stop, net)
-        petri_utils.add_arc_from_to(stop, final, net)
-    return net, Marking({places[0]: 1}), Marking({final: 1})
 
 
 def mutated_orders(n: int, seed: int = 7) -> list[Milestone]:
