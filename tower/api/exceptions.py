@@ -8,7 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from tower.api import convert, running
+from tower import running
+from tower.api import convert
 from tower.api.framework import Call, Strict, api
 from tower.api.problems import Problem
 from tower.data import exceptions as data

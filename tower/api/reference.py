@@ -8,7 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 
-from tower.api import convert, running
+from tower import running
+from tower.api import convert
 from tower.api.framework import Call, Strict, api
 from tower.api.problems import Problem
 from tower.data import integrations, kpis, queues, teams

@@ -5,33 +5,10 @@ with an underscore as pages.)"""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import current_app
-
 from tower.components import timefmt
-from tower.kpis import sla
-from tower.rules.policy import Policy
+from tower.running import POLICY_KEY, at_risk_share, critical_hours, freshness_limits, policy
 
-POLICY_KEY = "TOWER_RUNNING_POLICY"
-
-
-def policy() -> Policy:
-    """The policy the web app was started with."""
-    running: Policy = current_app.config[POLICY_KEY]
-    return running
-
-
-def at_risk_share() -> float:
-    return sla.at_risk_share(policy())
-
-
-def critical_hours() -> dict[str, float]:
-    return sla.critical_hours(policy())
-
-
-def freshness_limits() -> dict[str, timedelta]:
-    return sla.freshness_limits(policy())
+__all__ = ["POLICY_KEY", "at_risk_share", "critical_hours", "freshness_limits", "policy", "warehouse_zones"]
 
 
 def warehouse_zones() -> dict[str, str]:

@@ -1,5 +1,7 @@
-"""The policy the web app runs with, for the API (the app factory puts it in the Flask config;
-the pages read it through tower.pages._running, which the API may not import)."""
+"""What the web app runs with, as the app factory (tower.app.create_app) put it on the Flask app:
+the rules policy loaded once at start-up, and the figures derived from it that the data and
+component layers take as plain arguments. Shared by the pages (through tower.pages._running)
+and the API, which read the same policy the same way."""
 
 from __future__ import annotations
 
@@ -10,10 +12,11 @@ from flask import current_app
 from tower.kpis import sla
 from tower.rules.policy import Policy
 
-POLICY_KEY = "TOWER_RUNNING_POLICY"  # the same key as tower.pages._running.POLICY_KEY
+POLICY_KEY = "TOWER_RUNNING_POLICY"
 
 
 def policy() -> Policy:
+    """The policy the web app was started with."""
     running: Policy = current_app.config[POLICY_KEY]
     return running
 
