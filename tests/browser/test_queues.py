@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.browser.snapshot_helpers import run_analytics
@@ -65,6 +66,43 @@ def test_the_queue_page_refreshes_by_itself(page, analytics, sign_in, shot):
     assert re.match(r"Updated \d+ s ago", page.inner_text("#queues-updated"))
     assert page.inner_text("#queues-as-of").startswith("Figures as of")
     shot(page, "after")
+
+
+def test_a_refresh_slower_than_the_interval_is_waited_for_not_overtaken(page, analytics, sign_in):
+    # Dash drops the answer to a request that a newer one of the same callback overtook: if the
+    # interval kept asking while a slow read was still going, no answer would ever be shown.
+    sign_in(page, "supervisor")
+    in_flight, most = [0], [0]
+
+    def is_refresh(request) -> bool:
+        return "_dash-update-component" in request.url and "queues-matrix" in (request.post_data or "")
+
+    def sent(request):
+        if is_refresh(request):
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+
+    def done(request):
+        if is_refresh(request):
+            in_flight[0] -= 1
+
+    page.on("request", sent)
+    page.on("requestfinished", done)
+    page.on("requestfailed", done)
+    page.goto(analytics.url + "/queues?refresh=2")
+    expect(page.locator("#queues-updated")).to_have_text(re.compile(r"^Updated"))
+    engine = make_engine(analytics.db_url)
+    try:
+        with engine.begin() as conn:
+            # Every read of the queues waits behind this lock: several intervals go by meanwhile.
+            conn.execute(sa.text("LOCK TABLE queue_snapshots IN ACCESS EXCLUSIVE MODE"))
+            expect(page.locator("#queues-updated")).to_have_text(re.compile(r"^Updated ([89]|\d\d+) s ago"),
+                                                                 timeout=60000)
+    finally:
+        engine.dispose()
+    # Released: the read that waited answers, and the page counts from it again.
+    expect(page.locator("#queues-updated")).to_have_text(re.compile(r"^Updated [0-7] s ago"), timeout=60000)
+    assert most[0] == 1
 
 
 def test_clicking_a_cell_lists_its_orders_with_links(page, analytics, sign_in, shot):

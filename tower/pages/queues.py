@@ -63,6 +63,7 @@ class Ids:
     SEARCH = "queues-search"
     SEARCH_SET = "queues-search-set"
     INTERVAL = "queues-interval"
+    PULL = "queues-pull"  # what the refresh callbacks listen to: the interval, gated (see below)
     TICK = "queues-tick"
     STAGES = "queues-stages"
     MATRIX = "queues-matrix"
@@ -116,7 +117,7 @@ def layout(stages: str | None = None, refresh: str | None = None, wallboard: str
     ], gap="lg", display="none" if big else None)
     return html.Div([
         dcc.Store(id=Ids.SEARCH), dcc.Store(id=Ids.SEARCH_SET),
-        dcc.Interval(id=Ids.INTERVAL, interval=seconds * 1000),
+        dcc.Interval(id=Ids.INTERVAL, interval=seconds * 1000), dcc.Store(id=Ids.PULL, data={"n": 0, "at": 0}),
         dcc.Interval(id=Ids.TICK, interval=1000),
         dcc.Store(id=Ids.UPDATED_AT), dcc.Store(id=Ids.RECEIVED_AT),
         dcc.Store(id=Ids.SELECTED, data=cell), dcc.Store(id=Ids.WALLBOARD, data={"big": big, "refresh": refresh}),
@@ -210,12 +211,12 @@ def _matrix(df, stage_list: list[str], big: bool, selected: str | None) -> dmc.T
 @callback(
     Output(Ids.MATRIX, "children"), Output(Ids.TREND, "figure"), Output(Ids.BANNER, "children"),
     Output(Ids.UPDATED_AT, "data"), Output(Ids.AS_OF, "children"),
-    Input(Ids.INTERVAL, "n_intervals"), Input(Ids.STAGES, "value"), Input(Ids.SELECTED, "data"),
+    Input(Ids.PULL, "data"), Input(Ids.STAGES, "value"), Input(Ids.SELECTED, "data"),
     Input(PICKER.preset, "value"), Input(PICKER.range, "value"), Input(PICKER.as_of, "value"),
     State(Ids.WALLBOARD, "data"),
 )
 @keeps_last_good(outputs=5, notice=2, unchanged=(3,), not_keys=(0,))  # "Updated n s ago" keeps counting
-def refresh(_n: int | None, stage_choice: str | None, selected: str | None, preset: object, days: object,
+def refresh(_pull: object, stage_choice: str | None, selected: str | None, preset: object, days: object,
             as_of_value: object, view: dict[str, Any]) -> tuple[Any, ...]:
     """The main callback: the matrix, the trend and the stale banner, from one read."""
     view, selected = _view(view), _selected(selected)
@@ -257,6 +258,27 @@ def refresh(_n: int | None, stage_choice: str | None, selected: str | None, pres
     return matrix, fig, banner, time.time() * 1000, as_of_text
 
 
+# The interval asks for fresh figures only once the last answer has arrived. Dash drops the answer
+# to a request that a newer request of the same callback overtook, so on a slow server (a read
+# slower than the refresh interval) an ungated interval would replace every request before it
+# could answer, and the page would never update. A request that never answers (the figures
+# stay as they were, see keeps_last_good) is given up after three intervals, and 30 s at least.
+clientside_callback(
+    """function(n, interval, pull, received) {
+        const now = Date.now();
+        pull = pull || {};
+        const sent = pull.at || (now - (n || 0) * interval);  // the first read went with the page
+        const waiting = !received || received < sent;
+        if (waiting && now - sent < Math.max(30000, 3 * interval)) {
+            return window.dash_clientside.no_update;
+        }
+        return {n: (pull.n || 0) + 1, at: now};
+    }""",
+    Output(Ids.PULL, "data"), Input(Ids.INTERVAL, "n_intervals"), State(Ids.INTERVAL, "interval"),
+    State(Ids.PULL, "data"), State(Ids.RECEIVED_AT, "data"),
+)
+
+
 # The browser notes when fresh figures arrived and counts up from there, without a round trip.
 clientside_callback(
     "function(updated) { return updated ? Date.now() : window.dash_clientside.no_update; }",
@@ -281,11 +303,11 @@ def select_cell(clicks: list[int | None]) -> str | NoUpdate:
 
 
 @callback(Output(Ids.CELL_ORDERS, "children"), Output(Ids.SEARCH, "data"),
-          Input(Ids.SELECTED, "data"), Input(Ids.INTERVAL, "n_intervals"), Input(Ids.STAGES, "value"),
+          Input(Ids.SELECTED, "data"), Input(Ids.PULL, "data"), Input(Ids.STAGES, "value"),
           Input(PICKER.preset, "value"), Input(PICKER.range, "value"), Input(PICKER.as_of, "value"),
           State(Ids.WALLBOARD, "data"))
 @keeps_last_good(outputs=2, notice=0, not_keys=(1,))
-def cell_orders(selected: str | None, _n: int | None, stage_choice: str | None, preset: object, days: object,
+def cell_orders(selected: str | None, _pull: object, stage_choice: str | None, preset: object, days: object,
                 as_of_value: object, view: dict[str, Any]) -> tuple[Any, str]:
     view, selected = _view(view), _selected(selected)
     query: dict[str, str] = {"stages": "all"} if _stage_choice(stage_choice) == "all" else {}
