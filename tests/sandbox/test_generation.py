@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import tracemalloc
 from collections import defaultdict
+from datetime import timedelta
 from statistics import median
 
 import pytest
@@ -191,3 +192,17 @@ def test_a_busier_live_intake_fills_the_last_day_and_leaves_older_history_alone(
     assert len(placed(busy, before=False)) > 5 * max(1, len(placed(calm, before=False)))
     in_flight = [t for t in busy.truth() if parse_iso_ms(t["placed_at"]) >= surge and t["shipments"]]
     assert in_flight  # at the start the pipeline already holds busy-day orders being shipped
+
+
+def test_the_ground_truth_is_what_the_systems_have_published_while_the_clock_runs_on(make_sandbox):
+    # Not live, the systems publish only at start and on advance, while the base clock goes on:
+    # truth taken at the clock would hold facts no collector could have read (a flaky
+    # comparison whenever the collectors ran a minute behind the start).
+    clock = [T0]
+    sb = make_sandbox(now=lambda: clock[0])
+    clock[0] = T0 + timedelta(hours=3)
+    published = list(sb.truth())
+    assert published == list(sb.truth(as_of=T0))
+    assert published != list(sb.truth(as_of=sb.now()))  # three hours of facts simulated, not yet published
+    sb.advance(seconds=1)  # publishes them
+    assert list(sb.truth()) == list(sb.truth(as_of=sb.now()))

@@ -71,7 +71,7 @@ class ControlApp:
             return 200, {"data": rows, "next": rows[-1]["seq"] if len(rows) == limit else None}
         if path == "/admin/truth":
             limit = min(MAX_ROWS, int(query.get("limit", 1000)))
-            rows = list(truth_rows(sb.storage, sb.clock.now_ms(), query.get("order_no") or None,
+            rows = list(truth_rows(sb.storage, sb.truth_as_of_ms(), query.get("order_no") or None,
                                    query.get("after", ""), limit))
             return 200, {"data": rows, "next": rows[-1]["order_no"] if len(rows) == limit else None}
         return 404, {"error": f"no endpoint {path}"}

@@ -124,6 +124,9 @@ class Sandbox:
         self._apps: dict[str, Any] = {s: SystemApp(self, s) for s in F.SYSTEMS}
         self._apps["control"] = ControlApp(self)
         self._stop = threading.Event()
+        # The time up to which the systems have published (the last step's): the ground truth
+        # is taken as of it, not of the clock, which runs on between steps when not live.
+        self.published_ms = 0
         self._live_thread: threading.Thread | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -219,6 +222,7 @@ class Sandbox:
                 published += n
                 if n:
                     self.count(system, "published", n)
+            self.published_ms = now_ms
             return published
 
     def advance(self, minutes: float | None = None, *, to: datetime | None = None,
@@ -275,8 +279,15 @@ class Sandbox:
 
     def truth(self, order_no: str | None = None, *, as_of: datetime | None = None
               ) -> Iterator[dict[str, Any]]:
-        as_of_ms = to_ms(as_of) if as_of is not None else self.clock.now_ms()
-        return truth_rows(self.storage, as_of_ms, order_no)
+        return truth_rows(self.storage, self.truth_as_of_ms(as_of), order_no)
+
+    def truth_as_of_ms(self, as_of: datetime | None = None) -> int:
+        """The ground truth's default time is what the systems have published so far: facts
+        due after the last step are simulated but no system has said them yet (out_of_order
+        faults hold some back longer; clear them before comparing)."""
+        if as_of is not None:
+            return to_ms(as_of)
+        return self.published_ms or self.clock.now_ms()
 
     @property
     def urls(self) -> dict[str, str]:
