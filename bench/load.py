@@ -74,35 +74,39 @@ def add_backlogs(url: str, *, n: int, kpi_marks: int, dirty: int) -> None:
     engine.dispose()
 
 
-def _serve_here(url: str, port: int, threads: int) -> None:
-    """The server process: tower web's app and waitress settings, plus the bench's no-op."""
+def _serve_here(url: str, port: int, threads: int, processes: int) -> None:
+    """The server: tower web's serving (tower.web_server: its waitress settings, `processes`
+    workers sharing the port), the app plus the bench's no-op callback."""
     import dash
-    from waitress import serve
 
     from tower import config
     from tower.app import create_app
+    from tower.web_server import serve, waitress_options
 
-    app = create_app(config.load({"TOWER_SECRET_KEY": "bench-secret", "TOWER_LOG_LEVEL": "WARNING"}), db_url=url)
-    app.callback(dash.Output(NOOP[0], "children"), dash.Input(NOOP[1], "value"))(lambda v: v)
-    serve(app.server, host="127.0.0.1", port=port, threads=threads, ident="tower",
-          channel_timeout=120, clear_untrusted_proxy_headers=True, _quiet=True)
+    def make_app():
+        app = create_app(config.load({"TOWER_SECRET_KEY": "bench-secret", "TOWER_LOG_LEVEL": "WARNING"}), db_url=url)
+        app.callback(dash.Output(NOOP[0], "children"), dash.Input(NOOP[1], "value"))(lambda v: v)
+        return app.server
+
+    serve(make_app, host="127.0.0.1", port=port, processes=processes,
+          options={**waitress_options(threads=threads, max_body_bytes=32 * 1024 * 1024), "_quiet": True})
 
 
 @contextlib.contextmanager
 def served(url: str, threads: int, processes: int = 1) -> Iterator[list[str]]:
-    """`processes` web processes (stateless, as behind a proxy), each on its own port."""
-    with contextlib.ExitStack() as stack:
-        yield [stack.enter_context(_one_server(url, threads)) for _ in range(processes)]
+    """One port served by `processes` web processes, as `tower web --processes` serves it."""
+    with _one_server(url, threads, processes) as base:
+        yield [base]
 
 
 @contextlib.contextmanager
-def _one_server(url: str, threads: int) -> Iterator[str]:
+def _one_server(url: str, threads: int, processes: int) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"tower-bench-load-{port}.log", "w")
     proc = subprocess.Popen([sys.executable, __file__, "--serve", url, "--port", str(port),
-                             "--threads", str(threads)], stdout=log, stderr=subprocess.STDOUT)
+                             "--threads", str(threads), "--web-processes", str(processes)], stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -322,13 +326,13 @@ def main() -> int:
     ap.add_argument("--think", default="2-6", help="seconds a user pauses between tasks, min-max (default 2-6)")
     ap.add_argument("--threads", type=int, default=8, help="web server threads (tower web's default: 8)")
     ap.add_argument("--web-processes", type=int, default=1,
-                    help="tower web processes the users are spread over (default 1)")
+                    help="web processes sharing the port, as tower web --processes serves them (default 1)")
     ap.add_argument("--reuse", metavar="URL", help="an already generated database (with --orders giving its size)")
     ap.add_argument("--serve", metavar="URL", help=argparse.SUPPRESS)
     ap.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve:
-        _serve_here(args.serve, args.port, args.threads)
+        _serve_here(args.serve, args.port, args.threads, args.web_processes)
         return 0
     return run(args)
 

@@ -19,27 +19,22 @@ log = logging.getLogger(__name__)
 
 
 def _web(args: argparse.Namespace) -> int:
-    from waitress import serve
-
     from tower.app import create_app
     from tower.commands.db import open_engine
+    from tower.web_server import serve, waitress_options
 
     settings = args.settings
     engine = open_engine(settings, migrate_first=True)
     url = engine.url.render_as_string(hide_password=False)
-    engine.dispose()
-    app = create_app(settings, db_url=url)
+    engine.dispose()  # before the workers fork: no connection is shared between processes
     host = args.host or settings.web_host
     port = args.port or settings.web_port
-    print(f"tower web: serving on http://{host}:{port}/", flush=True)
-    # The app answers a body over TOWER_MAX_REQUEST_MB with a plain 413. waitress reads a body
-    # whole before the app sees it, and when it refuses one itself it drops the connection
-    # mid-upload (the browser shows a network error, not the message), so its own cap is only a
-    # backstop far above the app's.
-    serve(app.server, host=host, port=port, threads=args.threads, ident="tower",
-          channel_timeout=120, clear_untrusted_proxy_headers=True,
-          max_request_body_size=8 * settings.max_request_mb * 1024 * 1024)
-    return 0
+    processes = args.processes or settings.web_processes
+    print(f"tower web: serving on http://{host}:{port}/ ({processes} process{'es' if processes > 1 else ''} "
+          f"x {args.threads} threads)", flush=True)
+    options = waitress_options(threads=args.threads, max_body_bytes=8 * settings.max_request_mb * 1024 * 1024)
+    return serve(lambda: create_app(settings, db_url=url).server, host=host, port=port,
+                 processes=processes, options=options)
 
 
 def _password(args: argparse.Namespace, what: str) -> tuple[str, bool]:
@@ -128,7 +123,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "or the embedded Postgres (started if needed).")
     p.add_argument("--host", help="address to listen on (default TOWER_WEB_HOST, 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to listen on (default TOWER_WEB_PORT, 8050)")
-    p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    p.add_argument("--threads", type=int, default=8, help="worker threads per process (default 8)")
+    p.add_argument("--processes", type=int, help="web processes sharing the port (default TOWER_WEB_PROCESSES, 1)")
     p.set_defaults(handler=_web)
 
     p = sub.add_parser("users", help="manage the people who sign in to the web app",
