@@ -99,7 +99,7 @@ def test_grid_rows_cope_with_missing_text_and_numbers():
 
 def test_figures_cope_with_missing_names():
     fig = counts(pd.DataFrame({"team_name": _text(["Billing", NAN]), "n": [3, 1]}), "team_name", "Open by team")
-    assert list(fig.data[0].y) == ["Billing", "—"]
+    assert fig["data"][0]["y"] == ["Billing", "—"]
     work = workload(pd.DataFrame({"assignee": _text([NAN, "maria"]), "open": [2, 1], "overdue": [0, 1],
                                   "at_risk": [1, 0]}), title="t")
     assert "(not assigned)" in work["data"][0]["y"]
@@ -114,7 +114,7 @@ def test_a_link_typed_as_an_assignee_or_team_is_plain_text_in_every_chart():
     shown = " ".join(work["data"][0]["y"]) + work["layout"]["title"]["text"]
     assert "<a" not in shown and "&lt;a href" in shown
     fig = counts(pd.DataFrame({"team_name": [HOSTILE_NAME], "n": [1]}), "team_name", "Open by team")
-    assert "<a" not in fig.data[0].y[0]
+    assert "<a" not in fig["data"][0]["y"][0]
     assert label("x" * 500).endswith("…") and len(label("x" * 500)) == 80
 
 

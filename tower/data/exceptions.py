@@ -27,7 +27,7 @@ from tower.store.exceptions import REASON_CODES, InvalidAction, snooze_until
 Q = load(__file__, "exceptions.sql")
 AGE_BUCKETS = {1: "< 4 h", 2: "4–24 h", 3: "1–3 d", 4: "3–7 d", 5: "> 7 d"}
 SLA_STATES = ("on_track", "at_risk", "breached", "none")
-GRID_LIMIT = 1000  # rows drawn in the grid (a person works the top of the list); the CSV has all
+GRID_LIMIT = 300  # rows drawn in the grid (a person works the top of the list, filters find the rest); the CSV has all
 
 LIST_COLUMNS = ["exception_id", "order_id", "kind", "subject", "severity", "status", "team_id", "team_name",
                 "assignee", "title", "value_at_risk", "priority", "opened_at", "due_at", "escalation_tier",
