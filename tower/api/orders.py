@@ -195,14 +195,15 @@ def get_order(call: Call, order_id: str) -> OrderOut:
         found = order_file.read(order_id, conn=conn, scope=call.scope)
         if found is None:
             raise Problem(404, "Not found", f"There is no order {order_id[:60]!r} you may see.")
-        fresh = freshness.by_source(conn=conn, now=call.now)
+        fresh = freshness.source_rows(conn=conn, now=call.now)
     h = found.header
     return OrderOut(
         order=Header.model_validate({k: v for k, v in convert.row(h).items() if k in Header.model_fields}),
-        status_in_words=status_in_words(h, found.shipments, found.invoices, found.lines, tz="UTC", now=call.now),
+        status_in_words=status_in_words(h, found.shipment_rows, found.invoice_rows, found.line_rows, tz="UTC",
+                                        now=call.now),
         timeline=_from_rows(Event, found.timeline_rows), lines=_from_rows(Line, found.line_rows),
         shipments=_from_rows(Shipment, found.shipment_rows), invoices=_from_rows(Invoice, found.invoice_rows),
         payments=_from_rows(Payment, found.payment_rows),
         open_exceptions=_from_rows(ExceptionOut, found.open_exception_rows),
-        sources=_models(SourceFreshness, order_status.source_view(h, fresh)),
+        sources=_from_rows(SourceFreshness, [convert.row(r) for r in order_status.source_rows(h, fresh)]),
     )
