@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.engine import Connection
 
-from tower.db import autocommit_engine_for, engine_for
+from tower.db import engine_for
 
 # A page that hangs on one slow query ties up a waitress thread; cut reads off well before
 # a person gives up on the page.
@@ -67,16 +67,6 @@ def reading(*, timeout_ms: int = READ_TIMEOUT_MS) -> Iterator[Connection]:
 @contextmanager
 def writing() -> Iterator[Connection]:
     with engine_for(_url(False)).begin() as conn:
-        yield conn
-
-
-@contextmanager
-def one_statement() -> Iterator[Connection]:
-    """A connection for one durable statement, committed as it returns (autocommit: one round
-    trip, no BEGIN / COMMIT, no pool pre-ping). For the webhook acknowledgement path; a
-    connection found dead raises with `connection_invalidated` set, and the next call gets a
-    fresh one."""
-    with autocommit_engine_for(_url(False)).connect() as conn:
         yield conn
 
 
