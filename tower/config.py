@@ -112,6 +112,7 @@ class Settings:
     signin_max_per_user: int = 10     # TOWER_SIGNIN_MAX_PER_USER
     signin_max_per_address: int = 50  # TOWER_SIGNIN_MAX_PER_ADDRESS
     max_request_mb: int = 4           # TOWER_MAX_REQUEST_MB
+    web_threads: int = 16             # TOWER_WEB_THREADS (waitress worker threads of `tower web`)
     notify: NotifySettings = field(default_factory=NotifySettings)  # TOWER_SMTP_*, TOWER_NOTIFY_*, TOWER_DIGEST_*
 
     @property
@@ -146,6 +147,7 @@ class Settings:
             "TOWER_SIGNIN_MAX_PER_USER": str(self.signin_max_per_user),
             "TOWER_SIGNIN_MAX_PER_ADDRESS": str(self.signin_max_per_address),
             "TOWER_MAX_REQUEST_MB": str(self.max_request_mb),
+            "TOWER_WEB_THREADS": str(self.web_threads),
             **self.notify.describe(),
         }
 
@@ -368,5 +370,6 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         signin_max_per_user=_int(env, "TOWER_SIGNIN_MAX_PER_USER", 10, 1, 1000),
         signin_max_per_address=_int(env, "TOWER_SIGNIN_MAX_PER_ADDRESS", 50, 1, 100000),
         max_request_mb=_int(env, "TOWER_MAX_REQUEST_MB", 4, 1, 1024),
+        web_threads=_int(env, "TOWER_WEB_THREADS", 16, 1, 256),
         notify=load_notify(env, web_host, web_port),
     )

@@ -36,7 +36,7 @@ def _web(args: argparse.Namespace) -> int:
     # whole before the app sees it, and when it refuses one itself it drops the connection
     # mid-upload (the browser shows a network error, not the message), so its own cap is only a
     # backstop far above the app's.
-    serve(app.server, host=host, port=port, threads=args.threads, ident="tower",
+    serve(app.server, host=host, port=port, threads=args.threads or settings.web_threads, ident="tower",
           channel_timeout=120, clear_untrusted_proxy_headers=True,
           max_request_body_size=8 * settings.max_request_mb * 1024 * 1024)
     return 0
@@ -128,7 +128,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "or the embedded Postgres (started if needed).")
     p.add_argument("--host", help="address to listen on (default TOWER_WEB_HOST, 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to listen on (default TOWER_WEB_PORT, 8050)")
-    p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="worker threads (default TOWER_WEB_THREADS, 16)")
     p.set_defaults(handler=_web)
 
     p = sub.add_parser("users", help="manage the people who sign in to the web app",
