@@ -64,8 +64,9 @@ def search(text: str, *, conn: Connection, scope: Scope, limit: int = 20) -> pd.
     waiting_on (str or None); rank (int: 1 exact key, 2 key starts with the text, 3 customer
     name); key_kind (identifiers kind or 'customer_name'), key_value (the matched key), score
     (float 0-1), matched_on (words, e.g. "tracking number 1Z..."); placed_at, promised_at
-    (UTC); value (float), currency. Empty for text shorter than 2 characters. Only orders
-    inside `scope`. One statement; raises SearchTooLong for text past MAX_SEARCH_CHARS.
+    (UTC); value (float), currency. Empty for text shorter than 2 characters. Text that is
+    exactly a key finds that order (and keys starting with it), not customer names. Only
+    orders inside `scope`. One statement; raises SearchTooLong for text past MAX_SEARCH_CHARS.
     """
     text = clean_search_text(text)
     if len(text) < 2:

@@ -4,9 +4,19 @@
 -- contains it or resembles it (pg_trgm word similarity, so "acme suply" finds "Acme Supply").
 -- Names are matched among the DISTINCT customer names (a loose index scan over
 -- orders_customer_name_placed_idx), never over every order: a big customer has thousands.
-WITH RECURSIVE names AS (
+-- Text that is exactly a key (an order number, PO, tracking or invoice number someone quotes)
+-- means that order: names are then not looked at, which spares the walk over every distinct
+-- name (most of an order lookup's time at 100k orders). The walk's anchor is what stops: CTEs
+-- are read lazily, so an empty anchor ends it before its first step.
+WITH RECURSIVE exact AS (
+    SELECT i.order_id, i.kind, i.value
+    FROM identifiers i
+    JOIN orders o ON o.order_id = i.order_id
+    WHERE i.value IN (:exact, :exact_upper) AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses))
+), names AS (
     (SELECT customer_name AS name FROM orders
-     WHERE :names AND customer_name IS NOT NULL ORDER BY customer_name LIMIT 1)
+     WHERE :names AND customer_name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM exact)
+     ORDER BY customer_name LIMIT 1)
     UNION ALL
     SELECT (SELECT o.customer_name FROM orders o WHERE o.customer_name > n.name
             ORDER BY o.customer_name LIMIT 1)
@@ -18,10 +28,8 @@ WITH RECURSIVE names AS (
     ORDER BY score DESC, name
     LIMIT 5
 ), hits AS (
-    SELECT i.order_id, 1 AS rank, i.kind AS key_kind, i.value AS key_value, 1.0::float8 AS score
-    FROM identifiers i
-    JOIN orders o ON o.order_id = i.order_id
-    WHERE i.value IN (:exact, :exact_upper) AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses))
+    SELECT order_id, 1 AS rank, kind AS key_kind, value AS key_value, 1.0::float8 AS score
+    FROM exact
     UNION ALL
     (SELECT i.order_id, 2, i.kind, i.value, 0.9::float8
      FROM identifiers i
