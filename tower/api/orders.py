@@ -161,14 +161,10 @@ class OrderOut(BaseModel):
 
 
 def _from_rows(model: type[BaseModel], rows: list[dict[str, Any]]) -> list[Any]:
-    # order_file's rows are plain values already (aware datetimes, floats, None): no frame.
+    # Rows from tower.data (order_file, search_rows, source_rows) are plain values already
+    # (aware datetimes, floats, None): no frame is built on the API path.
     names = model.model_fields
     return [model.model_validate({k: v for k, v in r.items() if k in names}) for r in rows]
-
-
-def _models(model: type[BaseModel], frame) -> list[Any]:
-    names = model.model_fields
-    return [model.model_validate({k: v for k, v in r.items() if k in names}) for r in convert.records(frame)]
 
 
 @api.operation("GET", "/v1/orders", summary="Find orders", tag="orders", scope="orders:read",
@@ -178,8 +174,8 @@ def search(call: Call) -> OrderMatches:
     customer name (by similarity), best match first, within the caller's warehouses."""
     q: SearchQuery = call.query
     with reading() as conn:
-        found = orders.search(orders.clean_search_text(q.q), conn=conn, scope=call.scope, limit=q.limit)
-    items = _models(OrderMatch, found)
+        found = orders.search_rows(orders.clean_search_text(q.q), conn=conn, scope=call.scope, limit=q.limit)
+    items = _from_rows(OrderMatch, found)
     return OrderMatches(items=items, next_cursor=None)
 
 

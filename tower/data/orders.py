@@ -68,21 +68,32 @@ def search(text: str, *, conn: Connection, scope: Scope, limit: int = 20) -> pd.
     exactly a key finds that order (and keys starting with it), not customer names. Only
     orders inside `scope`. One statement; raises SearchTooLong for text past MAX_SEARCH_CHARS.
     """
+    frame = _frame(search_rows(text, conn=conn, scope=scope, limit=limit), SEARCH_COLUMNS, ("placed_at", "promised_at"))
+    frame["value"] = frame["value"].astype("float64")
+    return frame
+
+
+def search_rows(text: str, *, conn: Connection, scope: Scope, limit: int = 20) -> list[dict]:
+    """`search` as plain dicts (times aware UTC datetimes or None, value float or None): the
+    API's path, which needs no frame."""
     text = clean_search_text(text)
     if len(text) < 2:
-        return _frame([], SEARCH_COLUMNS)
+        return []
     esc = _like_escape(text)
     rows = conn.execute(Q["search"], {
         "exact": text, "exact_upper": text.upper(), "prefix": esc + "%", "prefix_upper": esc.upper() + "%",
         "contains": "%" + esc + "%", "names": len(text) >= MIN_NAME_CHARS, "limit": limit,
         "threshold": NAME_SIMILARITY, "warehouses": scope.param(),
     }).mappings().all()
-    frame = _frame(rows, SEARCH_COLUMNS[:-1], ("placed_at", "promised_at"))
-    frame["value"] = frame["value"].astype("float64")
-    frame["matched_on"] = [
-        f"{KEY_LABELS.get(k, k)}{' starts with' if r == 2 else ''} {v}" if k != "customer_name"
-        else f"customer name {v}" for k, v, r in zip(frame["key_kind"], frame["key_value"], frame["rank"])]
-    return frame
+    out = []
+    for r in rows:
+        row = dict(r)
+        row["value"] = float(row["value"]) if row["value"] is not None else None
+        k, v = row["key_kind"], row["key_value"]
+        row["matched_on"] = (f"{KEY_LABELS.get(k, k)}{' starts with' if row['rank'] == 2 else ''} {v}"
+                             if k != "customer_name" else f"customer name {v}")
+        out.append(row)
+    return out
 
 
 def unique_match(results: pd.DataFrame) -> str | None:
