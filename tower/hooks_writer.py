@@ -1,8 +1,9 @@
 """Group commit of the webhook acknowledgement: the web process's one inbox writer.
 
 Each `POST /hooks/carrier/<provider>` hands its checked event to `InboxWriter.store` and waits.
-One writer thread takes every event waiting at that moment (up to MAX_BATCH) and stores them in
-one autocommitted INSERT, then wakes each request with whether its event was new. Under a burst
+A writer thread takes every event waiting at that moment (up to MAX_BATCH) and stores them in
+one autocommitted INSERT, then wakes each request with whether its event was new; WRITERS
+threads do this side by side, so a new batch starts while the last one commits. Under a burst
 many acknowledgements share one statement and one commit instead of each holding a web thread
 and a connection for its own; alone, an event is written as soon as it arrives (nothing waits
 for a batch to fill).
@@ -31,6 +32,8 @@ from tower.store import webhook_inbox
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 500            # far more than arrive during one commit at hundreds of events a second
+WRITERS = 2                # while one batch commits the next is already being written: an event
+                           # waits for about one commit, not for the one in flight and then its own
 WAIT_SECONDS = 30.0        # a request gives up (503, the sender retries) if no commit came by then
 
 
@@ -50,14 +53,16 @@ class _Pending:
 
 
 class InboxWriter:
-    """One per web process and database URL; its thread starts with the first event."""
+    """One per web process and database URL; its threads start with the first event."""
 
-    def __init__(self, url: str, *, max_batch: int = MAX_BATCH, wait_seconds: float = WAIT_SECONDS) -> None:
+    def __init__(self, url: str, *, max_batch: int = MAX_BATCH, wait_seconds: float = WAIT_SECONDS,
+                 writers: int = WRITERS) -> None:
         self._url = url
         self._max_batch = max_batch
         self._wait = wait_seconds
         self._queue: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        self._writers = writers
+        self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self.batches = 0               # statements written (bench/webhooks.py reports events per batch)
         self.events = 0
@@ -76,12 +81,15 @@ class InboxWriter:
         return pending.new
 
     def _start(self) -> None:
-        if self._thread is not None:
+        if self._threads:
             return
         with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="tower-inbox-writer", daemon=True)
-                self._thread.start()
+            if not self._threads:
+                threads = [threading.Thread(target=self._run, name=f"tower-inbox-writer-{n}", daemon=True)
+                           for n in range(self._writers)]
+                for thread in threads:
+                    thread.start()
+                self._threads = threads
 
     def _run(self) -> None:
         while True:
@@ -119,8 +127,9 @@ class InboxWriter:
             try:
                 with autocommit_engine_for(self._url).connect() as conn:
                     new = webhook_inbox.insert_many(conn=conn, events=events)
-                self.batches += 1
-                self.events += len(batch)
+                with self._lock:
+                    self.batches += 1
+                    self.events += len(batch)
                 return new
             except sa.exc.DBAPIError as exc:
                 if attempt == 2 or not exc.connection_invalidated:
