@@ -1616,6 +1616,12 @@ CREATE INDEX change_feed_by_txid ON public.change_feed USING btree (txid, change
 CREATE INDEX collector_runs_failed_idx ON public.collector_runs USING btree (started_at DESC) WHERE (status = ANY (ARRAY['failed'::text, 'fatal'::text]));
 
 --
+-- Name: collector_runs_progress_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX collector_runs_progress_idx ON public.collector_runs USING btree (source, stream, started_at DESC) WHERE (data_through IS NOT NULL);
+
+--
 -- Name: collector_runs_stream_idx; Type: INDEX; Schema: public; Owner: -
 --
 

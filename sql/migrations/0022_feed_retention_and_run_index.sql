@@ -12,3 +12,10 @@ CREATE TABLE change_feed_horizon (
 
 -- The rows old enough to delete are found by time.
 CREATE INDEX change_feed_by_time ON change_feed (changed_at);
+
+-- Every order lookup (page and API) reads each stream's freshness (collector_runs.sql
+-- `readings`), whose newest run that read data is found newest first; runs that read nothing
+-- (data_through NULL: a quiet poll, a failure) were walked one by one, all of them for a stream
+-- that never reported progress. Those runs are not in this index.
+CREATE INDEX collector_runs_progress_idx ON collector_runs (source, stream, started_at DESC)
+    WHERE data_through IS NOT NULL;
