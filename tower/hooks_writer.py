@@ -140,6 +140,8 @@ class InboxWriter:
 def _finish(batch: list[_Pending], new: set[tuple[str, str]], error: BaseException | None) -> None:
     seen: set[tuple[str, str]] = set()
     for p in batch:
+        if p.done.is_set():   # answered already (an event tried alone): its answer stands
+            continue
         p.error = error
         p.new = p.key in new and p.key not in seen   # the same key twice in a batch: new once
         seen.add(p.key)
