@@ -49,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import _common  # noqa: E402
 from bench._common import bench_database  # noqa: E402
 from bench.pages import _body, _p, generate, page_bodies  # noqa: E402
-from tower import clock, sqlfiles  # noqa: E402
+from tower import clock, config, sqlfiles  # noqa: E402
 from tower.db import make_engine, raw  # noqa: E402
 
 _SQL = sqlfiles.load_psycopg(__file__, "load.sql")
@@ -324,13 +324,14 @@ def main() -> int:
     ap.add_argument("--kpi-backlog", type=int, default=700_000, help="marks in kpi_dirty (default 700000)")
     ap.add_argument("--dirty-backlog", type=int, default=5_000, help="orders in dirty_orders (default 5000)")
     ap.add_argument("--think", default="2-6", help="seconds a user pauses between tasks, min-max (default 2-6)")
-    ap.add_argument("--threads", type=int, default=8, help="web server threads (tower web's default: 8)")
+    ap.add_argument("--threads", type=int, default=None, help="web server threads per process (default TOWER_WEB_THREADS)")
     ap.add_argument("--web-processes", type=int, default=1,
                     help="web processes sharing the port, as tower web --processes serves them (default 1)")
     ap.add_argument("--reuse", metavar="URL", help="an already generated database (with --orders giving its size)")
     ap.add_argument("--serve", metavar="URL", help=argparse.SUPPRESS)
     ap.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    args.threads = args.threads or config.load().web_threads
     if args.serve:
         _serve_here(args.serve, args.port, args.threads, args.web_processes)
         return 0

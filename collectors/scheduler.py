@@ -24,7 +24,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Sequence
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -47,6 +47,7 @@ from tower.notify import dispatch as notify_dispatch
 from tower.process import refresh as flow_facts
 from tower.risk import job as risk_model
 from tower.rules.policy import Policy
+from tower.store import change_feed
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,8 @@ SNAPSHOT_SECONDS = 60.0
 FLOW_SECONDS = 60.0
 REPLAY_SECONDS = 5.0
 DIGEST_SECONDS = 60.0
+RETENTION_SECONDS = 60.0
+KEEP_CHANGES_DAYS = 30   # TOWER_CHANGE_FEED_KEEP_DAYS's default (tower/config.py)
 MAX_BACKOFF = 300.0
 
 
@@ -123,11 +126,13 @@ def _locked(engine: Engine, name: str, body: Callable[[], Any]) -> Callable[[], 
 
 
 def housekeeping_jobs(engine: Engine, policy: Policy, intake: IntakeSettings,
-                      notify: NotifySettings | None = None) -> list[tuple[str, float, Callable[[], Any]]]:
+                      notify: NotifySettings | None = None,
+                      keep_changes_days: int = KEEP_CHANGES_DAYS) -> list[tuple[str, float, Callable[[], Any]]]:
     """(name, seconds, callable) for the rules worker, the sweep, the queue snapshot and the
     dead-letter replay, all under the policy the process started with, the B2B intake
     (EDI drop folders, webhook inbox) under its intake settings, and the notifications under
-    `notify` (None: the defaults, where no channel is configured and events are only routed)."""
+    `notify` (None: the defaults, where no channel is configured and events are only routed);
+    the change feed keeps `keep_changes_days` days (TOWER_CHANGE_FEED_KEEP_DAYS)."""
     trading_partners = edi_inbox.partner_registry(intake)   # read once; ConfigError if malformed
     outbound = notify or NotifySettings()
     started = time.monotonic()
@@ -150,6 +155,11 @@ def housekeeping_jobs(engine: Engine, policy: Policy, intake: IntakeSettings,
         # reflected within a run or two, not a fixed slice per minute.
         return derived_figures.run(engine, policy=policy, now=clock.now)
 
+    def prune_changes() -> int:
+        now = clock.now()
+        with engine.begin() as conn:
+            return change_feed.prune(conn=conn, before=now - timedelta(days=keep_changes_days), now=now)
+
     def replay() -> int:
         return replay_requested(engine, lambda source, stream: registry.resolve_stream(
             source, stream, trading_partners=trading_partners)).replayed
@@ -170,17 +180,21 @@ def housekeeping_jobs(engine: Engine, policy: Policy, intake: IntakeSettings,
         webhook_inbox.scheduled_job(engine, intake, trading_partners),
         ("notifications", outbound.poll_seconds, notifications),
         ("digests", DIGEST_SECONDS, _locked(engine, "jobs/digests", digests)),
+        # A cursor older than the kept feed gets 410 from the API (tower.data.changes.horizon).
+        ("change-feed-retention", RETENTION_SECONDS, _locked(engine, "jobs/change-feed", prune_changes)),
     ]
 
 
 def build_scheduler(engine: Engine, streams: Sequence[Stream], stop: threading.Event, *,
                     policy: Policy | None, intake: IntakeSettings | None = None,
-                    notify: NotifySettings | None = None) -> BlockingScheduler:
+                    notify: NotifySettings | None = None,
+                    keep_changes_days: int = KEEP_CHANGES_DAYS) -> BlockingScheduler:
     """The scheduler of the collector process; `policy` None: streams only (no housekeeping).
     Housekeeping needs the intake settings too (ValueError without them)."""
     if policy is not None and intake is None:
         raise ValueError("the housekeeping jobs need the intake settings (settings.intake)")
-    extra = housekeeping_jobs(engine, policy, intake, notify) if policy is not None and intake is not None else []
+    extra = (housekeeping_jobs(engine, policy, intake, notify, keep_changes_days)
+             if policy is not None and intake is not None else [])
     scheduler = BlockingScheduler(
         executors={"default": ThreadPoolExecutor(max_workers=len(streams) + len(extra) + 1)},
         job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
@@ -203,11 +217,13 @@ def clock_now_real() -> datetime:
 
 
 def run_forever(engine: Engine, streams: Sequence[Stream], *, policy: Policy | None,
-                intake: IntakeSettings | None = None, notify: NotifySettings | None = None) -> None:
+                intake: IntakeSettings | None = None, notify: NotifySettings | None = None,
+                keep_changes_days: int = KEEP_CHANGES_DAYS) -> None:
     """Block until SIGTERM/SIGINT; then finish the current runs and return. With a `policy`
     (and the `intake` settings) the process also runs the housekeeping jobs; None: streams only."""
     stop = threading.Event()
-    scheduler = build_scheduler(engine, streams, stop, policy=policy, intake=intake, notify=notify)
+    scheduler = build_scheduler(engine, streams, stop, policy=policy, intake=intake, notify=notify,
+                                keep_changes_days=keep_changes_days)
 
     def on_signal(signum: int, _frame: Any) -> None:
         if stop.is_set():

@@ -196,6 +196,18 @@ ALTER TABLE public.change_feed ALTER COLUMN change_id ADD GENERATED ALWAYS AS ID
 );
 
 --
+-- Name: change_feed_horizon; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.change_feed_horizon (
+    only_row boolean DEFAULT true NOT NULL,
+    txid xid8 NOT NULL,
+    change_id bigint NOT NULL,
+    pruned_at timestamp with time zone NOT NULL,
+    CONSTRAINT change_feed_horizon_only_row_check CHECK (only_row)
+);
+
+--
 -- Name: collector_runs; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1223,6 +1235,13 @@ ALTER TABLE ONLY public.bookmarks
     ADD CONSTRAINT bookmarks_pkey PRIMARY KEY (source, stream);
 
 --
+-- Name: change_feed_horizon change_feed_horizon_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.change_feed_horizon
+    ADD CONSTRAINT change_feed_horizon_pkey PRIMARY KEY (only_row);
+
+--
 -- Name: change_feed change_feed_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1579,6 +1598,12 @@ ALTER TABLE ONLY public.webhook_inbox
 CREATE INDEX api_tokens_by_user ON public.api_tokens USING btree (username);
 
 --
+-- Name: change_feed_by_time; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX change_feed_by_time ON public.change_feed USING btree (changed_at);
+
+--
 -- Name: change_feed_by_txid; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1589,6 +1614,12 @@ CREATE INDEX change_feed_by_txid ON public.change_feed USING btree (txid, change
 --
 
 CREATE INDEX collector_runs_failed_idx ON public.collector_runs USING btree (started_at DESC) WHERE (status = ANY (ARRAY['failed'::text, 'fatal'::text]));
+
+--
+-- Name: collector_runs_progress_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX collector_runs_progress_idx ON public.collector_runs USING btree (source, stream, started_at DESC) WHERE (data_through IS NOT NULL);
 
 --
 -- Name: collector_runs_stream_idx; Type: INDEX; Schema: public; Owner: -

@@ -113,6 +113,8 @@ class Settings:
     signin_max_per_address: int = 50  # TOWER_SIGNIN_MAX_PER_ADDRESS
     max_request_mb: int = 4           # TOWER_MAX_REQUEST_MB
     web_processes: int = 1            # TOWER_WEB_PROCESSES (tower/web_server.py)
+    web_threads: int = 16             # TOWER_WEB_THREADS (waitress worker threads of `tower web`)
+    change_feed_keep_days: int = 30   # TOWER_CHANGE_FEED_KEEP_DAYS (older feed rows are deleted)
     notify: NotifySettings = field(default_factory=NotifySettings)  # TOWER_SMTP_*, TOWER_NOTIFY_*, TOWER_DIGEST_*
 
     @property
@@ -148,6 +150,8 @@ class Settings:
             "TOWER_SIGNIN_MAX_PER_ADDRESS": str(self.signin_max_per_address),
             "TOWER_MAX_REQUEST_MB": str(self.max_request_mb),
             "TOWER_WEB_PROCESSES": str(self.web_processes),
+            "TOWER_WEB_THREADS": str(self.web_threads),
+            "TOWER_CHANGE_FEED_KEEP_DAYS": str(self.change_feed_keep_days),
             **self.notify.describe(),
         }
 
@@ -371,5 +375,7 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         signin_max_per_address=_int(env, "TOWER_SIGNIN_MAX_PER_ADDRESS", 50, 1, 100000),
         max_request_mb=_int(env, "TOWER_MAX_REQUEST_MB", 4, 1, 1024),
         web_processes=_int(env, "TOWER_WEB_PROCESSES", 1, 1, 64),
+        web_threads=_int(env, "TOWER_WEB_THREADS", 16, 1, 256),
+        change_feed_keep_days=_int(env, "TOWER_CHANGE_FEED_KEEP_DAYS", 30, 1, 3650),
         notify=load_notify(env, web_host, web_port),
     )

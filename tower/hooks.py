@@ -10,7 +10,8 @@ a web worker: mapping and ingest happen in the collector process (collectors/car
     400  not JSON, or no event id: a dead letter with the reason (the sender is known, the
          payload is kept for replay)
     503  the database cannot be reached: the sender should retry (Retry-After)
-    202  {"status": "accepted"}: stored raw and durably (one autocommitted INSERT); mapped later
+    202  {"status": "accepted"}: stored raw and durably (committed before the answer; under a
+         burst many events share one INSERT, tower/hooks_writer.py); mapped later
     200  {"status": "duplicate"}: this event id was already received (a retry or a replay,
          stored once)
 
@@ -35,12 +36,13 @@ from datetime import datetime
 from functools import partial, update_wrapper
 
 import sqlalchemy as sa
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request
 
 from tower import clock
 from tower.config import IntakeSettings, Settings
 from tower.data import access
 from tower.db import DatabaseUnavailable
+from tower.hooks_writer import InboxWriter
 from tower.intake import signatures
 from tower.intake.events import InvalidEvent, decode, event_id
 from tower.store import dead_letters, webhook_inbox
@@ -116,18 +118,13 @@ def carrier(intake: IntakeSettings, provider: str) -> Response:
 
 
 def _store_raw(provider: str, key: str, text: str, now: datetime) -> bool:
-    """The acknowledgement's one write: the raw event into the inbox, a single autocommitted
-    INSERT (one round trip, durable when it returns; mapping happens in the collector process).
-    Without the pool's pre-ping a connection may be found dead here: one retry on a fresh one
-    (the insert is idempotent by event id, so a retry after a lost commit answers "duplicate")."""
-    for attempt in (1, 2):
-        try:
-            with access.one_statement() as conn:
-                return webhook_inbox.insert(conn=conn, provider=provider, event_id=key, body=text, now=now)
-        except sa.exc.DBAPIError as exc:
-            if attempt == 2 or not exc.connection_invalidated:
-                raise
-    raise AssertionError("unreachable")
+    """The acknowledgement's one write: the raw event into the inbox through the process's
+    group commit (tower/hooks_writer.py), returning once it is committed (mapping happens in
+    the collector process)."""
+    writers = current_app.extensions.setdefault("tower_inbox_writers", {})
+    url = access.database_url()
+    writer = writers.get(url) or writers.setdefault(url, InboxWriter(url))
+    return writer.store(provider=provider, event_id=key, body=text, received_at=now)
 
 
 def edi_upload(intake: IntakeSettings, partner: str) -> Response:

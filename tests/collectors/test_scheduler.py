@@ -63,7 +63,24 @@ def test_the_rules_worker_sweep_snapshot_dead_letter_replay_b2b_intake_and_notif
     intake = config.load({"TOWER_DATA_DIR": str(tmp_path)}).intake
     names = {name for name, _, _ in scheduler.housekeeping_jobs(engine, BUILTIN_POLICY, intake)}
     assert names == {"rules-worker", "rules-sweep", "queue-snapshot", "dead-letter-replay", "edi-inbox",
-                     "webhook-inbox", "notifications", "digests", "flow-facts", "risk-model"}
+                     "webhook-inbox", "notifications", "digests", "flow-facts", "risk-model",
+                     "change-feed-retention"}
+
+
+def test_the_change_feed_retention_job_deletes_what_is_older_than_the_kept_days(engine, tmp_path):
+    import sqlalchemy as sa
+
+    intake = config.load({"TOWER_DATA_DIR": str(tmp_path)}).intake
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO change_feed (entity, entity_id, changed_at) VALUES "
+                             "('order', 'SO-OLD', now() - interval '9 days'), ('order', 'SO-NEW', now())"))
+    jobs = {name: body for name, _, body in scheduler.housekeeping_jobs(engine, BUILTIN_POLICY, intake,
+                                                                        keep_changes_days=7)}
+    assert jobs["change-feed-retention"]() == 1
+    with engine.connect() as conn:
+        kept = conn.execute(sa.text("SELECT entity_id FROM change_feed WHERE entity_id LIKE 'SO-%'")).scalars().all()
+        horizon = conn.execute(sa.text("SELECT count(*) FROM change_feed_horizon")).scalar_one()
+    assert kept == ["SO-NEW"] and horizon == 1
 
 
 def test_housekeeping_without_the_intake_settings_is_refused(engine):

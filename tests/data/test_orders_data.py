@@ -110,3 +110,17 @@ def test_lines_count_what_payments_cover(engine):
     assert invoices.iloc[0]["status"] == "partially_paid"
     assert invoices.iloc[0]["open_amount"] == pytest.approx(float(inv.attrs["amount"]) - half)
     assert payments["amount"].tolist() == [half]
+
+
+def test_text_that_is_exactly_a_key_finds_that_order_and_not_customers_named_like_it(engine, seeded):
+    import sqlalchemy as sa
+
+    quoted = seeded.orders[0]
+    with engine.begin() as conn:   # a PO that is also part of a customer's name
+        conn.execute(sa.text("INSERT INTO identifiers (system, kind, value, order_id) "
+                             "VALUES ('erp', 'customer_po', 'Cedar Ridge', :o)"), {"o": quoted.order_id})
+    with engine.connect() as conn:
+        found = orders.search("Cedar Ridge", conn=conn, scope=EVERYTHING)
+        by_name = orders.search("Cedar Ridg", conn=conn, scope=EVERYTHING)
+    assert found["order_id"].tolist() == [quoted.order_id] and found["rank"].tolist() == [1]
+    assert (by_name["rank"] == 3).any()   # no exact key: the name still finds its customer

@@ -92,3 +92,15 @@ def test_a_kpi_read_that_times_out_with_no_figures_yet_says_so_plainly(client, e
     answer = slow.get_json()["response"]
     assert list(answer) == ["kpis-banner"]
     assert "too slow to answer right now" in json.dumps(answer["kpis-banner"])
+
+
+def test_a_page_read_is_read_only_and_has_its_time_budget(engine, db_url):
+    from flask import Flask
+
+    server = Flask(__name__)
+    server.config["TOWER_DB_URL"] = db_url
+    with server.app_context():
+        with pytest.raises(sa.exc.DBAPIError, match="read-only transaction"):
+            with access.reading(timeout_ms=1234) as conn:
+                assert conn.execute(sa.text("SHOW statement_timeout")).scalar_one() == "1234ms"
+                conn.execute(sa.text("CREATE TEMP TABLE written_in_a_read (a int)"))

@@ -32,12 +32,13 @@ class ChangePage(BaseModel):
 
 
 @api.operation("GET", "/v1/changes", summary="Change feed", tag="changes", scope="orders:read",
-               query=ChangesQuery, response=ChangePage)
+               query=ChangesQuery, response=ChangePage, errors=(410,))
 def feed(call: Call) -> ChangePage:
     """Orders and exceptions that changed after the cursor, oldest first; at least once: keep
     the cursor of the last page you finished handling and nothing is missed, across restarts.
     An id may appear more than once (each change); read its current state from `href`.
-    Exceptions appear only for tokens that may read exceptions."""
+    Exceptions appear only for tokens that may read exceptions. A cursor older than the feed
+    tower keeps (TOWER_CHANGE_FEED_KEEP_DAYS) gets 410: resync and start without a cursor."""
     q: ChangesQuery = call.query
     state = convert.decode_cursor(q.cursor, keys=("txid", "id"))
     after = changes.START
@@ -47,7 +48,13 @@ def feed(call: Call) -> ChangePage:
             raise Problem(400, "Invalid cursor", "Pass back a next_cursor this API returned, unchanged.")
         after = (txid, change_id)
     with reading() as conn:
-        found = changes.since(after, conn=conn, scope=call.scope, limit=q.limit)
+        try:
+            found = changes.since(after, conn=conn, scope=call.scope, limit=q.limit)
+        except changes.CursorExpired:
+            raise Problem(410, "Cursor expired", "This cursor is older than the change feed tower keeps "
+                          "(TOWER_CHANGE_FEED_KEEP_DAYS). Changes after it may be gone: resync — read the "
+                          "current state of what you follow (GET /api/v1/orders, /api/v1/exceptions), then "
+                          "start the feed again without a cursor.") from None
     with_exceptions = call.caller.may("exceptions:read")
     items = [ChangeOut(entity=c.entity, id=c.entity_id, changed_at=convert.value(c.changed_at),
                        href=f"/api/v1/orders/{c.entity_id}" if c.entity == "order" else f"/api/v1/exceptions/{c.entity_id}")

@@ -82,6 +82,7 @@ class Operation:
     raw: bool = False               # handler returns a Flask Response itself
     page: str | None = None         # the page whose audience may call it (tower/auth/roles.py)
     media: str | None = None        # a raw handler's media type (for the document)
+    errors: tuple[int, ...] = ()    # statuses beyond the common ones this operation answers (410)
 
     @property
     def openapi_path(self) -> str:
@@ -183,11 +184,12 @@ class Api:
     def operation(self, method: str, rule: str, *, summary: str, tag: str, scope: str | None,
                   response: type[BaseModel] | None, status: int = 200, query: type[BaseModel] | None = None,
                   body: Any = None, description: str = "", path_params: dict[str, str] | None = None,
-                  raw: bool = False, page: str | None = None,
-                  media: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+                  raw: bool = False, page: str | None = None, media: str | None = None,
+                  errors: tuple[int, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def register(handler: Callable[..., Any]) -> Callable[..., Any]:
             op = Operation(method, rule, handler, summary, tag, scope, response, status, query, body,
-                           description or (handler.__doc__ or "").strip(), path_params or {}, raw, page, media)
+                           description or (handler.__doc__ or "").strip(), path_params or {}, raw, page, media,
+                           errors)
             self.operations.append(op)
             self.blueprint.add_url_rule(rule, f"{handler.__name__}", self._view(op), methods=[method])
             return handler

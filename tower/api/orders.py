@@ -1,5 +1,5 @@
 """/api/v1/orders: find an order by any key a customer quotes, and everything about one order
-(the same reads as the orders and order pages: tower.data.orders, .exceptions, .freshness,
+(the same reads as the orders and order pages: tower.data.orders, .order_file, .freshness,
 .order_status)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from tower.api.exceptions import ExceptionOut
 from tower.api.framework import Call, Strict, api
 from tower.api.problems import Problem
 from tower.components.order_text import summary as status_in_words
-from tower.data import exceptions, freshness, order_status, orders
+from tower.data import freshness, order_file, order_status, orders
 from tower.data.access import reading
 
 
@@ -160,9 +160,11 @@ class OrderOut(BaseModel):
     sources: list[SourceFreshness]
 
 
-def _models(model: type[BaseModel], frame) -> list[Any]:
+def _from_rows(model: type[BaseModel], rows: list[dict[str, Any]]) -> list[Any]:
+    # Rows from tower.data (order_file, search_rows, source_rows) are plain values already
+    # (aware datetimes, floats, None): no frame is built on the API path.
     names = model.model_fields
-    return [model.model_validate({k: v for k, v in r.items() if k in names}) for r in convert.records(frame)]
+    return [model.model_validate({k: v for k, v in r.items() if k in names}) for r in rows]
 
 
 @api.operation("GET", "/v1/orders", summary="Find orders", tag="orders", scope="orders:read",
@@ -172,8 +174,8 @@ def search(call: Call) -> OrderMatches:
     customer name (by similarity), best match first, within the caller's warehouses."""
     q: SearchQuery = call.query
     with reading() as conn:
-        found = orders.search(orders.clean_search_text(q.q), conn=conn, scope=call.scope, limit=q.limit)
-    items = _models(OrderMatch, found)
+        found = orders.search_rows(orders.clean_search_text(q.q), conn=conn, scope=call.scope, limit=q.limit)
+    items = _from_rows(OrderMatch, found)
     return OrderMatches(items=items, next_cursor=None)
 
 
@@ -186,22 +188,18 @@ def get_order(call: Call, order_id: str) -> OrderOut:
     if len(order_id) > orders.MAX_SEARCH_CHARS or "\x00" in order_id:
         raise Problem(404, "Not found", "There is no such order you may see.")
     with reading() as conn:
-        h = orders.header(order_id, conn=conn, scope=call.scope)
-        if h is None:
+        found = order_file.read(order_id, conn=conn, scope=call.scope)
+        if found is None:
             raise Problem(404, "Not found", f"There is no order {order_id[:60]!r} you may see.")
-        tl = orders.timeline(order_id, conn=conn, scope=call.scope)
-        lines = orders.lines(order_id, conn=conn, scope=call.scope)
-        ships = orders.shipments(order_id, conn=conn, scope=call.scope)
-        inv = orders.invoices(order_id, conn=conn, scope=call.scope)
-        pay = orders.payments(order_id, conn=conn, scope=call.scope)
-        exc = exceptions.for_order(order_id, conn=conn, scope=call.scope)
-        fresh = freshness.by_source(conn=conn, now=call.now)
-    open_exc = exc[exc["status"] != "resolved"] if "status" in exc else exc
+        fresh = freshness.source_rows(conn=conn, now=call.now)
+    h = found.header
     return OrderOut(
         order=Header.model_validate({k: v for k, v in convert.row(h).items() if k in Header.model_fields}),
-        status_in_words=status_in_words(h, ships, inv, lines, tz="UTC", now=call.now),
-        timeline=_models(Event, tl), lines=_models(Line, lines), shipments=_models(Shipment, ships),
-        invoices=_models(Invoice, inv), payments=_models(Payment, pay),
-        open_exceptions=_models(ExceptionOut, open_exc),
-        sources=_models(SourceFreshness, order_status.source_view(h, fresh)),
+        status_in_words=status_in_words(h, found.shipment_rows, found.invoice_rows, found.line_rows, tz="UTC",
+                                        now=call.now),
+        timeline=_from_rows(Event, found.timeline_rows), lines=_from_rows(Line, found.line_rows),
+        shipments=_from_rows(Shipment, found.shipment_rows), invoices=_from_rows(Invoice, found.invoice_rows),
+        payments=_from_rows(Payment, found.payment_rows),
+        open_exceptions=_from_rows(ExceptionOut, found.open_exception_rows),
+        sources=_from_rows(SourceFreshness, [convert.row(r) for r in order_status.source_rows(h, fresh)]),
     )

@@ -21,6 +21,7 @@ _ERRORS = {400: "The request is not accepted (unknown or invalid parameter, bad 
            403: "The token lacks the scope, or its user's role may not read this",
            404: "Unknown, or outside the caller's warehouses",
            405: "Method not allowed", 413: f"Body larger than {MAX_BODY_BYTES} bytes",
+           410: "The cursor is older than the retained feed: resync, then start without a cursor",
            415: "Body is not JSON", 422: "Understood but not done (the message says why)",
            429: "Rate limit reached; see Retry-After", 500: "Unexpected error (logged with the request id)"}
 
@@ -73,6 +74,7 @@ def _operation(spec: APISpec, op: Operation, problem: dict[str, Any]) -> dict[st
         responses[str(op.status)] = {"description": "OK", "content": {media: {
             "schema": {"type": "string"} if media.startswith("text/") else {"type": "object"}}}}
     codes = [400, 404, 405, 500] if op.scope is None else [400, 401, 403, 404, 405, 429, 500]
+    codes += list(op.errors)
     if op.body is not None:
         codes += [413, 415, 422]
     if op.scope is not None and op.method == "POST":

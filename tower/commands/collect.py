@@ -132,7 +132,7 @@ def _collect(args: argparse.Namespace) -> int:
         # The policy is read once, here at start-up, and handed to every job that needs it.
         policy = None if args.no_housekeeping else load_policy(args.settings.policy_path)
         scheduler.run_forever(engine, streams, policy=policy, intake=args.settings.intake,
-                              notify=args.settings.notify)
+                              notify=args.settings.notify, keep_changes_days=args.settings.change_feed_keep_days)
         return 0
     finally:
         registry.close_streams(streams)

@@ -30,9 +30,10 @@ def _web(args: argparse.Namespace) -> int:
     host = args.host or settings.web_host
     port = args.port or settings.web_port
     processes = args.processes or settings.web_processes
+    threads = args.threads or settings.web_threads
     print(f"tower web: serving on http://{host}:{port}/ ({processes} process{'es' if processes > 1 else ''} "
-          f"x {args.threads} threads)", flush=True)
-    options = waitress_options(threads=args.threads, max_body_bytes=8 * settings.max_request_mb * 1024 * 1024)
+          f"x {threads} threads)", flush=True)
+    options = waitress_options(threads=threads, max_body_bytes=8 * settings.max_request_mb * 1024 * 1024)
     return serve(lambda: create_app(settings, db_url=url).server, host=host, port=port,
                  processes=processes, options=options)
 
@@ -123,7 +124,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "or the embedded Postgres (started if needed).")
     p.add_argument("--host", help="address to listen on (default TOWER_WEB_HOST, 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to listen on (default TOWER_WEB_PORT, 8050)")
-    p.add_argument("--threads", type=int, default=8, help="worker threads per process (default 8)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="worker threads per process (default TOWER_WEB_THREADS, 16)")
     p.add_argument("--processes", type=int, help="web processes sharing the port (default TOWER_WEB_PROCESSES, 1)")
     p.set_defaults(handler=_web)
 

@@ -3,8 +3,11 @@ customer can be given (the "copy status" button), and small timeline captions.""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
+from typing import Any, TypeAlias
 
 import pandas as pd
 
@@ -65,9 +68,22 @@ def where_is_it(header: dict, *, tz: str, now: datetime | None = None) -> WhereI
     )
 
 
-def summary(header: dict, shipments: pd.DataFrame, invoices: pd.DataFrame, lines: pd.DataFrame,
-            *, tz: str, now: datetime) -> str:
-    """A plain-language status to paste into a reply to the customer."""
+Rows: TypeAlias = "pd.DataFrame | Sequence[Mapping[str, Any]]"
+
+
+def _each(rows: Rows) -> Iterator[Any]:
+    """A frame's rows as itertuples gives them, or plain dicts (tower.data.order_file's rows)
+    with the same attribute access: the API answers without building a frame."""
+    if isinstance(rows, pd.DataFrame):
+        yield from rows.itertuples()
+    else:
+        for row in rows:
+            yield SimpleNamespace(**row)
+
+
+def summary(header: dict, shipments: Rows, invoices: Rows, lines: Rows, *, tz: str, now: datetime) -> str:
+    """A plain-language status to paste into a reply to the customer (shipments, invoices and
+    lines as frames or as lists of row dicts)."""
     w = where_is_it(header, tz=tz, now=now)
     parts = [f"Order {header['order_id']}"
              + (f" (your PO {header['customer_po']})" if text_or_none(header.get("customer_po")) else "")
@@ -77,7 +93,7 @@ def summary(header: dict, shipments: pd.DataFrame, invoices: pd.DataFrame, lines
         parts.append("The order was cancelled.")
     else:
         parts.append(f"Status: {w.stage}.")
-    for s in shipments.itertuples():
+    for s in _each(shipments):
         text = f"Shipment {s.shipment_id}"
         if text_or_none(s.carrier):
             text += f" via {s.carrier}"
@@ -95,7 +111,7 @@ def summary(header: dict, shipments: pd.DataFrame, invoices: pd.DataFrame, lines
         parts.append(text + ".")
     if header.get("promised_at") is not None and header.get("stage") not in ("delivered", "invoiced", "paid"):
         parts.append(f"Promised delivery: {w.promised}.")
-    for inv in invoices.itertuples():
+    for inv in _each(invoices):
         parts.append(f"Invoice {text_or_none(inv.invoice_no) or inv.invoice_id} for {money(inv.currency, inv.amount)} issued "
                      f"{fmt(inv.issued_at, tz)}, {words(inv.status, missing='status not known')}"
                      + (f", due {fmt(inv.due_at, tz)}" if pd.notna(inv.due_at) and inv.status != "paid" else "") + ".")

@@ -20,11 +20,13 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.engine import Connection
 
-from tower.db import autocommit_engine_for, engine_for
+from tower.db import engine_for
 
 # A page that hangs on one slow query ties up a waitress thread; cut reads off well before
 # a person gives up on the page.
 READ_TIMEOUT_MS = 15000
+_READ_ONLY = sa.text("SELECT set_config('transaction_read_only', 'on', true), "
+                     "set_config('statement_timeout', :ms, true)")
 
 
 def _url(read: bool) -> str:
@@ -50,9 +52,8 @@ def reading(*, timeout_ms: int = READ_TIMEOUT_MS) -> Iterator[Connection]:
     try:
         with engine_for(_url(True)).connect() as conn:
             with conn.begin():
-                conn.execute(sa.text("SET TRANSACTION READ ONLY"))
-                conn.execute(sa.text("SELECT set_config('statement_timeout', :ms, true)"),
-                             {"ms": str(int(timeout_ms))})
+                # One round trip for both (SET TRANSACTION READ ONLY is transaction_read_only).
+                conn.execute(_READ_ONLY, {"ms": str(int(timeout_ms))})
                 yield conn
     except sa.exc.DBAPIError as exc:
         # Classified here so that pages can answer a slow read without knowing the driver.
@@ -66,16 +67,6 @@ def reading(*, timeout_ms: int = READ_TIMEOUT_MS) -> Iterator[Connection]:
 @contextmanager
 def writing() -> Iterator[Connection]:
     with engine_for(_url(False)).begin() as conn:
-        yield conn
-
-
-@contextmanager
-def one_statement() -> Iterator[Connection]:
-    """A connection for one durable statement, committed as it returns (autocommit: one round
-    trip, no BEGIN / COMMIT, no pool pre-ping). For the webhook acknowledgement path; a
-    connection found dead raises with `connection_invalidated` set, and the next call gets a
-    fresh one."""
-    with autocommit_engine_for(_url(False)).connect() as conn:
         yield conn
 
 

@@ -7,3 +7,6 @@ WHERE (f.txid, f.change_id) > (CAST(:after_txid AS xid8), CAST(:after_id AS bigi
   AND (CAST(:warehouses AS text[]) IS NULL OR f.warehouse = ANY(:warehouses))
 ORDER BY f.txid, f.change_id
 LIMIT :limit;
+
+-- name: horizon
+SELECT txid::text AS txid, change_id FROM change_feed_horizon;

@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from tower import params
+from tower.data import order_file
 from tower.data.csv_safe import neutralise
 from tower.data.frames import missing_as_none
 from tower.data.scope import Scope
@@ -179,19 +180,14 @@ def one(exception_id: int, *, conn: Connection, scope: Scope) -> dict | None:
 
 
 def for_order(order_id: str, *, conn: Connection, scope: Scope) -> pd.DataFrame:
-    """The order's exceptions and the integration incidents it is part of, unresolved first.
-    One row per exception: exception_id (int), kind, severity, status, team_id, team_name,
-    assignee, title, resolution, policy_version, origin ('live' | 'history') (str); detail
-    (dict: what each system says); opened_at, due_at, resolved_at, snoozed_until (UTC);
-    escalation_tier (int); is_incident (bool)."""
-    cols = ["exception_id", "kind", "severity", "status", "team_id", "team_name", "assignee", "title",
-            "opened_at", "due_at", "resolved_at", "resolution", "is_incident", "detail", "policy_version",
-            "origin", "snoozed_until", "escalation_tier"]
-    rows = conn.execute(Q["for_order"], {"order_id": order_id, "scope": scope.param()}).mappings().all()
-    frame = pd.DataFrame(rows, columns=cols)
-    for col in ("opened_at", "due_at", "resolved_at", "snoozed_until"):
-        frame[col] = pd.to_datetime(frame[col], utc=True)
-    return missing_as_none(frame)
+    """The order's exceptions and the integration incidents it is part of, unresolved first
+    (at most 50); empty for an order outside `scope`. One row per exception: exception_id
+    (int), kind, severity, status, team_id, team_name, assignee, title, resolution,
+    policy_version, origin ('live' | 'history') (str); detail (dict: what each system says);
+    opened_at, due_at, resolved_at, snoozed_until (UTC); escalation_tier (int); is_incident
+    (bool). A view of tower.data.order_file.read, which the order page and the API use."""
+    found = order_file.read(order_id, conn=conn, scope=scope)
+    return (found or order_file.OrderFile(header={})).exceptions
 
 
 def permitted(exception_ids: list[int], *, conn: Connection, scope: Scope) -> list[int]:

@@ -130,26 +130,6 @@ LEFT JOIN orders o ON o.order_id = e.order_id
 WHERE e.exception_id = :exception_id
   AND (CAST(:scope AS text[]) IS NULL OR o.warehouse = ANY(:scope));
 
--- name: for_order
--- The order's own exceptions and the integration incidents it is caught in; unresolved first.
--- Two indexed look-ups joined by UNION (an OR across the two would scan every exception).
-WITH ids AS (
-    SELECT exception_id FROM exceptions WHERE order_id = :order_id
-    UNION
-    SELECT exception_id FROM incident_orders WHERE order_id = :order_id
-)
-SELECT e.exception_id, e.kind, e.severity, e.status, e.team_id, t.name AS team_name,
-       e.assignee, e.title, e.opened_at, e.due_at, e.resolved_at, e.resolution,
-       (e.order_id IS NULL) AS is_incident, e.detail, e.policy_version, e.origin, e.snoozed_until,
-       e.escalation_tier
-FROM ids
-JOIN exceptions e ON e.exception_id = ids.exception_id
-LEFT JOIN teams t ON t.team_id = e.team_id
--- An incident (no order of its own) spans warehouses: a limited scope sees the order's own.
-WHERE CAST(:scope AS text[]) IS NULL OR e.order_id IS NOT NULL
-ORDER BY (e.status = 'resolved'), e.priority DESC, e.opened_at DESC
-LIMIT 50;
-
 -- name: warehouses_of
 SELECT e.exception_id, o.warehouse
 FROM exceptions e

@@ -80,6 +80,14 @@ def by_source(*, conn: Connection, now: datetime, stale_after: timedelta | None 
     age_seconds (float: its data lag), newest_record_at (UTC), lag_seconds (float, worst
     stream), stalest_stream (str), streams, failing_streams (int), stale_after_seconds (float).
     The limit is `stale_after` if given, else the policy's per source, else STALE_AFTER."""
+    frame = pd.DataFrame(source_rows(conn=conn, now=now, stale_after=stale_after), columns=SOURCE_COLUMNS)
+    frame["last_success_at"] = pd.to_datetime(frame["last_success_at"], utc=True)
+    frame["newest_record_at"] = pd.to_datetime(frame["newest_record_at"], utc=True)
+    return frame
+
+
+def source_rows(*, conn: Connection, now: datetime, stale_after: timedelta | None = None) -> list[dict]:
+    """`by_source` as plain dicts (times aware datetimes or None, ages float, NaN or inf)."""
     # Plain Python over a dozen stream rows, one frame at the end: every order page and API
     # order lookup reads this, and per-source pandas filtering cost more than the query.
     limits = thresholds(conn=conn) if stale_after is None else {s: stale_after for s in SOURCES}
@@ -109,10 +117,7 @@ def by_source(*, conn: Connection, now: datetime, stale_after: timedelta | None 
                 status=("never" if never and decisive["state"] == "down"
                         else "stale" if decisive["state"] in HOLDING else "fresh"))
         out.append(row)
-    frame = pd.DataFrame(out, columns=SOURCE_COLUMNS)
-    frame["last_success_at"] = pd.to_datetime(frame["last_success_at"], utc=True)
-    frame["newest_record_at"] = pd.to_datetime(frame["newest_record_at"], utc=True)
-    return frame
+    return out
 
 
 def stale_sources(fresh: pd.DataFrame, depends_on: tuple[str, ...] | list[str] = SOURCES) -> pd.DataFrame:

@@ -126,16 +126,19 @@ def silences(timeline: pd.DataFrame, *, now: datetime, open_order: bool,
     return pd.DataFrame(rows, columns=["start", "end", "hours", "ongoing"])
 
 
+def source_rows(header: dict, fresh: list[dict]) -> list[dict]:
+    """`source_view` as plain dicts, from `freshness.source_rows` (no frame: the API's path)."""
+    return [{"source": row["source"], "label": row["label"], "status": row["status"],
+             "last_heard_at": header.get(f"{row['source']}_last_heard_at"),
+             "last_success_at": row["last_success_at"], "age_seconds": row["age_seconds"]} for row in fresh]
+
+
 def source_view(header: dict, fresh: pd.DataFrame) -> pd.DataFrame:
     """How fresh each source's view of this order is. One row per source: source, label,
     status (the source's freshness: fresh | stale | never | unknown), last_heard_at (the
     newest fact about this order from it, UTC), last_success_at (the source's last good poll,
     UTC), age_seconds (float)."""
-    rows = []
-    for row in fresh.itertuples():
-        rows.append({"source": row.source, "label": row.label, "status": row.status,
-                     "last_heard_at": header.get(f"{row.source}_last_heard_at"),
-                     "last_success_at": row.last_success_at, "age_seconds": row.age_seconds})
+    rows = source_rows(header, fresh.to_dict("records"))
     frame = pd.DataFrame(rows, columns=["source", "label", "status", "last_heard_at", "last_success_at", "age_seconds"])
     frame["last_heard_at"] = pd.to_datetime(frame["last_heard_at"], utc=True)
     return frame

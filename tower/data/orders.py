@@ -9,8 +9,9 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy.engine import Connection
 
-from tower.data.channels import channel
+from tower.data import order_file
 from tower.data.frames import missing_as_none
+from tower.data.order_file import OrderFile
 from tower.data.scope import Scope
 from tower.sqlfiles import load
 
@@ -63,24 +64,36 @@ def search(text: str, *, conn: Connection, scope: Scope, limit: int = 20) -> pd.
     waiting_on (str or None); rank (int: 1 exact key, 2 key starts with the text, 3 customer
     name); key_kind (identifiers kind or 'customer_name'), key_value (the matched key), score
     (float 0-1), matched_on (words, e.g. "tracking number 1Z..."); placed_at, promised_at
-    (UTC); value (float), currency. Empty for text shorter than 2 characters. Only orders
-    inside `scope`. One statement; raises SearchTooLong for text past MAX_SEARCH_CHARS.
+    (UTC); value (float), currency. Empty for text shorter than 2 characters. Text that is
+    exactly a key finds that order (and keys starting with it), not customer names. Only
+    orders inside `scope`. One statement; raises SearchTooLong for text past MAX_SEARCH_CHARS.
     """
+    frame = _frame(search_rows(text, conn=conn, scope=scope, limit=limit), SEARCH_COLUMNS, ("placed_at", "promised_at"))
+    frame["value"] = frame["value"].astype("float64")
+    return frame
+
+
+def search_rows(text: str, *, conn: Connection, scope: Scope, limit: int = 20) -> list[dict]:
+    """`search` as plain dicts (times aware UTC datetimes or None, value float or None): the
+    API's path, which needs no frame."""
     text = clean_search_text(text)
     if len(text) < 2:
-        return _frame([], SEARCH_COLUMNS)
+        return []
     esc = _like_escape(text)
     rows = conn.execute(Q["search"], {
         "exact": text, "exact_upper": text.upper(), "prefix": esc + "%", "prefix_upper": esc.upper() + "%",
         "contains": "%" + esc + "%", "names": len(text) >= MIN_NAME_CHARS, "limit": limit,
         "threshold": NAME_SIMILARITY, "warehouses": scope.param(),
     }).mappings().all()
-    frame = _frame(rows, SEARCH_COLUMNS[:-1], ("placed_at", "promised_at"))
-    frame["value"] = frame["value"].astype("float64")
-    frame["matched_on"] = [
-        f"{KEY_LABELS.get(k, k)}{' starts with' if r == 2 else ''} {v}" if k != "customer_name"
-        else f"customer name {v}" for k, v, r in zip(frame["key_kind"], frame["key_value"], frame["rank"])]
-    return frame
+    out = []
+    for r in rows:
+        row = dict(r)
+        row["value"] = float(row["value"]) if row["value"] is not None else None
+        k, v = row["key_kind"], row["key_value"]
+        row["matched_on"] = (f"{KEY_LABELS.get(k, k)}{' starts with' if row['rank'] == 2 else ''} {v}"
+                             if k != "customer_name" else f"customer name {v}")
+        out.append(row)
+    return out
 
 
 def unique_match(results: pd.DataFrame) -> str | None:
@@ -93,19 +106,23 @@ def unique_match(results: pd.DataFrame) -> str | None:
     return None
 
 
+def _file(order_id: str, conn: Connection, scope: Scope) -> OrderFile:
+    return order_file.read(order_id, conn=conn, scope=scope) or OrderFile(header={})
+
+
 def header(order_id: str, *, conn: Connection, scope: Scope) -> dict | None:
     """The order's projection with its owner team's name, or None if there is no such order.
-    Keys: every orders column named in orders.sql `header` (times UTC, value Decimal) plus
+    Keys: every orders column named in order_file.sql `whole` (times UTC, value Decimal) plus
     owner_team_name, owner_lead. Rules fields (waiting_on, owner_team, due_at, sla_state,
     reason) are None until the rules worker has evaluated the order. An order outside `scope`
     is None too, exactly like an unknown one (nothing tells that it exists); so are the
-    other reads below (empty frames)."""
-    row = conn.execute(Q["header"], {"order_id": order_id, "warehouses": scope.param()}).mappings().first()
-    return dict(row) if row else None
+    other reads below (empty frames). Pages and the API read the whole order at once with
+    tower.data.order_file.read; these per-part functions are views of it."""
+    found = order_file.read(order_id, conn=conn, scope=scope)
+    return found.header if found else None
 
 
-TIMELINE_COLUMNS = ["occurred_at", "recorded_at", "kind", "source", "source_event_id", "line_no",
-                    "shipment_id", "invoice_id", "payment_id", "return_id", "attrs", "channel"]
+TIMELINE_COLUMNS = order_file.TIMELINE_COLUMNS
 
 
 def timeline(order_id: str, *, conn: Connection, scope: Scope) -> pd.DataFrame:
@@ -114,16 +131,10 @@ def timeline(order_id: str, *, conn: Connection, scope: Scope) -> pd.DataFrame:
     source_event_id (str); line_no (Int64); shipment_id, invoice_id, payment_id, return_id
     (str or None); attrs (dict); channel (str: how it reached tower, tower.data.channels:
     "via EDI 856 from partner acme-3pl", "via carrier webhook (easypost)", "via ERP poll" ...)."""
-    rows = [{**r, "channel": channel(r["source"], r["attrs"])}
-            for r in conn.execute(Q["timeline"], {"order_id": order_id, "warehouses": scope.param()}).mappings()]
-    frame = _frame(rows, TIMELINE_COLUMNS, ("occurred_at", "recorded_at"))
-    frame["line_no"] = frame["line_no"].astype("Int64")
-    return frame
+    return _file(order_id, conn, scope).timeline
 
 
-LINE_COLUMNS = ["line_no", "sku", "description", "qty_ordered", "qty_allocated", "qty_short",
-                "qty_picked", "qty_shipped", "qty_delivered", "qty_invoiced", "qty_paid",
-                "qty_returned", "qty_credited", "unit_price", "line_value", "stage", "waiting_on"]
+LINE_COLUMNS = order_file.LINE_COLUMNS
 
 
 def lines(order_id: str, *, conn: Connection, scope: Scope) -> pd.DataFrame:
@@ -131,51 +142,31 @@ def lines(order_id: str, *, conn: Connection, scope: Scope) -> pd.DataFrame:
     allocated, short, picked, shipped, delivered, invoiced, paid, returned, credited (float;
     qty_paid = invoiced quantity times the paid share of its invoice); unit_price, line_value
     (float); stage, waiting_on (the rules' per-line view, None until evaluated)."""
-    rows = conn.execute(Q["lines"], {"order_id": order_id, "warehouses": scope.param()}).mappings().all()
-    frame = _frame(rows, LINE_COLUMNS)
-    numeric = [c for c in LINE_COLUMNS if c.startswith("qty_")] + ["unit_price", "line_value"]
-    frame[numeric] = frame[numeric].astype("float64")
-    return frame
+    return _file(order_id, conn, scope).lines
 
 
 def shipments(order_id: str, *, conn: Connection, scope: Scope) -> pd.DataFrame:
     """One row per shipment: shipment_id, warehouse, carrier, tracking_no, status,
     last_scan_kind (str); shipped_at, picked_up_at, promised_delivery_at,
     estimated_delivery_at, delivered_at, last_scan_at (UTC); failed_attempts (int)."""
-    cols = ["shipment_id", "warehouse", "carrier", "tracking_no", "status", "shipped_at", "picked_up_at",
-            "promised_delivery_at", "estimated_delivery_at", "delivered_at", "last_scan_at",
-            "last_scan_kind", "failed_attempts"]
-    rows = conn.execute(Q["shipments"], {"order_id": order_id, "warehouses": scope.param()}).mappings().all()
-    return _frame(rows, cols, ("shipped_at", "picked_up_at", "promised_delivery_at",
-                               "estimated_delivery_at", "delivered_at", "last_scan_at"))
+    return _file(order_id, conn, scope).shipments
 
 
 def invoices(order_id: str, *, conn: Connection, scope: Scope) -> pd.DataFrame:
     """One row per invoice: invoice_id, invoice_no, shipment_id, currency, status (open |
     partially_paid | paid); issued_at, due_at (UTC); amount, paid_amount, open_amount (float)."""
-    cols = ["invoice_id", "invoice_no", "shipment_id", "issued_at", "due_at", "amount", "paid_amount",
-            "open_amount", "currency", "status"]
-    rows = conn.execute(Q["invoices"], {"order_id": order_id, "warehouses": scope.param()}).mappings().all()
-    frame = _frame(rows, cols, ("issued_at", "due_at"))
-    frame[["amount", "paid_amount", "open_amount"]] = frame[["amount", "paid_amount", "open_amount"]].astype("float64")
-    return frame
+    return _file(order_id, conn, scope).invoices
 
 
 def payments(order_id: str, *, conn: Connection, scope: Scope) -> pd.DataFrame:
     """One row per payment: payment_id, invoice_id, method (str); paid_at (UTC); amount (float)."""
-    rows = conn.execute(Q["payments"], {"order_id": order_id, "warehouses": scope.param()}).mappings().all()
-    frame = _frame(rows, ["payment_id", "invoice_id", "paid_at", "amount", "method"], ("paid_at",))
-    frame["amount"] = frame["amount"].astype("float64")
-    return frame
+    return _file(order_id, conn, scope).payments
 
 
 def returns(order_id: str, *, conn: Connection, scope: Scope) -> pd.DataFrame:
     """One row per return: return_id, status, reason (str); requested_at, received_at,
     credited_at (UTC); qty_requested, qty_received, credit_amount (float)."""
-    cols = ["return_id", "requested_at", "received_at", "credited_at", "qty_requested", "qty_received",
-            "credit_amount", "status", "reason"]
-    rows = conn.execute(Q["returns"], {"order_id": order_id, "warehouses": scope.param()}).mappings().all()
-    return _frame(rows, cols, ("requested_at", "received_at", "credited_at"))
+    return _file(order_id, conn, scope).returns
 
 
 def suggest(text: str, *, conn: Connection, scope: Scope, limit: int = 5) -> tuple[pd.DataFrame, pd.DataFrame]:

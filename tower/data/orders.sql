@@ -4,9 +4,19 @@
 -- contains it or resembles it (pg_trgm word similarity, so "acme suply" finds "Acme Supply").
 -- Names are matched among the DISTINCT customer names (a loose index scan over
 -- orders_customer_name_placed_idx), never over every order: a big customer has thousands.
-WITH RECURSIVE names AS (
+-- Text that is exactly a key (an order number, PO, tracking or invoice number someone quotes)
+-- means that order: names are then not looked at, which spares the walk over every distinct
+-- name (most of an order lookup's time at 100k orders). The walk's anchor is what stops: CTEs
+-- are read lazily, so an empty anchor ends it before its first step.
+WITH RECURSIVE exact AS (
+    SELECT i.order_id, i.kind, i.value
+    FROM identifiers i
+    JOIN orders o ON o.order_id = i.order_id
+    WHERE i.value IN (:exact, :exact_upper) AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses))
+), names AS (
     (SELECT customer_name AS name FROM orders
-     WHERE :names AND customer_name IS NOT NULL ORDER BY customer_name LIMIT 1)
+     WHERE :names AND customer_name IS NOT NULL AND NOT EXISTS (SELECT 1 FROM exact)
+     ORDER BY customer_name LIMIT 1)
     UNION ALL
     SELECT (SELECT o.customer_name FROM orders o WHERE o.customer_name > n.name
             ORDER BY o.customer_name LIMIT 1)
@@ -18,10 +28,8 @@ WITH RECURSIVE names AS (
     ORDER BY score DESC, name
     LIMIT 5
 ), hits AS (
-    SELECT i.order_id, 1 AS rank, i.kind AS key_kind, i.value AS key_value, 1.0::float8 AS score
-    FROM identifiers i
-    JOIN orders o ON o.order_id = i.order_id
-    WHERE i.value IN (:exact, :exact_upper) AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses))
+    SELECT order_id, 1 AS rank, kind AS key_kind, value AS key_value, 1.0::float8 AS score
+    FROM exact
     UNION ALL
     (SELECT i.order_id, 2, i.kind, i.value, 0.9::float8
      FROM identifiers i
@@ -52,83 +60,6 @@ FROM best b
 JOIN orders o ON o.order_id = b.order_id
 ORDER BY b.rank, b.score DESC, o.placed_at DESC NULLS LAST, b.order_id
 LIMIT :limit;
-
--- name: header
-SELECT o.order_id, o.customer_po, o.customer_id, o.customer_name, o.customer_tier, o.channel,
-       o.warehouse, o.region, o.currency, o.requested_at, o.promised_at, o.value, o.placed_at,
-       o.stage, o.status, o.is_partial, o.credit_hold, o.waiting_on, o.owner_team,
-       t.name AS owner_team_name, t.lead_name AS owner_lead, o.due_at, o.sla_state, o.reason,
-       o.policy_version, o.reason_facts, o.evaluated_at, o.at_risk_at, o.held_on, o.last_event_at,
-       o.erp_last_heard_at, o.wms_last_heard_at, o.carrier_last_heard_at,
-       o.finance_last_heard_at, o.milestone_count
-FROM orders o
-LEFT JOIN teams t ON t.team_id = o.owner_team
-WHERE o.order_id = :order_id AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses));
-
--- name: timeline
-SELECT occurred_at, recorded_at, kind, source, source_event_id, line_no, shipment_id,
-       invoice_id, payment_id, return_id, attrs
-FROM milestones
-WHERE order_id = :order_id
-  AND EXISTS (SELECT 1 FROM orders o WHERE o.order_id = :order_id
-              AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses)))
-ORDER BY occurred_at, source_event_id;
-
--- name: lines
--- qty_paid: what finance's payments cover, line by line: each invoice line's quantity times
--- the share of that invoice paid so far (capped at all of it).
-SELECT ol.line_no, ol.sku, ol.description, ol.qty_ordered, ol.qty_allocated, ol.qty_short,
-       ol.qty_picked, ol.qty_shipped, ol.qty_delivered, ol.qty_invoiced,
-       coalesce(p.qty_paid, 0) AS qty_paid, ol.qty_returned, ol.qty_credited, ol.unit_price,
-       ol.qty_ordered * coalesce(ol.unit_price, 0) AS line_value, ol.stage, ol.waiting_on
-FROM order_lines ol
-LEFT JOIN LATERAL (
-    SELECT sum((l->>'qty')::numeric
-               * least(1, CASE WHEN i.amount > 0 THEN i.paid_amount / i.amount ELSE 0 END)) AS qty_paid
-    FROM invoices i
-    CROSS JOIN LATERAL jsonb_array_elements(i.lines) l
-    WHERE i.order_id = ol.order_id AND (l->>'line_no')::integer = ol.line_no
-) p ON true
-WHERE ol.order_id = :order_id
-  AND EXISTS (SELECT 1 FROM orders o WHERE o.order_id = :order_id
-              AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses)))
-ORDER BY ol.line_no;
-
--- name: shipments
-SELECT shipment_id, warehouse, carrier, tracking_no, status, shipped_at, picked_up_at,
-       promised_delivery_at, estimated_delivery_at, delivered_at, last_scan_at, last_scan_kind,
-       failed_attempts
-FROM shipments
-WHERE order_id = :order_id
-  AND EXISTS (SELECT 1 FROM orders o WHERE o.order_id = :order_id
-              AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses)))
-ORDER BY shipped_at NULLS LAST, shipment_id;
-
--- name: invoices
-SELECT invoice_id, invoice_no, shipment_id, issued_at, due_at, amount, paid_amount,
-       amount - paid_amount AS open_amount, currency, status
-FROM invoices
-WHERE order_id = :order_id
-  AND EXISTS (SELECT 1 FROM orders o WHERE o.order_id = :order_id
-              AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses)))
-ORDER BY issued_at NULLS LAST, invoice_id;
-
--- name: payments
-SELECT payment_id, invoice_id, paid_at, amount, method
-FROM payments
-WHERE order_id = :order_id
-  AND EXISTS (SELECT 1 FROM orders o WHERE o.order_id = :order_id
-              AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses)))
-ORDER BY paid_at NULLS LAST, payment_id;
-
--- name: returns
-SELECT return_id, requested_at, received_at, credited_at, qty_requested, qty_received,
-       credit_amount, status, reason
-FROM returns
-WHERE order_id = :order_id
-  AND EXISTS (SELECT 1 FROM orders o WHERE o.order_id = :order_id
-              AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses)))
-ORDER BY requested_at NULLS LAST, return_id;
 
 -- name: suggest_keys
 -- For a key that matches nothing: identifiers sharing the longest prefix with the text, all

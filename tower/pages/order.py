@@ -22,7 +22,7 @@ from tower.components.tables import simple_table
 from tower.components.text import money, words
 from tower.components.timefmt import fmt, warehouse_zone, zone_name
 from tower.components.why import plain_why
-from tower.data import exceptions, flow, freshness, order_status, orders, risk
+from tower.data import exceptions, flow, freshness, order_file, order_status, orders, risk
 from tower.data.access import ReadTooSlow, reading
 from tower.data.frames import is_missing
 from tower.data.scope import Scope
@@ -265,17 +265,12 @@ def layout(order_id: str | None = None, **_: str):
     user = current.user()
     scope = current.scope()
     with reading() as conn:
-        h = orders.header(order_id, conn=conn, scope=scope)
-        if h is None:
+        found = order_file.read(order_id, conn=conn, scope=scope)  # the same read as the API's
+        if found is None:
             return _not_found(order_id)
-        tl = orders.timeline(order_id, conn=conn, scope=scope)
-        lines = orders.lines(order_id, conn=conn, scope=scope)
-        ships = orders.shipments(order_id, conn=conn, scope=scope)
-        inv = orders.invoices(order_id, conn=conn, scope=scope)
-        pay = orders.payments(order_id, conn=conn, scope=scope)
-        ret = orders.returns(order_id, conn=conn, scope=scope)
+        h, tl, lines, ships = found.header, found.timeline, found.lines, found.shipments
+        inv, pay, ret, exc = found.invoices, found.payments, found.returns, found.exceptions
         risk_row = risk.order_risk(conn=conn, order_id=order_id, scope=scope)
-        exc = exceptions.for_order(order_id, conn=conn, scope=scope)
         hist = exceptions.history(exc["exception_id"].tolist(), conn=conn) if not exc.empty else None
         fresh = freshness.by_source(conn=conn, now=now)
         deviations = flow.order_deviations(conn=conn, order_id=order_id, scope=scope)

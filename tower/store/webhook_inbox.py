@@ -20,6 +20,16 @@ def insert(*, conn: Connection, provider: str, event_id: str, body: str, now: da
                                        "now": now}).scalar_one_or_none() is not None
 
 
+def insert_many(*, conn: Connection, events: Sequence[tuple[str, str, str, datetime]]) -> set[tuple[str, str]]:
+    """Store (provider, event_id, body, received_at) events in one statement, in the order
+    given; returns the (provider, event_id) keys that were new (not received before)."""
+    if not events:
+        return set()
+    rows = conn.execute(_Q["insert_many"], {"providers": [e[0] for e in events], "event_ids": [e[1] for e in events],
+                                            "bodies": [e[2] for e in events], "times": [e[3] for e in events]})
+    return {(r.provider, r.event_id) for r in rows}
+
+
 def take_new(*, conn: Connection, limit: int = 500) -> list[dict[str, Any]]:
     """The oldest unmapped events, locked for this transaction (SKIP LOCKED: two workers never
     take the same event)."""
