@@ -8,9 +8,10 @@ import random
 import pytest
 import sqlalchemy as sa
 
-from tests.store.events import order_life
+from tests.store.events import at, order_life
 from tests.store.snapshot import projections
 from tower.store import ingest
+from tower.store.rebuild import rebuild_projections
 
 
 def _count(conn, table: str) -> int:
@@ -154,3 +155,57 @@ def test_lookup_keys_of_every_system_lead_to_the_order(engine):
     assert keys[("erp", "customer_po", "PO-4471")] == "SO-9"
     assert keys[("carrier", "tracking_no", "1ZSO-9A")] == "SO-9"
     assert keys[("finance", "invoice_no", "INV-SO-9-1")] == "SO-9"
+
+
+def test_two_ship_confirms_of_one_shipment_in_one_batch_are_projected_as_one_shipment(engine):
+    # A shipment re-confirmed (a second `shipped` fact for the same shipment, e.g. a corrected
+    # tracking number) in the same batch as the first: both facts are stored, the shipment row
+    # carries the latest confirm, and the line counts both confirms' quantities.
+    events = order_life("SO-2SHIP", partial=True, with_return=False)
+    first = next(e for e in events if e["kind"] == "shipped")
+    again = dict(first, source_event_id=f"{first['source_event_id']}:again", occurred_at=at(4.5),
+                 attrs=dict(first["attrs"], tracking_no="1ZSECOND"))
+    with engine.begin() as conn:
+        result = ingest(conn=conn, milestones=[*events, again])
+        assert result.inserted == len(events) + 1
+        shipments = conn.execute(sa.text(
+            "SELECT shipment_id, tracking_no FROM shipments WHERE order_id = 'SO-2SHIP'")).all()
+        assert shipments == [(first["shipment_id"], "1ZSECOND")]
+        batched = projections(conn)
+        conn.execute(sa.text("TRUNCATE orders, order_lines, shipments, invoices, payments, returns CASCADE"))
+        rebuild_projections(conn=conn)
+        assert projections(conn) == batched
+
+
+def _one_shipment_for_two_orders() -> list[dict]:
+    """Two orders whose ship confirms name the same shipment id (a partner's despatch id reused
+    for two orders): the shipments table holds one order per shipment."""
+    a = order_life("SO-SHARE-A", partial=True, with_return=False)
+    b = order_life("SO-SHARE-B", partial=True, with_return=False)
+    for events, hours in ((a, 4.0), (b, 3.0)):
+        for e in events:
+            if e.get("shipment_id"):
+                e["shipment_id"] = "DESPATCH-1"
+            if e["kind"] == "shipped":
+                e["occurred_at"] = at(hours)
+    return a + b
+
+
+def test_two_orders_shipping_one_shipment_id_in_one_batch_do_not_fail_the_batch(engine):
+    events = _one_shipment_for_two_orders()
+    with engine.begin() as conn:
+        result = ingest(conn=conn, milestones=events)
+        assert result.inserted == len(events)
+        owner = conn.execute(sa.text("SELECT order_id FROM shipments WHERE shipment_id = 'DESPATCH-1'")).scalar_one()
+        assert owner == "SO-SHARE-B"  # the earlier ship confirm
+
+
+@pytest.mark.parametrize("first", ["SO-SHARE-A", "SO-SHARE-B"])
+def test_the_owner_of_a_shared_shipment_id_does_not_depend_on_arrival_order(engine, first):
+    events = _one_shipment_for_two_orders()
+    with engine.begin() as conn:
+        ingest(conn=conn, milestones=[e for e in events if e.get("order_id") == first])
+        ingest(conn=conn, milestones=[e for e in events if e.get("order_id") != first])
+        owner = conn.execute(sa.text("SELECT order_id FROM shipments WHERE shipment_id = 'DESPATCH-1'")).scalar_one()
+        assert owner == "SO-SHARE-B"
+        conn.rollback()

@@ -120,11 +120,15 @@ ON CONFLICT (order_id, line_no) DO UPDATE SET
     list_price = excluded.list_price, invoiced_amount = excluded.invoiced_amount;
 
 -- name: project_shipments
+-- A shipment belongs to one order. When two orders' facts name the same shipment id (a
+-- partner reusing a despatch id), the order with the earliest ship confirm (then the smallest
+-- order id) owns it, whatever the arrival order: in one batch DISTINCT ON picks it, across
+-- batches the WHERE of the upsert keeps the owner against a later claim.
 INSERT INTO shipments AS s (
     shipment_id, order_id, warehouse, carrier, tracking_no, shipped_at, picked_up_at,
     promised_delivery_at, estimated_delivery_at, delivered_at, last_scan_at, last_scan_kind,
     failed_attempts, status, lines)
-SELECT g.shipment_id, g.order_id,
+SELECT DISTINCT ON (g.shipment_id) g.shipment_id, g.order_id,
        coalesce(g.ship->>'warehouse', o.warehouse), g.ship->>'carrier', g.ship->>'tracking_no',
        g.shipped_at, g.picked_up_at, (g.ship->>'promised_delivery_at')::timestamptz,
        g.estimate, g.delivered_at, g.last_scan_at, g.last_scan_kind, g.failed,
@@ -155,13 +159,17 @@ FROM (
     GROUP BY m.order_id, m.shipment_id
 ) g
 JOIN orders o ON o.order_id = g.order_id
+ORDER BY g.shipment_id, coalesce(g.shipped_at, 'infinity'), g.order_id
 ON CONFLICT (shipment_id) DO UPDATE SET
     order_id = excluded.order_id, warehouse = excluded.warehouse, carrier = excluded.carrier,
     tracking_no = excluded.tracking_no, shipped_at = excluded.shipped_at,
     picked_up_at = excluded.picked_up_at, promised_delivery_at = excluded.promised_delivery_at,
     estimated_delivery_at = excluded.estimated_delivery_at, delivered_at = excluded.delivered_at,
     last_scan_at = excluded.last_scan_at, last_scan_kind = excluded.last_scan_kind,
-    failed_attempts = excluded.failed_attempts, status = excluded.status, lines = excluded.lines;
+    failed_attempts = excluded.failed_attempts, status = excluded.status, lines = excluded.lines
+WHERE s.order_id = excluded.order_id
+   OR (coalesce(excluded.shipped_at, 'infinity'), excluded.order_id)
+      < (coalesce(s.shipped_at, 'infinity'), s.order_id);
 
 -- name: project_invoices
 INSERT INTO invoices AS i (
