@@ -48,3 +48,9 @@ def test_the_count_bars_are_a_valid_figure_with_the_most_on_top():
     fig = go.Figure(exception_figures.counts(frame, "kind", "Open by kind"))
     assert list(fig.data[0].y) == ["stage overdue", "credit hold"] and list(fig.data[0].x) == [7, 2]
     assert fig.layout.yaxis.autorange == "reversed" and fig.layout.xaxis.dtick == 2
+
+
+def test_count_axes_step_in_round_numbers():
+    steps = {top: go.Figure(exception_figures.counts(pd.DataFrame({"kind": ["a"], "n": [top]}), "kind", "t"))
+             .layout.xaxis.dtick for top in (1, 3, 7, 12, 3720, 26011)}
+    assert steps == {1: 1, 3: 1, 7: 2, 12: 5, 3720: 1000, 26011: 10000}

@@ -19,8 +19,12 @@ SEVERITY_COLOURS = {"critical": "#e03131", "high": "#f76707", "medium": "#fab005
 
 
 def _whole_ticks(top: float) -> dict:
-    """Counts are whole numbers: never put a tick at 0.5."""
-    return {"tick0": 0, "dtick": max(1, math.ceil((top or 1) / 5)), "rangemode": "tozero"}
+    """Counts are whole numbers: never put a tick at 0.5; and a step a person reads at a glance
+    (1, 2 or 5 times a power of ten: 1,000, not 744), about five ticks to the top."""
+    raw = max(1, math.ceil((top or 1) / 5))
+    power = 10 ** int(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    return {"tick0": 0, "dtick": step, "rangemode": "tozero"}
 
 
 def aging(frame: pd.DataFrame) -> dict:
@@ -44,7 +48,7 @@ def aging(frame: pd.DataFrame) -> dict:
         "title": {"text": "Age of open exceptions", "font": {"size": 14}},
         "legend": {"orientation": "h", "y": -0.2}, "plot_bgcolor": "white",
         "xaxis": {"categoryorder": "array", "categoryarray": buckets},
-        "yaxis": {"gridcolor": "#eee", "title": {"text": "exceptions"}, **_whole_ticks(top)},
+        "yaxis": {"gridcolor": "#eee", "title": {"text": "exceptions"}, "automargin": True, **_whole_ticks(top)},
     }}
 
 
