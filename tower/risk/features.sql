@@ -11,14 +11,15 @@
 CREATE TEMP TABLE _risk_subjects ON COMMIT DROP AS
 SELECT o.order_id, (o.status <> 'cancelled' AND o.promised_at IS NOT NULL AND o.placed_at >= :window_from
                     AND (o.placed_at < :window_to OR EXISTS (
-                        SELECT 1 FROM risk_flags f WHERE f.order_id = o.order_id
+                        SELECT 1 FROM risk_flags f WHERE f.order_id = o.order_id AND f.kind = 'sla_miss_risk'
                           AND f.status IN ('accepted', 'dismissed') AND f.reviewed_at <= :label_as_of)))
                    AS labelled
 FROM orders o
 WHERE o.placed_at >= CAST(:window_from AS timestamptz) - make_interval(days => 14)
   AND o.placed_at < :label_as_of
   AND (o.placed_at < :window_to OR EXISTS (
-      SELECT 1 FROM risk_flags f WHERE f.order_id = o.order_id AND f.status IN ('accepted', 'dismissed')));
+      SELECT 1 FROM risk_flags f WHERE f.order_id = o.order_id AND f.kind = 'sla_miss_risk'
+        AND f.status IN ('accepted', 'dismissed')));
 
 -- name: subjects_open
 -- Scoring: every order not yet delivered (the pick queues now are made of these only).
@@ -176,9 +177,9 @@ SELECT p.order_id, p.as_of, p.warehouse, p.customer_tier, p.channel, p.value, p.
        rv.label AS review_label
 FROM pts p
 LEFT JOIN (
-    -- The latest verdict a person gave on each order (accepted = will miss).
+    -- The latest verdict a person gave on each order's SLA-miss flag (accepted = will miss).
     SELECT DISTINCT ON (f.order_id) f.order_id, (f.status = 'accepted')::int AS label FROM risk_flags f
-    WHERE f.status IN ('accepted', 'dismissed') AND f.reviewed_at <= :label_as_of
+    WHERE f.kind = 'sla_miss_risk' AND f.status IN ('accepted', 'dismissed') AND f.reviewed_at <= :label_as_of
     ORDER BY f.order_id, f.reviewed_at DESC
 ) rv ON rv.order_id = p.order_id
 LEFT JOIN queue q ON q.warehouse = p.warehouse AND q.as_of = p.as_of
