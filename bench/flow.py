@@ -37,6 +37,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, Callable
 
 import pandas as pd
 import sqlalchemy as sa
@@ -105,7 +106,7 @@ def tower_read(engine: sa.Engine, days: int = DAYS + 1, exact: bool = False) -> 
     today = clock.now().date()
     filters = flow.FlowFilters(start=today - timedelta(days=days), end=today + timedelta(days=1))
     scope = Scope.everything()
-    reads = {"map": flow.process_map, "slow": flow.bottlenecks, "conformance": flow.conformance,
+    reads: dict[str, Callable[..., Any]] = {"map": flow.process_map, "slow": flow.bottlenecks, "conformance": flow.conformance,
              "trend": flow.conformance_trend}
     out, seconds = {}, {}
     with engine.connect() as conn:
