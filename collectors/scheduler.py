@@ -173,7 +173,8 @@ def housekeeping_jobs(engine: Engine, policy: Policy, intake: IntakeSettings,
         ("flow-facts", FLOW_SECONDS, _locked(engine, "jobs/flow", lambda: flow_facts.run(engine, policy=policy))),
         # Replays asked for on /integrations; take_for_replay's SKIP LOCKED keeps two from overlapping.
         ("dead-letter-replay", REPLAY_SECONDS, replay),
-        # Trains when the model in service is older than risk_model.retrain_hours, then scores.
+        # Trains when the model in service is older than risk_model.retrain_hours, then scores,
+        # then checks the invoices for discrepancies (tower/risk/invoices.py).
         ("risk-model", policy.risk_model.score_minutes * 60,
          _locked(engine, "jobs/risk", lambda: risk_model.run(engine, policy=policy, now=clock.now()))),
         edi_inbox.scheduled_job(engine, intake, trading_partners),

@@ -42,6 +42,18 @@ BEGIN
 END $$;
 
 --
+-- Name: flow_bucket_hours(integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.flow_bucket_hours(bucket integer) RETURNS double precision
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT CASE WHEN bucket = 0 THEN 0
+                WHEN bucket = 1 THEN 1.0 / 120
+                ELSE power(1.05, bucket - 2 + 0.5) / 60 END
+$$;
+
+--
 -- Name: flow_business_clock(text, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -62,6 +74,19 @@ CREATE FUNCTION public.flow_business_hours(cal text, a timestamp with time zone,
     LANGUAGE sql STABLE
     AS $$
     SELECT greatest(flow_business_clock(cal, b) - flow_business_clock(cal, a), 0) / 3600.0
+$$;
+
+--
+-- Name: flow_hours_bucket(double precision); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.flow_hours_bucket(hours double precision) RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT CASE WHEN hours IS NULL THEN NULL
+                WHEN hours <= 0 THEN 0
+                WHEN hours < 1.0 / 60 THEN 1
+                ELSE 2 + floor(ln(hours * 60) / ln(1.05))::integer END
 $$;
 
 --
@@ -460,6 +485,20 @@ CREATE TABLE public.flow_calendars (
 );
 
 --
+-- Name: flow_order_days; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.flow_order_days (
+    dim text NOT NULL,
+    value text NOT NULL,
+    day date NOT NULL,
+    warehouse text NOT NULL,
+    subject text NOT NULL,
+    bucket integer NOT NULL,
+    n bigint NOT NULL
+);
+
+--
 -- Name: flow_orders; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -479,6 +518,24 @@ CREATE TABLE public.flow_orders (
     accepted text[] DEFAULT '{}'::text[] NOT NULL,
     milestone_count integer NOT NULL,
     policy_version text NOT NULL
+);
+
+--
+-- Name: flow_transition_days; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.flow_transition_days (
+    object_type text NOT NULL,
+    dim text NOT NULL,
+    value text NOT NULL,
+    day date NOT NULL,
+    warehouse text NOT NULL,
+    from_kind text NOT NULL,
+    to_kind text NOT NULL,
+    measure text NOT NULL,
+    bucket integer NOT NULL,
+    n bigint NOT NULL,
+    total_hours double precision
 );
 
 --
@@ -1319,11 +1376,25 @@ ALTER TABLE ONLY public.flow_calendars
     ADD CONSTRAINT flow_calendars_pkey PRIMARY KEY (calendar);
 
 --
+-- Name: flow_order_days flow_order_days_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.flow_order_days
+    ADD CONSTRAINT flow_order_days_pkey PRIMARY KEY (dim, value, day, warehouse, subject, bucket);
+
+--
 -- Name: flow_orders flow_orders_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.flow_orders
     ADD CONSTRAINT flow_orders_pkey PRIMARY KEY (order_id);
+
+--
+-- Name: flow_transition_days flow_transition_days_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.flow_transition_days
+    ADD CONSTRAINT flow_transition_days_pkey PRIMARY KEY (object_type, dim, value, day, warehouse, from_kind, to_kind, measure, bucket);
 
 --
 -- Name: flow_warehouse_calendars flow_warehouse_calendars_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1712,10 +1783,22 @@ CREATE INDEX exceptions_resolved_at_idx ON public.exceptions USING btree (resolv
 CREATE INDEX exceptions_snoozed_idx ON public.exceptions USING btree (snoozed_until) WHERE (status = 'snoozed'::text);
 
 --
+-- Name: flow_order_days_day_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX flow_order_days_day_idx ON public.flow_order_days USING btree (day);
+
+--
 -- Name: flow_orders_placed_idx; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX flow_orders_placed_idx ON public.flow_orders USING btree (placed_at);
+
+--
+-- Name: flow_transition_days_day_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX flow_transition_days_day_idx ON public.flow_transition_days USING btree (day);
 
 --
 -- Name: flow_transitions_order_idx; Type: INDEX; Schema: public; Owner: -

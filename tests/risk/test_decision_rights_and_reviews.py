@@ -1,4 +1,5 @@
-"""Decision rights and reviews on the sandbox's history: a recommend-only band changes nothing;
+"""Decision rights and reviews on the sandbox's history: a recommend-only band (of either flag
+kind: SLA-miss risk, invoice discrepancy) changes nothing;
 act raises an early-warning exception naming the model version, score, threshold and rule;
 reviews are audited, scoped, and feed precision per model version and the next training."""
 
@@ -13,7 +14,7 @@ from tests.risk.conftest import count
 from tower.data import risk as risk_data
 from tower.data.scope import Scope
 from tower.evaluation.worker import drain, mark_all_open
-from tower.risk import scoring, training
+from tower.risk import invoices, scoring, training
 from tower.rules.policy import parse
 
 # The operational state: everything a person or a rule would see change.
@@ -34,7 +35,8 @@ def _digest(engine: sa.Engine) -> dict[str, str]:
 def _policy_where_every_band_only_recommends():
     text = POLICY.source_text.replace("right: act}", "right: recommend}").replace("right: escalate}", "right: recommend}")
     policy = parse(text, "recommend-only")
-    assert {b.right for b in policy.decision_rights["sla_miss_risk"].bands} == {"recommend"}
+    for kind in ("sla_miss_risk", "invoice_discrepancy"):
+        assert {b.right for b in policy.decision_rights[kind].bands} == {"recommend"}
     return policy
 
 
@@ -44,10 +46,12 @@ def test_a_flag_in_a_band_that_only_allows_recommend_never_changes_anything(hist
     before = _digest(engine)
     with engine.begin() as conn:
         result = scoring.score_open(conn=conn, now=now, policy=policy)
+        checked = invoices.check(conn=conn, now=now, policy=policy)
     assert result.flags.raised > 20 and result.flags.acted == result.flags.escalated == 0
+    assert checked.flags.raised > 5 and checked.flags.acted == checked.flags.escalated == 0
     assert _digest(engine) == before
     assert count(engine, "SELECT count(*) FROM risk_flags WHERE decision <> 'recommend'") == 0
-    assert count(engine, "SELECT count(*) FROM exceptions WHERE kind = 'sla_miss_risk'") == 0
+    assert count(engine, "SELECT count(*) FROM exceptions WHERE kind IN ('sla_miss_risk', 'invoice_discrepancy')") == 0
 
 
 def test_acting_raises_an_early_warning_exception_that_names_model_score_threshold_and_rule(history):

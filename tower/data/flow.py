@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from tower.data import flow_daily
 from tower.data.scope import Scope
 from tower.milestones import KINDS
 from tower.sqlfiles import load
@@ -95,15 +96,19 @@ def _object_type(object_type: str) -> str:
 
 
 def process_map(*, conn: Connection, filters: FlowFilters, scope: Scope,
-                object_type: str = "order") -> pd.DataFrame:
+                object_type: str = "order", exact: bool = False) -> pd.DataFrame:
     """One row per observed transition (from_kind -> to_kind) of `object_type`'s objects.
 
     Columns: from_kind, to_kind (str; from_kind 'start' = the object's first event), their
     labels, n (int, transitions), median_hours, p90_hours,
     total_hours (float, business hours; 0 from 'start'), median_wall_hours (float). Sorted by
-    n descending. An activity's frequency is the sum of n into it.
+    n descending. An activity's frequency is the sum of n into it. From the daily rollups unless
+    `exact` or they cannot answer (tower.data.flow_daily: quantiles within its stated bound).
     """
-    rows = conn.execute(_Q["process_map"], _params(filters, scope, object_type=_object_type(object_type))).mappings().all()
+    ot = _object_type(object_type)
+    bound = None if exact else flow_daily.params(filters, scope, object_type=ot)
+    rows = (flow_daily.rows("process_map", conn=conn, bound=bound) if bound is not None else
+            conn.execute(_Q["process_map"], _params(filters, scope, object_type=ot)).mappings().all())
     # one ordered-set aggregate gives both quantiles (one sort per transition instead of two)
     records = [{**{k: v for k, v in r.items() if k != "business_quantiles"},
                 "median_hours": (r["business_quantiles"] or [None, None])[0],
@@ -126,8 +131,15 @@ def activities(transitions: pd.DataFrame) -> pd.DataFrame:
     return df[["kind", "label", "n"]].sort_values(["n", "kind"], ascending=[False, True], ignore_index=True)
 
 
+def _waiting(conn: Connection, filters: FlowFilters, scope: Scope, object_type: str, exact: bool) -> pd.DataFrame:
+    bound = None if exact else flow_daily.params(filters, scope, object_type=object_type)
+    rows = (flow_daily.rows("waiting", conn=conn, bound=bound) if bound is not None else
+            [dict(r) for r in conn.execute(_Q["waiting"], _params(filters, scope, object_type=object_type)).mappings()])
+    return pd.DataFrame(rows, columns=["from_kind", "to_kind", "n", "total_hours"])
+
+
 def bottlenecks(*, conn: Connection, filters: FlowFilters, scope: Scope, object_type: str = "order",
-                limit: int = 15) -> pd.DataFrame:
+                limit: int = 15, exact: bool = False) -> pd.DataFrame:
     """The transitions with the most total waiting (sum of business hours = frequency x mean
     duration), and the same figures for the previous period of equal length.
 
@@ -136,11 +148,8 @@ def bottlenecks(*, conn: Connection, filters: FlowFilters, scope: Scope, object_
     (None without a previous total). Largest total first.
     """
     ot = _object_type(object_type)
-    now = pd.DataFrame([dict(r) for r in conn.execute(_Q["waiting"], _params(filters, scope, object_type=ot)).mappings()],
-                       columns=["from_kind", "to_kind", "n", "total_hours"])
-    before = pd.DataFrame([dict(r) for r in conn.execute(_Q["waiting"], _params(filters.previous(), scope,
-                                                                                 object_type=ot)).mappings()],
-                          columns=["from_kind", "to_kind", "n", "total_hours"])
+    now = _waiting(conn, filters, scope, ot, exact)
+    before = _waiting(conn, filters.previous(), scope, ot, exact)
     df = now.merge(before.rename(columns={"n": "previous_n", "total_hours": "previous_total_hours"}),
                    on=["from_kind", "to_kind"], how="left")
     df["total_hours"] = df["total_hours"].astype(float).fillna(0.0)
@@ -170,7 +179,7 @@ def transition_orders(*, conn: Connection, filters: FlowFilters, scope: Scope, f
                                  "warehouse", "channel", "customer_tier", "carrier"])
 
 
-def conformance(*, conn: Connection, filters: FlowFilters, scope: Scope) -> dict[str, Any]:
+def conformance(*, conn: Connection, filters: FlowFilters, scope: Scope, exact: bool = False) -> dict[str, Any]:
     """The conformance summary of the orders in the filter.
 
     Keys: orders (int), conforming (int: no deviation outside the allowlist), rate (float 0-1
@@ -180,10 +189,14 @@ def conformance(*, conn: Connection, filters: FlowFilters, scope: Scope) -> dict
     orders, accepted_orders, the median cycle time and count of completed orders having it, the
     conforming orders' figures beside it and cycle_delta (deviating minus conforming median).
     """
-    params = _params(filters, scope)
-    totals = dict(conn.execute(_Q["conformance_totals"], params).mappings().one())
+    bound = None if exact else flow_daily.params(filters, scope)
+    if bound is not None:
+        totals, rows = flow_daily.conformance_rows(conn=conn, bound=bound)
+    else:
+        params = _params(filters, scope)
+        totals = dict(conn.execute(_Q["conformance_totals"], params).mappings().one())
+        rows = [dict(r) for r in conn.execute(_Q["deviation_counts"], params).mappings()]
     n = int(totals["orders"])
-    rows = [dict(r) for r in conn.execute(_Q["deviation_counts"], params).mappings()]
     dev = pd.DataFrame(rows, columns=["deviation", "orders", "accepted_orders", "cycle_median", "cycle_n"])
     dev["label"] = dev["deviation"].map(deviation_label)
     dev["share"] = dev["orders"] / n if n else 0.0
@@ -200,7 +213,7 @@ def conformance(*, conn: Connection, filters: FlowFilters, scope: Scope) -> dict
 
 
 def conformance_trend(*, conn: Connection, filters: FlowFilters, scope: Scope,
-                      grain: str = "week") -> tuple[pd.DataFrame, pd.DataFrame]:
+                      grain: str = "week", exact: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Conformance per period (`grain` of the placing day, UTC).
 
     Returns (rates, types): rates has period (date), orders, conforming, rate (0-1); types
@@ -208,7 +221,9 @@ def conformance_trend(*, conn: Connection, filters: FlowFilters, scope: Scope,
     """
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {', '.join(GRAINS)}")
-    rows = conn.execute(_Q["conformance_trend"], _params(filters, scope, grain=grain)).mappings().all()
+    bound = None if exact else flow_daily.params(filters, scope, grain=grain)
+    rows = (flow_daily.rows("trend", conn=conn, bound=bound) if bound is not None else
+            conn.execute(_Q["conformance_trend"], _params(filters, scope, grain=grain)).mappings().all())
     rates = pd.DataFrame([{"period": r["period"], "orders": r["orders"], "conforming": r["conforming"],
                            "rate": r["conforming"] / r["orders"] if r["orders"] else None} for r in rows],
                          columns=TREND_COLUMNS)

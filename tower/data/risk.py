@@ -21,14 +21,14 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from tower.data.scope import Scope
-from tower.risk.flags import REASON_WORDS, REVIEW_REASONS, VERDICTS, InvalidReview
+from tower.risk.flags import REASON_WORDS, REVIEW_REASONS, REVIEW_REASONS_BY_KIND, VERDICTS, InvalidReview
 from tower.risk.flags import review as record_review
 from tower.sqlfiles import load
 
 Q = load(__file__, "risk.sql")
 STATUSES = ("open", "accepted", "dismissed", "expired")
 QUEUE_LIMIT = 500
-__all__ = ["REASON_WORDS", "REVIEW_REASONS", "VERDICTS", "InvalidReview", "in_service", "models",
+__all__ = ["REASON_WORDS", "REVIEW_REASONS", "REVIEW_REASONS_BY_KIND", "VERDICTS", "InvalidReview", "in_service", "models",
            "order_risk", "queue", "review"]
 
 
@@ -56,7 +56,7 @@ def queue(*, conn: Connection, scope: Scope, statuses: Sequence[str] = ("open",)
                                         "promised_at", "score", "threshold", "band", "decision",
                                         "policy_rule", "model_version", "raised_at", "status",
                                         "exception_id", "reasons", "reviewed_by", "reviewed_at",
-                                        "review_reason"])
+                                        "review_reason", "kind"])
     frame["reasons"] = [("; ".join(r.get("text", "") for r in (items or []))) for items in frame["reasons"]]
     return frame
 

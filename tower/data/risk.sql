@@ -21,6 +21,7 @@ LEFT JOIN (
       AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses))
     GROUP BY f.model_version
 ) r ON r.model_version = m.version
+WHERE m.kind = 'sla_miss_risk'
 ORDER BY m.trained_at DESC, m.version DESC
 LIMIT 50;
 
@@ -28,7 +29,7 @@ LIMIT 50;
 SELECT f.flag_id, f.order_id, o.warehouse, o.customer_name, o.stage, o.promised_at,
        f.score::float8 AS score, f.threshold::float8 AS threshold, f.band, f.decision, f.policy_rule,
        f.model_version, f.raised_at, f.status, f.exception_id, f.reasons,
-       f.reviewed_by, f.reviewed_at, f.review_reason
+       f.reviewed_by, f.reviewed_at, f.review_reason, f.kind
 FROM risk_flags f JOIN orders o ON o.order_id = f.order_id
 WHERE f.status = ANY(:statuses)
   AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses))

@@ -34,8 +34,9 @@ from tower.rules.history import PastException
 
 _SQL = sqlfiles.load_psycopg(__file__, "reconcile.sql", binary=True)
 INCIDENT = "integration_incident"
-# Raised by the risk model (tower/risk/flags.py), which also closes it: never auto-resolved here.
-MODEL_KINDS = frozenset({"sla_miss_risk"})
+# Raised by the risk model and the invoice check (tower/risk/flags.py), which also close them:
+# never auto-resolved here.
+MODEL_KINDS = frozenset({"sla_miss_risk", "invoice_discrepancy"})
 
 
 @dataclass

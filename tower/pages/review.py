@@ -1,4 +1,5 @@
-"""/review — the review queue: the flags the risk model raised for orders in the viewer's
+"""/review — the review queue: the flags the risk model (SLA-miss risk) and the invoice check
+(invoice discrepancy) raised for orders in the viewer's
 warehouses, each with its score, band, what the decision rights let the model do (recommend,
 act, escalate) and the rule that allowed it, and its reasons in words. One click accepts or
 dismisses a flag with the reason on the button; every verdict is audited (risk_flag_events)
@@ -29,7 +30,10 @@ dash.register_page(__name__, path="/review", title="Review queue · tower")
 DECISION_WORDS = {"recommend": ("Recommend", "gray"), "act": ("Acted", "yellow"), "escalate": ("Escalated", "red")}
 SHORT = {"will_miss_promise": "Will miss", "customer_warned": "Warned", "expedited": "Expedited",
          "already_handling": "Handling", "false_alarm": "False alarm", "data_out_of_date": "Stale data",
-         "promise_renegotiated": "New promise", "not_our_delay": "Not ours"}
+         "promise_renegotiated": "New promise", "not_our_delay": "Not ours",
+         "billing_error": "Billing error", "invoice_corrected": "Corrected", "credit_note_issued": "Credit note",
+         "agreed_price": "Agreed price"}
+KIND_WORDS = {"sla_miss_risk": "SLA-miss risk", "invoice_discrepancy": "Invoice discrepancy"}
 
 
 class Ids:
@@ -39,12 +43,12 @@ class Ids:
     ACT = "review-act"  # pattern-matching type: index "<flag_id>|<verdict>|<reason>"
 
 
-def _buttons(flag_id: int, verdict: str) -> dmc.Group:
+def _buttons(flag_id: int, verdict: str, kind: str) -> dmc.Group:
     colour = "green" if verdict == "accept" else "gray"
     return dmc.Group([
         dmc.Button(SHORT[reason], id={"type": Ids.ACT, "index": f"{flag_id}|{verdict}|{reason}"},
                    size="compact-xs", variant="light", color=colour)
-        for reason in risk.REVIEW_REASONS[verdict]], gap=4)
+        for reason in risk.REVIEW_REASONS_BY_KIND.get(kind, risk.REVIEW_REASONS)[verdict]], gap=4)
 
 
 def _table(status: str) -> Any:
@@ -52,7 +56,8 @@ def _table(status: str) -> Any:
         frame = risk.queue(conn=conn, scope=current.scope(), statuses=(status,))
     if frame.empty:
         return empty_state("No flags here.", "The risk model raises a flag when an open order's risk of "
-                           "missing its promise crosses the operating threshold (policy decision_rights).")
+                           "missing its promise crosses the operating threshold, and the invoice check when an "
+                           "invoice differs from shipped x price (policy decision_rights).")
     zones = _running.warehouse_zones()
     rows = []
     for r in frame.itertuples():
@@ -60,15 +65,15 @@ def _table(status: str) -> Any:
         tz = zones.get(r.warehouse, "UTC")
         rows.append([
             dcc.Link(r.order_id, href=f"/orders/{r.order_id}"), r.warehouse or "—", r.customer_name or "—",
-            html.B(f"{r.score:.0%}"), dmc.Badge(f"{words} · {r.band}", color=colour, variant="light"),
+            KIND_WORDS.get(r.kind, r.kind), html.B(f"{r.score:.0%}"), dmc.Badge(f"{words} · {r.band}", color=colour, variant="light"),
             dmc.Text(r.reasons or "—", size="xs"),
             dmc.Text(f"{r.model_version} · ≥ {r.threshold:.0%} · {r.policy_rule}", size="xs", c="dimmed"),
             fmt(r.raised_at, tz),
-            *((_buttons(r.flag_id, "accept"), _buttons(r.flag_id, "dismiss")) if status == "open" else
+            *((_buttons(r.flag_id, "accept", r.kind), _buttons(r.flag_id, "dismiss", r.kind)) if status == "open" else
               (f"{r.status} by {r.reviewed_by or 'the model'}: {risk.REASON_WORDS.get(r.review_reason or '', '—')}", "")),
         ])
-    return simple_table(["Order", "Warehouse", "Customer", "Risk", "Decision", "Why", "Model · threshold · rule",
-                         "Raised", "Accept", "Dismiss"], rows, numeric=(3,))
+    return simple_table(["Order", "Warehouse", "Customer", "Flag", "Score", "Decision", "Why", "Model · threshold · rule",
+                         "Raised", "Accept", "Dismiss"], rows, numeric=(4,))
 
 
 def layout(status: str | None = None, **_: str) -> html.Div:

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from tower import sqlfiles
 from tower.milestones import KINDS
+from tower.process import rollup
 from tower.rules.flow_model import FlowModel
 from tower.rules.policy import Policy
 
@@ -98,10 +99,12 @@ def refresh(*, conn: Connection, policy: Policy, order_ids: Sequence[str]) -> in
     # A batch sorts every event of its orders several times (per object, per order); in memory
     # that is several times faster than spilling to disk. SET LOCAL ends with the transaction.
     conn.execute(_Q["work_mem"])
+    days = rollup.touched_days(conn=conn, order_ids=ids)   # where they were placed before ...
     conn.execute(_Q["delete_transitions"], {"order_ids": ids})
     conn.execute(_Q["delete_orders"], {"order_ids": ids})
     conn.execute(_Q["insert_transitions"], {"order_ids": ids, "kinds": params["kinds"], "ranks": params["ranks"]})
     conn.execute(_Q["insert_orders"], {**params, "order_ids": ids, "version": policy.version})
+    rollup.rebuild_days(conn=conn, days=days | rollup.touched_days(conn=conn, order_ids=ids))   # ... and now
     return len(ids)
 
 

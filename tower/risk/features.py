@@ -13,7 +13,10 @@ as_of=)`: one row per open order as of now. Both frames have the same columns:
     restock_after_promise_hours, carrier_after_promise_hours, queue_depth, queue_age_hours
     (the warehouse's pick queue at as_of), lane_late_rate, lane_shipments (the carrier's lane
     out of the warehouse over the last lane_days), outbound_late_rate (every carrier out of the
-    warehouse), missed (1/0; None when not known by label_as_of).
+    warehouse), next_source (erp before release, wms until shipped, carrier after),
+    source_quiet_hours (source freshness: hours since that source last reported on any order of
+    the warehouse, as of the point, capped at QUIET_CAP_HOURS), missed (1/0; None when not
+    known by label_as_of).
 
 `matrix(frame)` turns a frame into the model's columns (FEATURES), in groups that the reasons
 speak of (GROUPS).
@@ -38,6 +41,7 @@ STAGES = ("entered", "credit_hold", "backorder", "released", "picked", "packed",
 TIERS = ("platinum", "gold", "silver", "bronze")
 CHANNELS = ("web", "edi", "sales_rep")
 _PRE_PICK = ("entered", "credit_hold", "backorder", "released")
+QUIET_CAP_HOURS = 72.0
 
 # Feature groups: the unit a reason speaks of, and the ground-truth cause it points at (the
 # sandbox's late_causes), if any.
@@ -49,6 +53,7 @@ GROUPS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "queue": (("log_queue_depth_pre_pick", "queue_age_days_pre_pick"), "congested_pick"),
     "lane": (("lane_late_rate_shipped", "outbound_late_rate_unshipped"), "slow_lane"),
     "carrier_promise": (("carrier_after_promise_days",), None),
+    "freshness": (("log_source_quiet_hours",), None),
     "customer": (tuple(f"tier_{t}" for t in TIERS) + tuple(f"channel_{c}" for c in CHANNELS)
                  + ("log_value", "n_lines"), None),
 }
@@ -57,7 +62,9 @@ FEATURES: tuple[str, ...] = tuple(f for names, _ in GROUPS.values() for f in nam
 
 def _build(conn: Connection, subjects: str, points: str, params: dict) -> pd.DataFrame:
     with raw(conn).cursor() as cur:
-        for name in ("work_mem", subjects, "analyze", "order_facts", "analyze_orders", points, "lanes"):
+        params = {**params, "quiet_cap_hours": QUIET_CAP_HOURS}
+        for name in ("work_mem", subjects, "analyze", "order_facts", "analyze_orders", points, "lanes",
+                     "source_events", "analyze_source_events"):
             cur.execute(_SQL[name], params if "%(" in _SQL[name] else None)
         cur.execute(_SQL["features"], params)
         columns = [d.name for d in cur.description or ()]
@@ -112,6 +119,7 @@ def matrix(frame: pd.DataFrame) -> np.ndarray:
         "lane_late_rate_shipped": lane * shipped,
         "outbound_late_rate_unshipped": outbound * (1 - shipped),
         "carrier_after_promise_days": np.clip(_num(frame, "carrier_after_promise_hours"), -240, 240) / 24,
+        "log_source_quiet_hours": np.log1p(np.clip(_num(frame, "source_quiet_hours"), 0, QUIET_CAP_HOURS)),
         **{f"tier_{t}": (tier == t).astype(float) for t in TIERS},
         **{f"channel_{c}": (channel == c).astype(float) for c in CHANNELS},
         "log_value": np.log1p(np.clip(_num(frame, "value"), 0, None)),

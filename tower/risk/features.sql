@@ -11,14 +11,15 @@
 CREATE TEMP TABLE _risk_subjects ON COMMIT DROP AS
 SELECT o.order_id, (o.status <> 'cancelled' AND o.promised_at IS NOT NULL AND o.placed_at >= :window_from
                     AND (o.placed_at < :window_to OR EXISTS (
-                        SELECT 1 FROM risk_flags f WHERE f.order_id = o.order_id
+                        SELECT 1 FROM risk_flags f WHERE f.order_id = o.order_id AND f.kind = 'sla_miss_risk'
                           AND f.status IN ('accepted', 'dismissed') AND f.reviewed_at <= :label_as_of)))
                    AS labelled
 FROM orders o
 WHERE o.placed_at >= CAST(:window_from AS timestamptz) - make_interval(days => 14)
   AND o.placed_at < :label_as_of
   AND (o.placed_at < :window_to OR EXISTS (
-      SELECT 1 FROM risk_flags f WHERE f.order_id = o.order_id AND f.status IN ('accepted', 'dismissed')));
+      SELECT 1 FROM risk_flags f WHERE f.order_id = o.order_id AND f.kind = 'sla_miss_risk'
+        AND f.status IN ('accepted', 'dismissed')));
 
 -- name: subjects_open
 -- Scoring: every order not yet delivered (the pick queues now are made of these only).
@@ -106,13 +107,41 @@ WHERE sh.delivered_at IS NOT NULL AND sh.promised_delivery_at IS NOT NULL
   AND sh.delivered_at <= (SELECT max(as_of) FROM _risk_points)
   AND sh.delivered_at > (SELECT min(as_of) FROM _risk_points) - CAST(:lane_days AS float8) * interval '1 day';
 
+-- name: source_events
+-- Source freshness at a point: when each source last reported anything about an order of the
+-- warehouse. The events that can matter: up to the latest point, from :quiet_cap_hours before
+-- the earliest (a point sees only events before it, at most the cap back).
+CREATE TEMP TABLE _risk_source_events ON COMMIT DROP AS
+SELECT o.warehouse, m.source, m.occurred_at
+FROM milestones m JOIN orders o ON o.order_id = m.order_id
+WHERE m.occurred_at <= (SELECT max(as_of) FROM _risk_points)
+  AND m.occurred_at > (SELECT min(as_of) FROM _risk_points) - CAST(:quiet_cap_hours AS float8) * interval '1 hour';
+
+-- name: analyze_source_events
+ANALYZE _risk_source_events;
+
 -- name: features
 WITH pts AS (
     SELECT p.as_of, r.*,
-           sh.carrier, sh.promised_delivery_at
+           sh.carrier, sh.promised_delivery_at,
+           -- the source that reports the order's next step at this point
+           CASE WHEN r.shipped_at <= p.as_of THEN 'carrier'
+                WHEN least(r.released_at, r.picked_at, r.packed_at) <= p.as_of THEN 'wms'
+                ELSE 'erp' END AS next_source
     FROM _risk_points p
     JOIN _risk_orders r ON r.order_id = p.order_id
     LEFT JOIN shipments sh ON sh.shipment_id = r.first_shipment AND r.shipped_at <= p.as_of
+), quiet AS (
+    -- Hours since that source last reported on any order of the warehouse, capped.
+    SELECT k.warehouse, k.next_source, k.as_of,
+           least(CAST(:quiet_cap_hours AS float8),
+                 coalesce(date_part('epoch', k.as_of - max(e.occurred_at)) / 3600.0,
+                          CAST(:quiet_cap_hours AS float8))) AS quiet_hours
+    FROM (SELECT DISTINCT warehouse, next_source, as_of FROM pts) k
+    LEFT JOIN _risk_source_events e ON e.warehouse = k.warehouse AND e.source = k.next_source
+                                   AND e.occurred_at <= k.as_of
+                                   AND e.occurred_at > k.as_of - CAST(:quiet_cap_hours AS float8) * interval '1 hour'
+    GROUP BY k.warehouse, k.next_source, k.as_of
 ), queue AS (
     -- The pick queue of each warehouse at each point in time: released, not yet picked.
     SELECT w.warehouse, w.as_of, count(q.order_id) AS queue_depth,
@@ -169,6 +198,7 @@ SELECT p.order_id, p.as_of, p.warehouse, p.customer_tier, p.channel, p.value, p.
        coalesce(q.queue_depth, 0) AS queue_depth, coalesce(q.queue_age_hours, 0) AS queue_age_hours,
        ln.late_rate AS lane_late_rate, coalesce(ln.shipments, 0) AS lane_shipments,
        ob.late_rate AS outbound_late_rate,
+       p.next_source, coalesce(qt.quiet_hours, CAST(:quiet_cap_hours AS float8)) AS source_quiet_hours,
        CASE WHEN p.stage_now IN ('delivered', 'invoiced', 'paid') AND p.delivered_at <= :label_as_of
             THEN (p.delivered_at > p.promised_at)::int
             WHEN p.promised_at <= :label_as_of THEN 1
@@ -176,14 +206,16 @@ SELECT p.order_id, p.as_of, p.warehouse, p.customer_tier, p.channel, p.value, p.
        rv.label AS review_label
 FROM pts p
 LEFT JOIN (
-    -- The latest verdict a person gave on each order (accepted = will miss).
+    -- The latest verdict a person gave on each order's SLA-miss flag (accepted = will miss).
     SELECT DISTINCT ON (f.order_id) f.order_id, (f.status = 'accepted')::int AS label FROM risk_flags f
-    WHERE f.status IN ('accepted', 'dismissed') AND f.reviewed_at <= :label_as_of
+    WHERE f.kind = 'sla_miss_risk' AND f.status IN ('accepted', 'dismissed') AND f.reviewed_at <= :label_as_of
     ORDER BY f.order_id, f.reviewed_at DESC
 ) rv ON rv.order_id = p.order_id
 LEFT JOIN queue q ON q.warehouse = p.warehouse AND q.as_of = p.as_of
 LEFT JOIN lane ln ON ln.carrier = p.carrier AND ln.warehouse = p.warehouse AND ln.as_of = p.as_of
-LEFT JOIN outbound ob ON ob.warehouse = p.warehouse AND ob.as_of = p.as_of;
+LEFT JOIN outbound ob ON ob.warehouse = p.warehouse AND ob.as_of = p.as_of
+LEFT JOIN quiet qt ON qt.warehouse IS NOT DISTINCT FROM p.warehouse AND qt.next_source = p.next_source
+                  AND qt.as_of = p.as_of;
 
 -- name: drop
-DROP TABLE IF EXISTS _risk_points, _risk_lanes, _risk_orders, _risk_subjects;
+DROP TABLE IF EXISTS _risk_points, _risk_lanes, _risk_orders, _risk_subjects, _risk_source_events;

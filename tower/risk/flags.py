@@ -30,6 +30,9 @@ from tower.rules.decision_rights import FlagRights
 
 _SQL = sqlfiles.load(__file__, "flags.sql")
 KIND = "sla_miss_risk"
+INVOICE_KIND = "invoice_discrepancy"
+TITLES = {KIND: "Likely to miss its promise: risk {score:.0%}",
+          INVOICE_KIND: "Invoice looks wrong: discrepancy score {score:.0%}"}
 _STRENGTH = {"recommend": 0, "act": 1, "escalate": 2}
 VERDICTS = {"accept": "accepted", "dismiss": "dismissed"}
 # Reasons a person gives, per verdict (the review queue offers exactly these).
@@ -37,7 +40,15 @@ REVIEW_REASONS: dict[str, tuple[str, ...]] = {
     "accept": ("will_miss_promise", "customer_warned", "expedited", "already_handling"),
     "dismiss": ("false_alarm", "data_out_of_date", "promise_renegotiated", "not_our_delay"),
 }
+# Invoice discrepancies are judged with their own reasons (the queue offers each flag its kind's).
+REVIEW_REASONS_BY_KIND: dict[str, dict[str, tuple[str, ...]]] = {
+    KIND: REVIEW_REASONS,
+    INVOICE_KIND: {"accept": ("billing_error", "invoice_corrected", "credit_note_issued"),
+                   "dismiss": ("false_alarm", "agreed_price", "data_out_of_date")},
+}
 REASON_WORDS = {
+    "billing_error": "Billing error", "invoice_corrected": "Invoice corrected",
+    "credit_note_issued": "Credit note issued", "agreed_price": "Price agreed with the customer",
     "will_miss_promise": "Will miss the promise", "customer_warned": "Customer warned",
     "expedited": "Expedited", "already_handling": "Already handling it",
     "false_alarm": "False alarm", "data_out_of_date": "Data out of date",
@@ -67,16 +78,19 @@ class ApplyResult:
 
 
 def apply(*, conn: Connection, scored: Sequence[Scored], rights: FlagRights | None, model_version: str,
-          policy_version: str, exception_spec: dict[str, Any], now: datetime) -> ApplyResult:
-    """Raise, upgrade and expire flags for one scoring run (see module doc)."""
+          policy_version: str, exception_spec: dict[str, Any], now: datetime, kind: str = KIND,
+          expire: bool = True) -> ApplyResult:
+    """Raise, upgrade and expire flags of `kind` for one scoring run (see module doc). A kind
+    whose flags end otherwise than with the order (invoice discrepancies) expires its own
+    (`expire=False`)."""
     result = ApplyResult()
-    base = {"kind": KIND, "model_version": model_version, "policy_version": policy_version,
+    base = {"kind": kind, "model_version": model_version, "policy_version": policy_version,
             "now": now, "threshold": rights.threshold if rights else 1.0}
-    expired = conn.execute(_SQL["expire"], base)
-    result.expired = expired.rowcount or 0
+    if expire:
+        result.expired = conn.execute(_SQL["expire"], base).rowcount or 0
     if rights is None:
         return result
-    open_flags = {r.order_id: r for r in conn.execute(_SQL["open_flags"], {"kind": KIND})}
+    open_flags = {r.order_id: r for r in conn.execute(_SQL["open_flags"], {"kind": kind})}
     new: dict[str, list] = {k: [] for k in ("order_id", "score", "band", "decision", "rule", "reasons")}
     stronger: dict[str, list] = {k: [] for k in ("flag_id", "score", "band", "decision", "rule")}
     for item in scored:
@@ -102,7 +116,7 @@ def apply(*, conn: Connection, scored: Sequence[Scored], rights: FlagRights | No
     acting += [o for o, r in open_flags.items() if r.flag_id in set(stronger["flag_id"]) and r.exception_id is None]
     if acting:
         _raise_exceptions(conn, acting, rights, exception_spec, team, base)
-        rows = conn.execute(_SQL["flags_of_orders"], {"kind": KIND, "ids": acting}).all()
+        rows = conn.execute(_SQL["flags_of_orders"], {"kind": kind, "ids": acting}).all()
         result.acted = sum(r.decision == "act" for r in rows)
         result.escalated = sum(r.decision == "escalate" for r in rows)
     return result
@@ -110,13 +124,13 @@ def apply(*, conn: Connection, scored: Sequence[Scored], rights: FlagRights | No
 
 def _raise_exceptions(conn: Connection, order_ids: list[str], rights: FlagRights,
                       spec: dict[str, Any], team: str, base: dict[str, Any]) -> None:
-    rows = conn.execute(_SQL["flags_of_orders"], {"kind": KIND, "ids": order_ids}).all()
+    rows = conn.execute(_SQL["flags_of_orders"], {"kind": base["kind"], "ids": order_ids}).all()
     cols: dict[str, list] = {"flag_id": [], "severity": [], "title": [], "detail": []}
     for r in rows:
         escalate = r.decision == "escalate"
         cols["flag_id"].append(r.flag_id)
         cols["severity"].append(rights.escalate_severity if escalate else spec.get("severity", "medium"))
-        cols["title"].append(f"Likely to miss its promise: risk {r.score:.0%}"
+        cols["title"].append(TITLES.get(base["kind"], "Flagged: score {score:.0%}").format(score=r.score)
                              + (" — needs a decision" if escalate else ""))
         cols["detail"].append(json.dumps({
             "model_version": base["model_version"], "score": round(float(r.score), 4),
@@ -132,7 +146,8 @@ def review(*, conn: Connection, flag_ids: Sequence[int], verdict: str, reason: s
     expired are left alone). InvalidReview for a verdict or reason not on the list."""
     if verdict not in VERDICTS:
         raise InvalidReview("Choose accept or dismiss.")
-    if reason not in REVIEW_REASONS[verdict]:
+    allowed = {r for reasons in REVIEW_REASONS_BY_KIND.values() for r in reasons[verdict]}
+    if reason not in allowed:
         raise InvalidReview(f"Choose a reason from the list ({', '.join(REVIEW_REASONS[verdict])}).")
     if not actor or not actor.strip():
         raise InvalidReview("who is reviewing must be given")
@@ -144,6 +159,10 @@ def review(*, conn: Connection, flag_ids: Sequence[int], verdict: str, reason: s
     ids = [int(i) for i in flag_ids]
     if not ids:
         return 0
+    for kind in conn.execute(_SQL["kinds_of"], {"ids": ids}).scalars():
+        reasons = REVIEW_REASONS_BY_KIND.get(kind, REVIEW_REASONS)[verdict]
+        if reason not in reasons:
+            raise InvalidReview(f"Choose a reason from the list ({', '.join(reasons)}).")
     rows = conn.execute(_SQL["review"], {"ids": ids, "status": VERDICTS[verdict], "actor": actor.strip(),
                                          "now": now, "reason": reason, "comment": comment,
                                          "action": VERDICTS[verdict], "policy_version": policy_version})

@@ -134,3 +134,6 @@ SELECT flag_id, :now, :actor, :action, :reason, :comment,
        model_version, :policy_version
 FROM upd
 RETURNING flag_id;
+
+-- name: kinds_of
+SELECT DISTINCT kind FROM risk_flags WHERE flag_id = ANY(:ids);

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
-from tower.risk import registry, scoring, training
+from tower.risk import invoices, registry, scoring, training
 from tower.rules.policy import Policy
 
 log = logging.getLogger(__name__)
@@ -20,10 +20,12 @@ log = logging.getLogger(__name__)
 class JobResult:
     trained: training.TrainResult | None
     scored: scoring.ScoreResult
+    invoices: invoices.InvoiceResult
 
 
 def run(engine: Engine, *, policy: Policy, now: datetime) -> JobResult:
-    """One run: maybe retrain (its own transaction), then score (another)."""
+    """One run: maybe retrain (its own transaction), then score (another), then check the
+    invoices (a third: it needs no model)."""
     trained = None
     with engine.begin() as conn:
         last = registry.last_trained(conn=conn)
@@ -32,4 +34,6 @@ def run(engine: Engine, *, policy: Policy, now: datetime) -> JobResult:
             log.info("risk model: %s (%s)", trained.version or "not trained", trained.reason)
     with engine.begin() as conn:
         scored = scoring.score_open(conn=conn, now=now, policy=policy)
-    return JobResult(trained, scored)
+    with engine.begin() as conn:
+        checked = invoices.check(conn=conn, now=now, policy=policy)
+    return JobResult(trained, scored, checked)

@@ -25,8 +25,15 @@ class LinearModel:
     coef: np.ndarray
     intercept: float
 
+    def own(self, x: np.ndarray) -> np.ndarray:
+        """This model's columns of a FEATURES matrix (a model trained before a feature was added
+        keeps scoring on the features it knows)."""
+        if self.features == FEATURES:
+            return x
+        return x[:, [FEATURES.index(f) for f in self.features]]
+
     def logits(self, x: np.ndarray) -> np.ndarray:
-        return ((x - self.means) / self.scales) @ self.coef + self.intercept
+        return ((self.own(x) - self.means) / self.scales) @ self.coef + self.intercept
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """P(miss) per row of the FEATURES matrix."""
@@ -34,10 +41,10 @@ class LinearModel:
 
     def group_contributions(self, x: np.ndarray) -> tuple[tuple[str, ...], np.ndarray]:
         """(group names, rows x groups): each group's share of the log-odds, in log-odds."""
-        per_feature = ((x - self.means) / self.scales) * self.coef
+        per_feature = ((self.own(x) - self.means) / self.scales) * self.coef
         names = tuple(GROUPS)
         index = {f: i for i, f in enumerate(self.features)}
-        out = np.column_stack([per_feature[:, [index[f] for f in GROUPS[g][0]]].sum(axis=1)
+        out = np.column_stack([per_feature[:, [index[f] for f in GROUPS[g][0] if f in index]].sum(axis=1)
                                for g in names]) if len(x) else np.zeros((0, len(names)))
         return names, out
 

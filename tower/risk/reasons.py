@@ -89,14 +89,23 @@ def _customer(c: Cols, rows: np.ndarray) -> list[str]:
             for t, ch, n, v in zip(c["customer_tier"][rows], c["channel"][rows], c["n_lines"][rows], c["value"][rows])]
 
 
+_SOURCE_WORDS = {"erp": "the ERP", "wms": "the warehouse system", "carrier": "the carriers"}
+
+
+def _freshness(c: Cols, rows: np.ndarray) -> list[str]:
+    return [f"no news from {_SOURCE_WORDS.get(s, s)} about {w}'s orders for {_z(h):.1f} h"
+            for s, w, h in zip(c["next_source"][rows], c["warehouse"][rows], c["source_quiet_hours"][rows])]
+
+
 _WORDS: dict[str, Callable[[Cols, np.ndarray], list[str]]] = {
     "promise": _promise, "stage": _stage, "credit": _credit, "backorder": _backorder,
     "queue": _queue, "lane": _lane, "carrier_promise": _carrier_promise, "customer": _customer,
+    "freshness": _freshness,
 }
 _NUMERIC = ("hours_to_promise", "hours_in_stage", "hold_hours", "on_hold", "lines_short",
             "restock_after_promise_hours", "queue_depth", "queue_age_hours",
-            "carrier_after_promise_hours", "n_lines", "value")
-_TEXT = ("stage", "warehouse", "carrier", "customer_tier", "channel")
+            "carrier_after_promise_hours", "n_lines", "value", "source_quiet_hours")
+_TEXT = ("stage", "warehouse", "carrier", "customer_tier", "channel", "next_source")
 
 
 def explain(frame: pd.DataFrame, names: tuple[str, ...], contributions: np.ndarray,

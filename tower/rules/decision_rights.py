@@ -7,6 +7,9 @@
           - {name: watch,  from: 0.5, right: recommend}
           - {name: likely, from: 0.7, right: act}
           - {name: near_certain, from: 0.9, right: escalate}
+      invoice_discrepancy:                # score: how large an invoice's gap is (tower/risk/invoices.py)
+        threshold: 0.5
+        bands: [...]
 
 `recommend`: the flag is shown (order page, review queue) and nothing else changes. `act`: the
 model may also raise its early-warning exception (`exceptions.<kind>` in the pack) for the
@@ -24,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-FLAG_KINDS = ("sla_miss_risk",)
+FLAG_KINDS = ("sla_miss_risk", "invoice_discrepancy")
 RIGHTS = ("recommend", "act", "escalate")
 
 

@@ -46,6 +46,8 @@ EXCEPTION_KINDS = (
     "milestones_out_of_order", "order_without_lines",
     # Raised by the SLA-miss risk model (tower/risk) where its decision rights allow, not by a rule.
     "sla_miss_risk",
+    # Raised by the invoice discrepancy check (tower/risk/invoices.py) where its rights allow.
+    "invoice_discrepancy",
 )
 SEVERITIES = ("low", "medium", "high", "critical")
 SOURCES = ("erp", "wms", "carrier", "finance")
