@@ -1,0 +1,48 @@
+"""The risk job trains, scores and checks invoices only once no source is catching up: a store
+still reading a backlog is missing deliveries, so every order would look late."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from tests.evaluation.story import POLICY
+from tower.risk import job
+from tower.store import collector_runs as runs
+
+
+def _counts(engine: sa.Engine) -> tuple[int, ...]:
+    with engine.connect() as conn:
+        return tuple(conn.execute(sa.text(
+            "SELECT (SELECT count(*) FROM risk_models), (SELECT count(*) FROM risk_scores),"
+            " (SELECT count(*) FROM risk_flags), (SELECT count(*) FROM risk_flag_events)")).one())
+
+
+def _carrier_run(engine: sa.Engine, *, now, behind: timedelta) -> None:
+    """A carrier run that read up to `behind` before the source's present (caught up or not)."""
+    with engine.begin() as conn:
+        run = runs.start(conn=conn, source="carrier", stream="tracking_events", started_at=now - timedelta(seconds=5))
+        runs.finish(conn=conn, run_id=run, status="ok", finished_at=now,
+                    counts=runs.RunCounts(records_fetched=500, milestones_written=500, newest_source_at=now - behind,
+                                          source_as_of=now, data_through=now - behind, caught_up=not behind,
+                                          observed_at=now))
+
+
+def test_nothing_is_trained_scored_or_flagged_while_a_source_catches_up_then_it_runs(history):
+    engine, _truth, now = history
+    # A day on, the model in service is due for retraining; the carrier stream is reading a
+    # backlog 20 days behind: the job waits.
+    later = now + timedelta(days=1, minutes=1)
+    _carrier_run(engine, now=later, behind=timedelta(days=20))
+    before = _counts(engine)
+    waited = job.run(engine, policy=POLICY, now=later)
+    assert waited.waiting_for == ("carrier",)
+    assert (waited.trained, waited.scored, waited.invoices) == (None, None, None)
+    assert _counts(engine) == before
+
+    _carrier_run(engine, now=later + timedelta(seconds=1), behind=timedelta(0))
+    ran = job.run(engine, policy=POLICY, now=later + timedelta(seconds=2))
+    assert ran.waiting_for == ()
+    assert ran.trained is not None and ran.scored is not None and ran.scored.scored > 0
+    assert _counts(engine)[:2] > before[:2]  # a new model version and new scores
