@@ -3,6 +3,8 @@ and an open incident with the orders it holds."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
@@ -34,10 +36,12 @@ def test_streams_show_their_status_in_words(page, live_server, sign_in, shot, wi
     # the fixture's WMS feed was last polled 47 minutes ago: down, and says why
     wms_row = page.locator("#integrations-streams-table tbody tr", has=page.locator("td", has_text="WMS"))
     expect(wms_row.first).to_contain_text(wms_age(live_server))
-    table = page.inner_text("#integrations-streams-table")
+    # Each assertion waits for its own state: the table is redrawn by the page's refresh, and a
+    # read taken once, between two draws, found it empty on a busy machine.
     # (badges are upper-cased by CSS; the words are what matter)
-    assert "✖ down" in wms_row.first.inner_text().lower()
-    assert "● up" in table.lower()
+    expect(wms_row.first).to_contain_text(re.compile("✖ down", re.IGNORECASE), use_inner_text=True)
+    expect(page.locator("#integrations-streams-table")).to_contain_text(re.compile("● up", re.IGNORECASE),
+                                                                          use_inner_text=True)
     shot(page, "streams")
 
 
