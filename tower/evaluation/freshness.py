@@ -42,6 +42,13 @@ def source_freshness(*, conn: Connection, policy: Policy, now: datetime) -> dict
     return result
 
 
+def catching_up(*, conn: Connection, policy: Policy, now: datetime) -> tuple[str, ...]:
+    """The sources reading a backlog now, sorted: jobs that would learn from or report on the
+    store (the risk model, digests) wait while any is."""
+    return tuple(sorted(source for source, fresh in source_freshness(conn=conn, policy=policy, now=now).items()
+                        if fresh.state == "catching_up"))
+
+
 def sync_thresholds(*, conn: Connection, policy: Policy, now: datetime) -> None:
     """Publish the policy's thresholds in `source_thresholds` for pages that show freshness."""
     with raw(conn).cursor() as cur:

@@ -22,7 +22,7 @@ from tower import sqlfiles
 from tower.config import NotifySettings
 from tower.data import teams as team_figures
 from tower.data.scope import Scope
-from tower.evaluation.freshness import source_freshness
+from tower.evaluation.freshness import catching_up
 from tower.notify.dispatch import unavailable
 from tower.rules.policy import Policy
 from tower.store import notifications as outbox
@@ -61,7 +61,7 @@ def zone(policy: Policy, settings: NotifySettings) -> ZoneInfo:
 def current(conn: Connection, policy: Policy, now: datetime) -> bool:
     """Whether the store is caught up enough to report: no source catching up, no order
     waiting for the rules worker."""
-    if any(f.state == "catching_up" for f in source_freshness(conn=conn, policy=policy, now=now).values()):
+    if catching_up(conn=conn, policy=policy, now=now):
         return False
     return conn.execute(_Q["rules_backlog"]).first() is None
 

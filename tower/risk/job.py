@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
-from tower.evaluation.freshness import source_freshness
+from tower.evaluation.freshness import catching_up
 from tower.risk import invoices, registry, scoring, training
 from tower.rules.policy import Policy
 
@@ -35,8 +35,7 @@ def run(engine: Engine, *, policy: Policy, now: datetime) -> JobResult:
     """One run: maybe retrain (its own transaction), then score (another), then check the
     invoices (a third: it needs no model); or nothing while a source catches up."""
     with engine.begin() as conn:
-        behind = tuple(sorted(source for source, fresh in source_freshness(conn=conn, policy=policy, now=now).items()
-                              if fresh.state == "catching_up"))
+        behind = catching_up(conn=conn, policy=policy, now=now)
     if behind:
         log.info("risk model: waiting while %s catch up", ", ".join(behind))
         return JobResult(None, None, None, waiting_for=behind)
