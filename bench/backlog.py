@@ -66,11 +66,13 @@ def baseline(info: Path, page_size: int) -> tuple[int, float]:
     return count, time.perf_counter() - started
 
 
-def collect(url: str, info: Path, data_dir: Path, page_size: int) -> tuple[float, list[tuple[float, float]]]:
+def collect(url: str, info: Path, data_dir: Path, page_size: int,
+            workers: int | None = None) -> tuple[float, list[tuple[float, float]]]:
     env = {**os.environ, "TOWER_DATABASE_URL": url, "TOWER_DATA_DIR": str(data_dir), "TOWER_LOG_LEVEL": "WARNING"}
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "tower", "collect", "--once", "--no-housekeeping",
-                             "--sources", str(info), "--page-size", str(page_size)], cwd=ROOT, env=env)
+                             "--sources", str(info), "--page-size", str(page_size)]
+                            + (["--workers", str(workers)] if workers else []), cwd=ROOT, env=env)
     ps = psutil.Process(proc.pid)
     samples: list[tuple[float, float]] = []
     while proc.poll() is None:
@@ -89,6 +91,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--page-size", type=int, default=500)
+    parser.add_argument("--workers", type=int,
+                        help="streams collected at the same time (default: all, as the collector process runs them)")
     args = parser.parse_args()
 
     from tower.sandbox.generate import generate
@@ -106,7 +110,7 @@ def main() -> None:
             read, read_s = baseline(info, args.page_size)
             print(f"baseline (HTTP reads only):   {read} records in {read_s:.1f} s = {read / read_s:,.0f} records/s",
                   flush=True)
-            elapsed, samples = collect(url, info, data_dir, args.page_size)
+            elapsed, samples = collect(url, info, data_dir, args.page_size, args.workers)
         finally:
             sandbox.terminate()
             sandbox.wait(30)

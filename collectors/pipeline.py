@@ -1,8 +1,13 @@
-"""Read ahead: fetch and map the next page while the current one is being written.
+"""Read ahead: fetch and map the next pages while the current ones are being written.
 
-The source's HTTP time and the mapping overlap with the database's work on the previous page.
+The source's HTTP time and the mapping overlap with the database's work on the previous pages.
 At most `depth` pages wait in the queue, so memory stays bounded by a few pages whatever the
 backlog. Errors in the reader are re-raised in the consumer, in order.
+
+The consumer takes the pages in groups: the first it waits for, then every page already read,
+up to `group`. While a backlog is read the queue is full and a group is `group` pages, which
+the runner writes in one transaction (one commit instead of several); at the head of a stream
+a page is taken as soon as it comes.
 """
 
 from __future__ import annotations
@@ -17,11 +22,13 @@ _DONE = object()
 
 
 def read_ahead(source: Iterable[T], transform: Callable[[T], U], depth: int = 2,
-               stop: threading.Event | None = None) -> Generator[U, None, None]:
-    """Yield transform(item) for each item of `source`, produced by a background thread.
-    A set `stop` ends the iteration at once, even while the reader is waiting on the source
-    (the reader is a daemon thread: a request stuck in its retries cannot hold up an exit)."""
-    slots: queue.Queue = queue.Queue(maxsize=depth)
+               stop: threading.Event | None = None, group: int = 1) -> Generator[list[U], None, None]:
+    """Yield lists of transform(item) for the items of `source`, produced by a background
+    thread, in order: each list holds the next item and those already waiting, at most `group`
+    (the queue holds at least `group`). A set `stop` ends the iteration at once, even while the
+    reader is waiting on the source (the reader is a daemon thread: a request stuck in its
+    retries cannot hold up an exit)."""
+    slots: queue.Queue = queue.Queue(maxsize=max(depth, group))
     cancelled = threading.Event()
 
     def put(entry: tuple) -> bool:
@@ -45,6 +52,18 @@ def read_ahead(source: Iterable[T], transform: Callable[[T], U], depth: int = 2,
 
     thread = threading.Thread(target=produce, name="read-ahead", daemon=True)
     thread.start()
+    def ready(taken: list[U]) -> tuple[bool, BaseException | None]:
+        """Take the items already waiting into `taken`: (the source has ended, its error)."""
+        while len(taken) < group:
+            try:
+                value, error = slots.get_nowait()
+            except queue.Empty:
+                return False, None
+            if error is not None or value is _DONE:
+                return True, error
+            taken.append(value)
+        return False, None
+
     try:
         while True:
             try:
@@ -57,6 +76,12 @@ def read_ahead(source: Iterable[T], transform: Callable[[T], U], depth: int = 2,
                 raise error
             if value is _DONE:
                 return
-            yield value
+            taken = [value]
+            ended, error = ready(taken)
+            yield taken  # the pages read before an error are still written
+            if error is not None:
+                raise error
+            if ended:
+                return
     finally:
         cancelled.set()  # the reader stops at its next put or page

@@ -174,13 +174,17 @@ def _run_locked(engine: Engine, stream: Stream, *, now: Callable[[], datetime],
     counts.newest_source_at = last_newest
     mark = parse_time(bookmark["since"], "bookmark") if bookmark and bookmark.get("since") else None
     try:
-        pages = read_ahead(stream.fetch(_since(bookmark, stream)),
-                           lambda page: (page, map_page(stream, page, now=now())), stop=stop)
-        for records, mapped in pages:
+        # With max_pages (tests stopping after N pages) every page is its own transaction.
+        groups = read_ahead(stream.fetch(_since(bookmark, stream)),
+                            lambda page: (page, map_page(stream, page, now=now())), stop=stop,
+                            group=1 if max_pages else stream.pages_per_commit)
+        for group in groups:
+            records, mapped = group[-1][0], merge_pages([m for _, m in group])
+            fetched = sum(len(page) for page, _ in group)
             for attempt in range(PAGE_ATTEMPTS):
                 try:
-                    mark = _commit_page(engine, stream, mapped, records, run_id, counts, mark,
-                                        poll_start, now())
+                    mark = _commit_page(engine, stream, mapped, records, fetched, run_id, counts,
+                                        mark, poll_start, now())
                     break
                 except RetryableStoreError as exc:
                     # A conflict with a concurrent transaction; the page's transaction rolled
@@ -189,9 +193,9 @@ def _run_locked(engine: Engine, stream: Stream, *, now: Callable[[], datetime],
                         raise
                     log.info("%s: page retried after SQLSTATE %s", stream.key, exc.sqlstate)
                     time.sleep(random.uniform(0.05, 0.5) * (attempt + 1))
-            result.pages += 1
+            result.pages += len(group)
             if (stop is not None and stop.is_set()) or (max_pages and result.pages >= max_pages):
-                pages.close()  # stop reading ahead
+                groups.close()  # stop reading ahead
                 break  # the page is committed; the next run resumes from the bookmark
     except FatalSourceError as exc:
         result.status, result.error = "fatal", str(exc)
@@ -226,10 +230,27 @@ def _settle_parked(engine: Engine, stream: Stream) -> None:
         log.info("%s: %d parked events linked after the run", stream.key, settled.unparked)
 
 
-def _commit_page(engine: Engine, stream: Stream, mapped: _Mapped, records: list[Any], run_id: int,
-                 counts: RunCounts, mark: datetime | None, poll_start: datetime,
+def merge_pages(pages: list[_Mapped]) -> _Mapped:
+    """The mapped pages of one transaction as one (origin keys are object ids: no clash)."""
+    if len(pages) == 1:
+        return pages[0]
+    out = _Mapped()
+    for page in pages:
+        out.milestones.extend(page.milestones)
+        out.letters.extend(page.letters)
+        out.origin.update(page.origin)
+        out.good_keys |= page.good_keys
+        if page.newest is not None and (out.newest is None or page.newest > out.newest):
+            out.newest = page.newest
+    return out
+
+
+def _commit_page(engine: Engine, stream: Stream, mapped: _Mapped, records: list[Any], fetched: int,
+                 run_id: int, counts: RunCounts, mark: datetime | None, poll_start: datetime,
                  page_now: datetime) -> datetime | None:
-    """One transaction: milestones, dead letters, the new bookmark and the run's counters."""
+    """One transaction for one or more pages (`mapped`, `fetched` records; `records` is the
+    last page, which says whether the source has more): milestones, dead letters, the new
+    bookmark and the run's counters."""
     with engine.begin() as conn:
         written, letters = write_page(conn, stream, mapped, now=page_now)
         newest = counts.newest_source_at
@@ -241,7 +262,7 @@ def _commit_page(engine: Engine, stream: Stream, mapped: _Mapped, records: list[
         if mark is not None:
             bookmarks.put(conn=conn, source=stream.source, stream=stream.name,
                           value={"since": mark.isoformat()}, now=page_now)
-        page_counts = RunCounts(counts.records_fetched + len(records), counts.milestones_written + written,
+        page_counts = RunCounts(counts.records_fetched + fetched, counts.milestones_written + written,
                                 counts.dead_letters + letters, newest,
                                 **event_time(stream, records, mapped.newest, newest, page_now))
         collector_runs.progress(conn=conn, run_id=run_id, counts=page_counts)

@@ -19,6 +19,7 @@ an ImportError at start-up, not a job that silently never runs.
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import signal
 import threading
@@ -246,6 +247,14 @@ def run_forever(engine: Engine, streams: Sequence[Stream], *, policy: Policy | N
     log.info("collector stopped")
 
 
-def run_once(engine: Engine, streams: Sequence[Stream]) -> list[RunResult]:
-    """Run every stream once, in order (for `tower collect --once`, tests and benches)."""
-    return [run_stream(engine, stream) for stream in streams]
+def run_once(engine: Engine, streams: Sequence[Stream], *, workers: int | None = None) -> list[RunResult]:
+    """Run every stream once until it has caught up (for `tower collect --once`, tests and
+    benches), `workers` at a time (None: all at once, as the scheduler runs them), and return
+    the results in the order of `streams`. Streams of different sources may run in any order:
+    a fact whose reference another stream has not delivered yet is parked, and linked when it
+    arrives (tower.store.ingest)."""
+    if workers == 1 or len(streams) <= 1:
+        return [run_stream(engine, stream) for stream in streams]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers or len(streams),
+                                               thread_name_prefix="collect-once") as pool:
+        return list(pool.map(lambda stream: run_stream(engine, stream), streams))

@@ -37,6 +37,11 @@ class Stream:
     since_param: ClassVar[str] = "updated_since"
     schedule_seconds: float = 5.0
     page_size: int = 500          # records asked per request (the sandbox caps at 500)
+    # While a backlog is read, the pages already fetched are written together, up to about
+    # this many records per transaction: one commit (a WAL flush) and one round of the store's
+    # statements for several pages. A crash still loses only that transaction's pages, whose
+    # bookmark it did not move either (collectors.runner).
+    commit_records: int = 2000
     # Re-read this far behind the bookmark: a source may commit a change stamped a little
     # earlier than one we already read (out-of-order updates); idempotent writes absorb it.
     overlap: ClassVar[timedelta] = timedelta(seconds=120)
@@ -61,6 +66,10 @@ class Stream:
             self.schedule_seconds = schedule_seconds
         if page_size is not None:
             self.page_size = page_size
+
+    @property
+    def pages_per_commit(self) -> int:
+        return max(1, self.commit_records // max(1, self.page_size))
 
     @property
     def key(self) -> str:

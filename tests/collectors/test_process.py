@@ -63,7 +63,7 @@ def test_kill_9_in_the_middle_of_a_run_then_a_restart_loses_and_doubles_nothing(
     first.wait(10)
     with engine.connect() as conn:
         left_running = conn.execute(sa.text("SELECT count(*) FROM collector_runs WHERE status = 'running'")).scalar_one()
-    assert left_running == 1
+    assert left_running >= 1  # the streams run at the same time: each may have been cut short
     sb.clear_faults()
     for _ in range(2):  # the restart, and one more pass that must find nothing new
         again = collect(db_url, sb, tmp_path, "--once")

@@ -22,11 +22,15 @@ from collectors.http import Endpoint
 from tower.errors import UserError
 from tower.rules.policy import load as load_policy
 
+HOUSEKEEPING_CONNECTIONS = 16  # the collector process's jobs (collectors.scheduler), one each, and spare
+
 
 def register(subparsers: Any) -> None:
     collect = subparsers.add_parser("collect", help="run the collector process (APScheduler)",
                                     description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     collect.add_argument("--once", action="store_true", help="run every stream once until caught up, then exit")
+    collect.add_argument("--workers", type=int, metavar="N",
+                         help="with --once: streams run at the same time (default: all, as the process runs them)")
     collect.add_argument("--check", action="store_true",
                          help="read one record from every stream (reachability and auth), print, exit")
     collect.add_argument("--streams", nargs="+", metavar="NAME",
@@ -78,11 +82,15 @@ def _known_source(conn: Any, source: str | None) -> None:
                         f"{', '.join(present) or 'none'}")
 
 
-def _engine(args: argparse.Namespace):
+def _engine(args: argparse.Namespace, streams: int = 0):
     # The schema is `tower migrate`'s business (tower run does it first), not the collector's.
     from tower.db import check_server, make_engine, resolve_url
 
-    engine = make_engine(resolve_url(args.settings), app="tower-collect")
+    # Every stream run holds two connections (its lock's and its page's), and during a
+    # catch-up all of them run at once beside the housekeeping jobs: a smaller pool would
+    # make runs wait for a connection and fail on the pool's timeout.
+    engine = make_engine(resolve_url(args.settings), app="tower-collect",
+                         pool_size=2 * streams + HOUSEKEEPING_CONNECTIONS)
     check_server(engine)
     return engine
 
@@ -119,11 +127,11 @@ def _collect(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
     if args.check:
         return _check(streams)
-    engine = _engine(args)
+    engine = _engine(args, len(streams))
     try:
         if args.once:
             failed = 0
-            for result in scheduler.run_once(engine, streams):
+            for result in scheduler.run_once(engine, streams, workers=args.workers):
                 failed += result.status in ("failed", "fatal")
                 print(f"{result.source}/{result.stream}: {result.status} records={result.records} "
                       f"milestones={result.counts.milestones_written} dead_letters={result.counts.dead_letters}"

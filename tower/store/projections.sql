@@ -6,8 +6,8 @@
 -- name: load_touched_milestones
 -- Every milestone of every touched order, read once through the order-led primary key; the
 -- projections below all read this small table instead of the log.
-CREATE TEMP TABLE IF NOT EXISTS _tm (LIKE milestones) ON COMMIT DROP;
-TRUNCATE _tm;
+CREATE TEMP TABLE IF NOT EXISTS _tm (LIKE milestones) ON COMMIT DELETE ROWS;  -- see create_stage
+DELETE FROM _tm;
 INSERT INTO _tm SELECT m.* FROM _touched t JOIN milestones m ON m.order_id = t.order_id;
 
 -- name: project_order_headers
