@@ -3,8 +3,8 @@ transaction.
 
 The batch is validated in Python (bad records come back with a reason, the good ones still go
 in), COPYed into a temporary staging table, and from there moved with set-based statements:
-identifiers are learnt, references resolved (or the event parked until they can be), the
-milestones inserted with ON CONFLICT DO NOTHING (idempotent), and the projections of every
+identifiers are learnt (and the events parked for them linked), references resolved (or the
+event parked until they can be), the milestones inserted with ON CONFLICT DO NOTHING (idempotent), and the projections of every
 touched order recomputed from the full set of its milestones (order-independent), then the
 order is marked for the rules worker. Nothing here commits: a failure anywhere leaves nothing
 half-written once the caller rolls back. Database failures come out as
@@ -82,11 +82,10 @@ def ingest(*, conn: Connection, milestones: Iterable[Milestone | dict[str, Any]]
 def settle_parked(*, conn: Connection) -> IngestResult:
     """Link the parked events whose reference has become known, in the caller's transaction.
 
-    Every batch looks for such events, but an event parked by one batch while a concurrent
-    batch was registering its reference is seen by neither: it waits for the next batch, and at
-    a quiet time there is none. The collector runner calls this at the end of every run, so the
-    wait is at most one poll. Cheap when there is nothing to link (one indexed lookup per parked
-    event)."""
+    Every batch links the parked events whose reference it taught, but an event parked by one
+    batch while a concurrent batch was registering its reference is seen by neither. The
+    collector runner calls this at the end of every run, so such an event waits at most until
+    then. Cheap when there is nothing to link (one indexed lookup per parked event)."""
     result = IngestResult()
     try:
         pg = raw(conn)
@@ -109,7 +108,8 @@ def _write(pg, good: list[dict[str, Any]], result: IngestResult) -> None:
                 copy.write_row(_stage_row(row))
         cur.execute(_INGEST["analyze_stage"])
         cur.execute(_INGEST["register_identifiers"])
-        cur.execute(_INGEST["unpark"])
+        # A batch links what it taught; settle_parked (no new facts) looks at every parked event.
+        cur.execute(_INGEST["unpark_learnt" if good else "unpark"])
         result.unparked = max(cur.rowcount, 0)
         cur.execute(_INGEST["resolve_refs"])
         cur.execute(_INGEST["park"])
