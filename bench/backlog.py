@@ -29,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psutil  # noqa: E402
+import psycopg  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
 from bench._common import bench_database  # noqa: E402
@@ -66,8 +67,31 @@ def baseline(info: Path, page_size: int) -> tuple[int, float]:
     return count, time.perf_counter() - started
 
 
+def database_cpu(url: str) -> float:
+    """CPU seconds the database server has used so far: its processes' own and those of the
+    backends that have exited. On a machine shared with other work, CPU per record is the
+    figure that does not move with the load; records/s does."""
+    with psycopg.connect(url) as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        postmaster = psutil.Process(backend).parent()
+    assert postmaster is not None
+    own = postmaster.cpu_times()
+    total = own.user + own.system + own.children_user + own.children_system
+    for child in postmaster.children():
+        if child.pid == backend:
+            continue
+        try:
+            times = child.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def collect(url: str, info: Path, data_dir: Path, page_size: int,
-            workers: int | None = None) -> tuple[float, list[tuple[float, float]]]:
+            workers: int | None = None) -> tuple[float, list[tuple[float, float]], float]:
+    """Run the collector over the backlog: (seconds, RSS samples, the collector's CPU seconds
+    as last sampled)."""
     env = {**os.environ, "TOWER_DATABASE_URL": url, "TOWER_DATA_DIR": str(data_dir), "TOWER_LOG_LEVEL": "WARNING"}
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "tower", "collect", "--once", "--no-housekeeping",
@@ -75,16 +99,19 @@ def collect(url: str, info: Path, data_dir: Path, page_size: int,
                             + (["--workers", str(workers)] if workers else []), cwd=ROOT, env=env)
     ps = psutil.Process(proc.pid)
     samples: list[tuple[float, float]] = []
+    cpu = 0.0
     while proc.poll() is None:
         try:
             samples.append((time.perf_counter() - started, ps.memory_info().rss / 2**20))
+            times = ps.cpu_times()
+            cpu = times.user + times.system
         except psutil.NoSuchProcess:
             break
         time.sleep(0.2)
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"the collector exited with {proc.returncode}")
-    return elapsed, samples
+    return elapsed, samples, cpu
 
 
 def main() -> None:
@@ -110,7 +137,9 @@ def main() -> None:
             read, read_s = baseline(info, args.page_size)
             print(f"baseline (HTTP reads only):   {read} records in {read_s:.1f} s = {read / read_s:,.0f} records/s",
                   flush=True)
-            elapsed, samples = collect(url, info, data_dir, args.page_size, args.workers)
+            db_cpu = database_cpu(url)
+            elapsed, samples, collector_cpu = collect(url, info, data_dir, args.page_size, args.workers)
+            db_cpu = database_cpu(url) - db_cpu
         finally:
             sandbox.terminate()
             sandbox.wait(30)
@@ -128,6 +157,8 @@ def main() -> None:
     marks = [samples[min(len(samples) - 1, int(len(samples) * q))] for q in (0.1, 0.25, 0.5, 0.75, 0.99)]
     print("collector RSS over the run:   " + ", ".join(f"{t:.0f}s {rss:.0f} MB" for t, rss in marks))
     print(f"collector peak RSS:           {peak:.0f} MB (target < 250 MB) -> {'MET' if peak < 250 else 'MISSED'}")
+    print(f"CPU per 1,000 records:        collector {1000 * collector_cpu / fetched:.2f} s, "
+          f"database {1000 * db_cpu / fetched:.2f} s (load average {os.getloadavg()[0]:.1f})")
     print(f"ratio collector / baseline records/s: {rate / (read / read_s):.2f}")
 
 

@@ -79,7 +79,7 @@ def main() -> None:
         print(f"sandbox: {args.days} days at {args.orders_per_day:g} orders/day, ready in "
               f"{time.perf_counter() - started:.0f} s ({load()})", flush=True)
         try:
-            collect_s, _ = collect(url, registry.sandbox_file(data_dir), data_dir, args.page_size)
+            collect_s, _, _ = collect(url, registry.sandbox_file(data_dir), data_dir, args.page_size)
         finally:
             sandbox.terminate()
             sandbox.wait(30)
