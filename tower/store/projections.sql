@@ -1,5 +1,8 @@
 -- Projections recomputed for the orders in _touched from the SET of their milestones.
 -- Whatever the arrival order or the number of re-deliveries, the same set gives the same rows.
+-- A row whose recomputed values equal the stored ones is not written again (the IS DISTINCT
+-- FROM guards): a carrier scan touches its order, but rarely its lines, invoices or stage, and
+-- every write is a new row version with its index entries.
 -- "Latest" always means: latest occurred_at, then the fixed stage order, then source_event_id
 -- (never arrival order).
 
@@ -117,7 +120,15 @@ ON CONFLICT (order_id, line_no) DO UPDATE SET
     qty_shipped = excluded.qty_shipped, qty_delivered = excluded.qty_delivered,
     qty_invoiced = excluded.qty_invoiced, qty_returned = excluded.qty_returned,
     qty_credited = excluded.qty_credited, unit_price = excluded.unit_price,
-    list_price = excluded.list_price, invoiced_amount = excluded.invoiced_amount;
+    list_price = excluded.list_price, invoiced_amount = excluded.invoiced_amount
+WHERE (ol.sku, ol.description, ol.qty_ordered, ol.qty_allocated, ol.qty_short, ol.qty_picked,
+       ol.qty_packed, ol.qty_shipped, ol.qty_delivered, ol.qty_invoiced, ol.qty_returned,
+       ol.qty_credited, ol.unit_price, ol.list_price, ol.invoiced_amount)
+      IS DISTINCT FROM
+      (excluded.sku, excluded.description, excluded.qty_ordered, excluded.qty_allocated,
+       excluded.qty_short, excluded.qty_picked, excluded.qty_packed, excluded.qty_shipped,
+       excluded.qty_delivered, excluded.qty_invoiced, excluded.qty_returned,
+       excluded.qty_credited, excluded.unit_price, excluded.list_price, excluded.invoiced_amount);
 
 -- name: project_shipments
 -- A shipment belongs to one order. When two orders' facts name the same shipment id (a
@@ -167,9 +178,17 @@ ON CONFLICT (shipment_id) DO UPDATE SET
     estimated_delivery_at = excluded.estimated_delivery_at, delivered_at = excluded.delivered_at,
     last_scan_at = excluded.last_scan_at, last_scan_kind = excluded.last_scan_kind,
     failed_attempts = excluded.failed_attempts, status = excluded.status, lines = excluded.lines
-WHERE s.order_id = excluded.order_id
-   OR (coalesce(excluded.shipped_at, 'infinity'), excluded.order_id)
-      < (coalesce(s.shipped_at, 'infinity'), s.order_id);
+WHERE (s.order_id = excluded.order_id
+       OR (coalesce(excluded.shipped_at, 'infinity'), excluded.order_id)
+          < (coalesce(s.shipped_at, 'infinity'), s.order_id))
+  AND (s.order_id, s.warehouse, s.carrier, s.tracking_no, s.shipped_at, s.picked_up_at,
+       s.promised_delivery_at, s.estimated_delivery_at, s.delivered_at, s.last_scan_at,
+       s.last_scan_kind, s.failed_attempts, s.status, s.lines)
+      IS DISTINCT FROM
+      (excluded.order_id, excluded.warehouse, excluded.carrier, excluded.tracking_no,
+       excluded.shipped_at, excluded.picked_up_at, excluded.promised_delivery_at,
+       excluded.estimated_delivery_at, excluded.delivered_at, excluded.last_scan_at,
+       excluded.last_scan_kind, excluded.failed_attempts, excluded.status, excluded.lines);
 
 -- name: project_invoices
 INSERT INTO invoices AS i (
@@ -197,7 +216,13 @@ ON CONFLICT (invoice_id) DO UPDATE SET
     invoice_no = excluded.invoice_no, order_id = excluded.order_id,
     shipment_id = excluded.shipment_id, issued_at = excluded.issued_at, due_at = excluded.due_at,
     amount = excluded.amount, paid_amount = excluded.paid_amount, currency = excluded.currency,
-    status = excluded.status, lines = excluded.lines;
+    status = excluded.status, lines = excluded.lines
+WHERE (i.invoice_no, i.order_id, i.shipment_id, i.issued_at, i.due_at, i.amount, i.paid_amount,
+       i.currency, i.status, i.lines)
+      IS DISTINCT FROM
+      (excluded.invoice_no, excluded.order_id, excluded.shipment_id, excluded.issued_at,
+       excluded.due_at, excluded.amount, excluded.paid_amount, excluded.currency,
+       excluded.status, excluded.lines);
 
 -- name: project_payments
 INSERT INTO payments AS p (payment_id, order_id, invoice_id, paid_at, amount, method)
@@ -209,7 +234,10 @@ WHERE m.kind = 'paid'
 ORDER BY coalesce(m.payment_id, m.source_event_id), m.occurred_at DESC, m.source_event_id DESC
 ON CONFLICT (payment_id) DO UPDATE SET
     order_id = excluded.order_id, invoice_id = excluded.invoice_id, paid_at = excluded.paid_at,
-    amount = excluded.amount, method = excluded.method;
+    amount = excluded.amount, method = excluded.method
+WHERE (p.order_id, p.invoice_id, p.paid_at, p.amount, p.method)
+      IS DISTINCT FROM
+      (excluded.order_id, excluded.invoice_id, excluded.paid_at, excluded.amount, excluded.method);
 
 -- name: project_returns
 INSERT INTO returns AS r (
@@ -242,7 +270,13 @@ ON CONFLICT (return_id) DO UPDATE SET
     order_id = excluded.order_id, requested_at = excluded.requested_at,
     received_at = excluded.received_at, credited_at = excluded.credited_at,
     qty_requested = excluded.qty_requested, qty_received = excluded.qty_received,
-    credit_amount = excluded.credit_amount, status = excluded.status, reason = excluded.reason;
+    credit_amount = excluded.credit_amount, status = excluded.status, reason = excluded.reason
+WHERE (r.order_id, r.requested_at, r.received_at, r.credited_at, r.qty_requested, r.qty_received,
+       r.credit_amount, r.status, r.reason)
+      IS DISTINCT FROM
+      (excluded.order_id, excluded.requested_at, excluded.received_at, excluded.credited_at,
+       excluded.qty_requested, excluded.qty_received, excluded.credit_amount, excluded.status,
+       excluded.reason);
 
 -- name: project_order_state
 -- The furthest stage the whole order has reached (every line, by quantity), its status, and
@@ -299,4 +333,9 @@ FROM (
         FROM _tm GROUP BY order_id
     ) m ON m.order_id = t.order_id
 ) x
-WHERE o.order_id = x.order_id;
+WHERE o.order_id = x.order_id
+  AND (o.value, o.stage, o.status, o.is_partial, o.credit_hold)
+      IS DISTINCT FROM
+      (x.value, x.stage,
+       CASE WHEN x.cancelled THEN 'cancelled' WHEN x.stage = 'paid' THEN 'closed' ELSE 'open' END,
+       x.partial, coalesce(x.credit_kind = 'credit_hold', false));
