@@ -55,3 +55,34 @@ def test_a_stale_source_makes_the_clock_uncertain_and_holds_its_exceptions_back(
     assert out.sla_state == "uncertain" and out.held_on == "wms"
     assert out.waiting_on.endswith(" · WMS data 47 min old")
     assert "queue_aging" in out.suppressed and not [f for f in out.findings if f.kind == "queue_aging"]
+
+
+def shipped(order_id="SO-2") -> OrderFacts:
+    facts = released(order_id)
+    facts.order["stage"] = "shipped"
+    facts.lines[0].update(qty_picked=5, qty_packed=5, qty_shipped=5)
+    facts.milestones += [
+        dict(kind="picked", source="wms", source_event_id="3", occurred_at=MON_9, attrs={}),
+        dict(kind="packed", source="wms", source_event_id="4", occurred_at=MON_9, attrs={}),
+        dict(kind="shipped", source="wms", source_event_id="5", occurred_at=MON_9, shipment_id="S1", attrs={})]
+    return facts
+
+
+def test_a_step_is_not_judged_while_a_system_of_a_later_stage_reads_a_backlog():
+    # Waiting on carrier delivery, days past its SLA, the carrier fresh: breached and raised.
+    late = MON_9 + timedelta(days=6)
+    judged = evaluate(shipped(), POLICY, FRESH, late)
+    assert judged.sla_state == "breached" and judged.held_on is None
+    assert [f for f in judged.findings if f.kind == "stage_overdue"]
+    # The same order while finance catches up: its invoice (a later stage) may be on the way.
+    catching_up = dict(FRESH, finance=SourceFreshness("finance", MON_9, 900.0, 60.0, True, "catching_up"))
+    held = evaluate(shipped(), POLICY, catching_up, late)
+    assert held.sla_state == "uncertain" and held.held_on == "finance"
+    assert "stage_overdue" in held.suppressed
+    assert not [f for f in held.findings if f.kind == "stage_overdue"]
+    # Neither does a system of an earlier stage (the ERP) catching up, nor finance being down
+    # (an outage would otherwise mute every earlier step for as long as it lasts).
+    erp = dict(FRESH, erp=SourceFreshness("erp", MON_9, 900.0, 60.0, True, "catching_up"))
+    assert evaluate(shipped(), POLICY, erp, late).held_on is None
+    down = dict(FRESH, finance=SourceFreshness("finance", MON_9, 900.0, 60.0, True, "down"))
+    assert evaluate(shipped(), POLICY, down, late).held_on is None

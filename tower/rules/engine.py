@@ -68,7 +68,12 @@ def evaluate(facts: OrderFacts, policy: Policy, freshness: Mapping[str, SourceFr
         clk = flow.clock(step, eff)
         system = step.spec["system"]
         breach_kind = step.spec.get("breach_kind", "none") if step.rule.startswith(("stage.", "return.")) else "none"
-        held = system if system in stale else None
+        # Held while the step's own system is stale, or while a system of a later stage reads a
+        # backlog (its facts about the past may move the order on). Not during a later system's
+        # outage: that would mute every earlier step's alerts for as long as the outage lasts.
+        reading_backlog = {name for name, f in freshness.items() if f.stale and f.state == "catching_up"}
+        own, *later = eff.systems_that_end(step.rule, step.spec)
+        held = own if own in stale else next((s for s in later if s in reading_backlog), None)
         words = step.words
         if held:
             state = "uncertain"
@@ -96,7 +101,7 @@ def evaluate(facts: OrderFacts, policy: Policy, freshness: Mapping[str, SourceFr
             "at_risk_at": clk.at_risk_at.isoformat(), "escalate_at": clk.escalate_at.isoformat(),
             "system": system, "held_on": held, "evidence": step.evidence})
         overrides = f" (overrides: {'; '.join(eff.applied)})" if eff.applied else ""
-        state_words = {"uncertain": f"uncertain: {system.upper()} data is stale"}.get(state, state.replace("_", " "))
+        state_words = {"uncertain": f"uncertain: {(held or system).upper()} data is stale"}.get(state, state.replace("_", " "))
         reason = (f"{step.rule}: {used:.1f} of {clk.sla_hours:g} h used on {clk.calendar}{overrides}"
                   f" → {state_words}; due {eff.warehouse_calendar.local_label(clk.due_at)}")
         outcome = Outcome(

@@ -90,6 +90,23 @@ class Effective:
     def calendar_for(self, spec: dict[str, Any]) -> Calendar:
         return self.warehouse_calendar if spec.get("calendar") == "warehouse" else self.office_calendar
 
+    def systems_that_end(self, rule: str, spec: dict[str, Any]) -> list[str]:
+        """The systems whose facts can move an order off the step `rule` ("stage.shipped"):
+        the step's own system first, then those of the stages after it. An order's stage is
+        the furthest it has reached, so an invoice from finance ends "waiting on carrier
+        delivery" as surely as the delivery scan does: while finance reads a backlog, the step's
+        clock cannot be judged (tower.rules.engine). A hold ends by its own system's facts only."""
+        kind, _, name = rule.partition(".")
+        chain = {"stage": (ORDER_STAGES, self.stages), "return": (RETURN_STAGES, self.returns)}.get(kind)
+        systems = [spec["system"]]
+        if chain is not None and name in chain[0]:
+            names, specs = chain
+            for later in names[names.index(name) + 1:]:
+                system = specs.get(later, {}).get("system")
+                if system and system not in systems:
+                    systems.append(system)
+        return systems
+
     def team(self, name: str, stage_team: str | None = None) -> str:
         if name == "warehouse":
             return self.warehouse_team
