@@ -40,8 +40,10 @@ class Stream:
     # While a backlog is read, the pages already fetched are written together, up to about
     # this many records per transaction: one commit (a WAL flush) and one round of the store's
     # statements for several pages. A crash still loses only that transaction's pages, whose
-    # bookmark it did not move either (collectors.runner).
-    commit_records: int = 2000
+    # bookmark it did not move either (collectors.runner). Not more: every stream holds that
+    # many records read ahead, and all streams run at once while a backlog is read (2,000 took
+    # the collector over 250 MB in bench/backlog.py).
+    commit_records: int = 1000
     # Re-read this far behind the bookmark: a source may commit a change stamped a little
     # earlier than one we already read (out-of-order updates); idempotent writes absorb it.
     overlap: ClassVar[timedelta] = timedelta(seconds=120)
