@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 
 from tower.api import changes, exceptions, milestones, orders, reference  # noqa: F401  (importing registers routes)
+from tower.api import risk as risk_api  # noqa: F401  (the risk review figures)
 from tower.api import spec as openapi
 from tower.api.framework import api, limiter, request_id
 from tower.api.problems import Problem, response

@@ -4,7 +4,9 @@
 scope=)`: one row per model version (newest first): version, trained_at, window_from,
 window_to (UTC), status, status_reason, brier, auc, baseline_brier, baseline_auc, accepted,
 dismissed, people_precision (accepted / reviewed, None before any review; reviews of orders in
-the scope only). `queue(conn=, scope=, statuses=)`: one row per flag: flag_id, order_id,
+the scope only; from tower.data.risk_reviews.by_version, the one definition), reviewed_labels
+(orders a person's verdict labelled in its training; None for a model trained before they were
+counted). `queue(conn=, scope=, statuses=)`: one row per flag: flag_id, order_id,
 warehouse, customer_name, stage, promised_at, score, threshold, band, decision, policy_rule,
 model_version, raised_at, status, exception_id, reasons (text, "; "-joined), reviewed_by,
 reviewed_at, review_reason. `order_risk(conn=, order_id=, scope=)`: the order's score, model
@@ -20,8 +22,9 @@ from typing import Any, Sequence
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from tower.data import risk_reviews
 from tower.data.scope import Scope
-from tower.risk.flags import REASON_WORDS, REVIEW_REASONS, REVIEW_REASONS_BY_KIND, VERDICTS, InvalidReview
+from tower.risk.flags import KIND, REASON_WORDS, REVIEW_REASONS, REVIEW_REASONS_BY_KIND, VERDICTS, InvalidReview
 from tower.risk.flags import review as record_review
 from tower.sqlfiles import load
 
@@ -29,7 +32,7 @@ Q = load(__file__, "risk.sql")
 STATUSES = ("open", "accepted", "dismissed", "expired")
 QUEUE_LIMIT = 500
 __all__ = ["REASON_WORDS", "REVIEW_REASONS", "REVIEW_REASONS_BY_KIND", "VERDICTS", "InvalidReview", "in_service", "models",
-           "order_risk", "queue", "review"]
+           "order_risk", "queue", "review", "reviewed_labels"]
 
 
 def in_service(*, conn: Connection) -> dict[str, Any] | None:
@@ -38,13 +41,23 @@ def in_service(*, conn: Connection) -> dict[str, Any] | None:
 
 
 def models(*, conn: Connection, scope: Scope) -> pd.DataFrame:
-    frame = pd.DataFrame(conn.execute(Q["models"], {"warehouses": scope.param()}).mappings().all(),
+    frame = pd.DataFrame(conn.execute(Q["models"]).mappings().all(),
                          columns=["version", "trained_at", "window_from", "window_to", "status",
-                                  "status_reason", "brier", "auc", "baseline_brier", "baseline_auc",
-                                  "accepted", "dismissed"])
-    reviewed = frame["accepted"] + frame["dismissed"]
-    frame["people_precision"] = [a / r if r else None for a, r in zip(frame["accepted"], reviewed)]
-    return frame
+                                  "status_reason", "brier", "auc", "baseline_brier", "baseline_auc", "training"])
+    reviews = risk_reviews.by_version(conn=conn, scope=scope)
+    reviews = reviews[reviews["kind"] == KIND].set_index("model_version")
+    frame["accepted"] = [int(reviews["accepted"].get(v, 0)) for v in frame["version"]]
+    frame["dismissed"] = [int(reviews["dismissed"].get(v, 0)) for v in frame["version"]]
+    frame["people_precision"] = [reviews["precision"].get(v) for v in frame["version"]]
+    frame["reviewed_labels"] = [reviewed_labels(t) for t in frame["training"]]
+    return frame.drop(columns=["training"])
+
+
+def reviewed_labels(training: dict[str, Any] | None) -> int | None:
+    """How many orders a person's verdict labelled in a model's training (None: the model
+    was trained before tower counted them)."""
+    value = (training or {}).get("reviewed_orders")
+    return None if value is None else int(value)
 
 
 def queue(*, conn: Connection, scope: Scope, statuses: Sequence[str] = ("open",),

@@ -6,21 +6,14 @@ SELECT version, trained_at, window_from, window_to, split_at, features, backtest
 FROM risk_models WHERE kind = 'sla_miss_risk' AND status = 'in_service';
 
 -- name: models
+-- People's verdicts per version are merged in from tower/data/risk_reviews.py (one definition).
 SELECT m.version, m.trained_at, m.window_from, m.window_to, m.status, m.status_reason,
        (m.backtest -> 'model' ->> 'brier')::float8 AS brier,
        (m.backtest -> 'model' ->> 'auc')::float8 AS auc,
        (m.backtest -> 'baseline' ->> 'brier')::float8 AS baseline_brier,
        (m.backtest -> 'baseline' ->> 'auc')::float8 AS baseline_auc,
-       coalesce(r.accepted, 0) AS accepted, coalesce(r.dismissed, 0) AS dismissed
+       m.backtest -> 'training' AS training
 FROM risk_models m
-LEFT JOIN (
-    SELECT f.model_version, count(*) FILTER (WHERE f.status = 'accepted') AS accepted,
-           count(*) FILTER (WHERE f.status = 'dismissed') AS dismissed
-    FROM risk_flags f JOIN orders o ON o.order_id = f.order_id
-    WHERE f.status IN ('accepted', 'dismissed')
-      AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses))
-    GROUP BY f.model_version
-) r ON r.model_version = m.version
 WHERE m.kind = 'sla_miss_risk'
 ORDER BY m.trained_at DESC, m.version DESC
 LIMIT 50;
