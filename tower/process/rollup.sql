@@ -92,7 +92,9 @@ INSERT INTO flow_transition_days (object_type, dim, value, span_days, day, wareh
 SELECT r.object_type, r.dim, r.value, :size, b.day, r.warehouse, r.from_kind, r.to_kind, r.measure, r.bucket,
        sum(r.n), sum(r.total_hours)
 FROM unnest(CAST(:starts AS date[])) AS b(day)
-JOIN flow_transition_days r ON r.span_days = :smaller AND r.day >= b.day AND r.day < b.day + :size
+CROSS JOIN LATERAL (   -- one index range of (span_days, day) per block (OFFSET 0 keeps it so)
+    SELECT * FROM flow_transition_days r
+    WHERE r.span_days = :smaller AND r.day >= b.day AND r.day < b.day + :size OFFSET 0) r
 GROUP BY r.object_type, r.dim, r.value, b.day, r.warehouse, r.from_kind, r.to_kind, r.measure, r.bucket
 ORDER BY r.object_type, r.dim, r.value, b.day
 
@@ -100,6 +102,8 @@ ORDER BY r.object_type, r.dim, r.value, b.day
 INSERT INTO flow_order_days (dim, value, span_days, day, warehouse, subject, bucket, n)
 SELECT r.dim, r.value, :size, b.day, r.warehouse, r.subject, r.bucket, sum(r.n)
 FROM unnest(CAST(:starts AS date[])) AS b(day)
-JOIN flow_order_days r ON r.span_days = :smaller AND r.day >= b.day AND r.day < b.day + :size
+CROSS JOIN LATERAL (
+    SELECT * FROM flow_order_days r
+    WHERE r.span_days = :smaller AND r.day >= b.day AND r.day < b.day + :size OFFSET 0) r
 GROUP BY r.dim, r.value, b.day, r.warehouse, r.subject, r.bucket
 ORDER BY r.dim, r.value, b.day
