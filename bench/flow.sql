@@ -66,3 +66,9 @@ CREATE INDEX milestones_timeline_idx ON milestones USING btree (order_id, occurr
 -- name: log
 -- The event log for pm4py, as CSV through COPY (11M rows as Python tuples would take minutes).
 COPY (SELECT order_id, kind, occurred_at FROM milestones ORDER BY order_id, occurred_at) TO STDOUT WITH (FORMAT csv)
+
+-- name: mark_changed
+-- :n orders placed in the last 30 days made stale, as a new milestone on each would.
+UPDATE flow_orders SET milestone_count = -1
+WHERE order_id IN (SELECT order_id FROM flow_orders WHERE placed_at > now() - interval '30 days'
+                   ORDER BY hashtext(order_id) LIMIT :n)

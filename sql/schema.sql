@@ -42,6 +42,16 @@ BEGIN
 END $$;
 
 --
+-- Name: flow_block_start(date, integer); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.flow_block_start(day date, span_days integer) RETURNS date
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT day - (((day - DATE '2000-01-03') % span_days) + span_days) % span_days
+$$;
+
+--
 -- Name: flow_bucket_hours(integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -495,7 +505,8 @@ CREATE TABLE public.flow_order_days (
     warehouse text NOT NULL,
     subject text NOT NULL,
     bucket integer NOT NULL,
-    n bigint NOT NULL
+    n bigint NOT NULL,
+    span_days integer NOT NULL
 );
 
 --
@@ -535,7 +546,8 @@ CREATE TABLE public.flow_transition_days (
     measure text NOT NULL,
     bucket integer NOT NULL,
     n bigint NOT NULL,
-    total_hours double precision
+    total_hours double precision,
+    span_days integer NOT NULL
 );
 
 --
@@ -1380,7 +1392,7 @@ ALTER TABLE ONLY public.flow_calendars
 --
 
 ALTER TABLE ONLY public.flow_order_days
-    ADD CONSTRAINT flow_order_days_pkey PRIMARY KEY (dim, value, day, warehouse, subject, bucket);
+    ADD CONSTRAINT flow_order_days_pkey PRIMARY KEY (dim, value, span_days, day, warehouse, subject, bucket);
 
 --
 -- Name: flow_orders flow_orders_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1394,7 +1406,7 @@ ALTER TABLE ONLY public.flow_orders
 --
 
 ALTER TABLE ONLY public.flow_transition_days
-    ADD CONSTRAINT flow_transition_days_pkey PRIMARY KEY (object_type, dim, value, day, warehouse, from_kind, to_kind, measure, bucket);
+    ADD CONSTRAINT flow_transition_days_pkey PRIMARY KEY (object_type, dim, value, span_days, day, warehouse, from_kind, to_kind, measure, bucket);
 
 --
 -- Name: flow_warehouse_calendars flow_warehouse_calendars_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1786,7 +1798,7 @@ CREATE INDEX exceptions_snoozed_idx ON public.exceptions USING btree (snoozed_un
 -- Name: flow_order_days_day_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX flow_order_days_day_idx ON public.flow_order_days USING btree (day);
+CREATE INDEX flow_order_days_day_idx ON public.flow_order_days USING btree (span_days, day);
 
 --
 -- Name: flow_orders_placed_idx; Type: INDEX; Schema: public; Owner: -
@@ -1798,7 +1810,7 @@ CREATE INDEX flow_orders_placed_idx ON public.flow_orders USING btree (placed_at
 -- Name: flow_transition_days_day_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX flow_transition_days_day_idx ON public.flow_transition_days USING btree (day);
+CREATE INDEX flow_transition_days_day_idx ON public.flow_transition_days USING btree (span_days, day);
 
 --
 -- Name: flow_transitions_order_idx; Type: INDEX; Schema: public; Owner: -

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import Connection
 
 from tower.data.scope import Scope
+from tower.process import rollup
 from tower.sqlfiles import load
 
 if TYPE_CHECKING:
@@ -30,7 +31,9 @@ def params(filters: "FlowFilters", scope: Scope, **extra: Any) -> dict[str, Any]
     if len(dims) > 1:
         return None
     dim, value = dims[0] if dims else ("*", "*")
+    cover = rollup.blocks(filters.start, filters.end)
     return {"start_day": filters.start, "end_day": filters.end, "dim": dim, "value": value,
+            "spans": [span for span, _ in cover], "starts": [day for _, day in cover],
             "warehouse": filters.warehouse or "*", "warehouses": scope.param(), **extra}
 
 

@@ -1,5 +1,6 @@
--- Read side of /flow from the daily rollups (tower/process/rollup.sql): the same figures as
--- tower/data/flow.sql's blocks over days [:start_day, :end_day), one dimension (:dim, :value;
+-- Read side of /flow from the rollups (tower/process/rollup.sql): the same figures as
+-- tower/data/flow.sql's blocks over days [:start_day, :end_day) — read as the blocks of days
+-- (:spans days from :starts) that make it up, the trend per day — one dimension (:dim, :value;
 -- '*' = all), the page's warehouse ('*' = all) and the viewer's warehouses (NULL = every one).
 -- Quantiles from the buckets: percentile_cont's interpolation between the two ranks around
 -- p x (n - 1), each rank's value taken as its bucket's value (within sqrt(1.05) of the exact).
@@ -7,11 +8,13 @@
 -- name: process_map
 WITH r AS (
     SELECT from_kind, to_kind, measure, bucket, sum(n) AS n, sum(total_hours) AS total_hours
-    FROM flow_transition_days
-    WHERE object_type = :object_type AND dim = :dim AND value = :value
-      AND day >= :start_day AND day < :end_day
-      AND (:warehouse = '*' OR warehouse = :warehouse)
-      AND (CAST(:warehouses AS text[]) IS NULL OR warehouse = ANY(:warehouses))
+    FROM unnest(CAST(:spans AS integer[]), CAST(:starts AS date[])) AS u(span_days, day)
+    CROSS JOIN LATERAL (   -- one index range per block (OFFSET 0 keeps it a per-block lookup)
+        SELECT from_kind, to_kind, measure, bucket, n, total_hours FROM flow_transition_days t
+        WHERE t.object_type = :object_type AND t.dim = :dim AND t.value = :value
+          AND t.span_days = u.span_days AND t.day = u.day
+          AND (:warehouse = '*' OR t.warehouse = :warehouse)
+          AND (CAST(:warehouses AS text[]) IS NULL OR t.warehouse = ANY(:warehouses)) OFFSET 0) t
     GROUP BY 1, 2, 3, 4
 ), c AS (
     SELECT from_kind, to_kind, measure, bucket, n,
@@ -41,21 +44,26 @@ FROM r k WHERE k.measure = 'count'
 
 -- name: waiting
 SELECT from_kind, to_kind, sum(n)::bigint AS n, sum(total_hours) AS total_hours
-FROM flow_transition_days
-WHERE object_type = :object_type AND dim = :dim AND value = :value AND measure = 'count' AND from_kind <> 'start'
-  AND day >= :start_day AND day < :end_day
-  AND (:warehouse = '*' OR warehouse = :warehouse)
-  AND (CAST(:warehouses AS text[]) IS NULL OR warehouse = ANY(:warehouses))
+FROM unnest(CAST(:spans AS integer[]), CAST(:starts AS date[])) AS u(span_days, day)
+CROSS JOIN LATERAL (
+    SELECT from_kind, to_kind, n, total_hours FROM flow_transition_days t
+    WHERE t.object_type = :object_type AND t.dim = :dim AND t.value = :value
+      AND t.span_days = u.span_days AND t.day = u.day
+      AND t.measure = 'count' AND t.from_kind <> 'start'
+      AND (:warehouse = '*' OR t.warehouse = :warehouse)
+      AND (CAST(:warehouses AS text[]) IS NULL OR t.warehouse = ANY(:warehouses)) OFFSET 0) t
 GROUP BY 1, 2
 
 -- name: subjects
 -- Per subject: its count and (for the cycle subjects) its median from the buckets.
 WITH r AS (
     SELECT subject, bucket, sum(n) AS n
-    FROM flow_order_days
-    WHERE dim = :dim AND value = :value AND day >= :start_day AND day < :end_day
-      AND (:warehouse = '*' OR warehouse = :warehouse)
-      AND (CAST(:warehouses AS text[]) IS NULL OR warehouse = ANY(:warehouses))
+    FROM unnest(CAST(:spans AS integer[]), CAST(:starts AS date[])) AS u(span_days, day)
+    CROSS JOIN LATERAL (
+        SELECT subject, bucket, n FROM flow_order_days o
+        WHERE o.dim = :dim AND o.value = :value AND o.span_days = u.span_days AND o.day = u.day
+          AND (:warehouse = '*' OR o.warehouse = :warehouse)
+          AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses)) OFFSET 0) o
     GROUP BY 1, 2
 ), c AS (
     SELECT subject, bucket, n, sum(n) OVER (PARTITION BY subject ORDER BY bucket) - n AS below,
@@ -77,7 +85,7 @@ SELECT subject, n, lo + frac * (hi - lo) AS median FROM q
 WITH r AS (
     SELECT date_trunc(:grain, day)::date AS period, subject, sum(n) AS n
     FROM flow_order_days
-    WHERE dim = :dim AND value = :value AND day >= :start_day AND day < :end_day AND bucket = -1
+    WHERE dim = :dim AND value = :value AND span_days = 1 AND day >= :start_day AND day < :end_day AND bucket = -1
       AND (subject IN ('orders', 'conforming') OR subject LIKE 'deviation:%')
       AND (:warehouse = '*' OR warehouse = :warehouse)
       AND (CAST(:warehouses AS text[]) IS NULL OR warehouse = ANY(:warehouses))

@@ -1,15 +1,16 @@
--- Daily rollups of the flow facts (sql/migrations/0021_flow_daily_rollups.sql): the UTC days
--- [:start, :end) of placed_at recomputed from flow_transitions / flow_orders.
+-- Rollups of the flow facts (sql/migrations/0021_flow_daily_rollups.sql, 0023): the UTC days
+-- [:start, :end) of placed_at recomputed from flow_transitions / flow_orders (span_days 1), and
+-- the blocks of :size days over them summed from the :smaller-day rows.
 
 -- name: touched_days
 SELECT DISTINCT (placed_at AT TIME ZONE 'UTC')::date AS day
 FROM flow_orders WHERE order_id = ANY(:order_ids) AND placed_at IS NOT NULL
 
 -- name: clear_transition_days
-DELETE FROM flow_transition_days WHERE day >= :start_day AND day < :end_day
+DELETE FROM flow_transition_days WHERE span_days = 1 AND day >= :start_day AND day < :end_day
 
 -- name: clear_order_days
-DELETE FROM flow_order_days WHERE day >= :start_day AND day < :end_day
+DELETE FROM flow_order_days WHERE span_days = 1 AND day >= :start_day AND day < :end_day
 
 -- name: insert_transition_days
 -- First per full dimensions and bucket (few rows), then once per dimension kept ('*' = all).
@@ -29,13 +30,14 @@ WITH t AS (
     WHERE m.bucket IS NOT NULL
     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
 )
-INSERT INTO flow_transition_days (object_type, dim, value, day, warehouse, from_kind, to_kind, measure, bucket,
-                                  n, total_hours)
-SELECT b.object_type, d.dim, d.value, b.day, b.warehouse, b.from_kind, b.to_kind, b.measure, b.bucket,
+INSERT INTO flow_transition_days (object_type, dim, value, span_days, day, warehouse, from_kind, to_kind, measure,
+                                  bucket, n, total_hours)
+SELECT b.object_type, d.dim, d.value, 1, b.day, b.warehouse, b.from_kind, b.to_kind, b.measure, b.bucket,
        sum(b.n), sum(b.total_hours)
 FROM base b
 CROSS JOIN LATERAL (VALUES ('*', '*'), ('channel', b.channel), ('tier', b.tier), ('carrier', b.carrier)) AS d(dim, value)
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+GROUP BY 1, 2, 3, 5, 6, 7, 8, 9, 10
+ORDER BY 1, 2, 3, 5   -- stored in the order reads take them: one read's rows share pages
 
 -- name: insert_order_days
 -- The same per-order definitions as tower/data/flow.sql's conformance blocks: conforming = no
@@ -70,8 +72,38 @@ WITH f AS (
 ), base AS (
     SELECT day, warehouse, channel, tier, carrier, subject, b, count(*) AS n FROM subjects GROUP BY 1, 2, 3, 4, 5, 6, 7
 )
-INSERT INTO flow_order_days (dim, value, day, warehouse, subject, bucket, n)
-SELECT d.dim, d.value, b.day, b.warehouse, b.subject, b.b, sum(b.n)
+INSERT INTO flow_order_days (dim, value, span_days, day, warehouse, subject, bucket, n)
+SELECT d.dim, d.value, 1, b.day, b.warehouse, b.subject, b.b, sum(b.n)
 FROM base b
 CROSS JOIN LATERAL (VALUES ('*', '*'), ('channel', b.channel), ('tier', b.tier), ('carrier', b.carrier)) AS d(dim, value)
-GROUP BY 1, 2, 3, 4, 5, 6
+GROUP BY 1, 2, 4, 5, 6, 7
+ORDER BY 1, 2, 4
+
+-- name: clear_transition_blocks
+DELETE FROM flow_transition_days WHERE span_days = :size AND day = ANY(CAST(:starts AS date[]))
+
+-- name: clear_order_blocks
+DELETE FROM flow_order_days WHERE span_days = :size AND day = ANY(CAST(:starts AS date[]))
+
+-- name: insert_transition_blocks
+-- Each block of :size days starting on :starts, the sum of the :smaller-day rows inside it.
+INSERT INTO flow_transition_days (object_type, dim, value, span_days, day, warehouse, from_kind, to_kind,
+                                  measure, bucket, n, total_hours)
+SELECT r.object_type, r.dim, r.value, :size, b.day, r.warehouse, r.from_kind, r.to_kind, r.measure, r.bucket,
+       sum(r.n), sum(r.total_hours)
+FROM unnest(CAST(:starts AS date[])) AS b(day)
+CROSS JOIN LATERAL (   -- one index range of (span_days, day) per block (OFFSET 0 keeps it so)
+    SELECT * FROM flow_transition_days r
+    WHERE r.span_days = :smaller AND r.day >= b.day AND r.day < b.day + :size OFFSET 0) r
+GROUP BY r.object_type, r.dim, r.value, b.day, r.warehouse, r.from_kind, r.to_kind, r.measure, r.bucket
+ORDER BY r.object_type, r.dim, r.value, b.day
+
+-- name: insert_order_blocks
+INSERT INTO flow_order_days (dim, value, span_days, day, warehouse, subject, bucket, n)
+SELECT r.dim, r.value, :size, b.day, r.warehouse, r.subject, r.bucket, sum(r.n)
+FROM unnest(CAST(:starts AS date[])) AS b(day)
+CROSS JOIN LATERAL (
+    SELECT * FROM flow_order_days r
+    WHERE r.span_days = :smaller AND r.day >= b.day AND r.day < b.day + :size OFFSET 0) r
+GROUP BY r.dim, r.value, b.day, r.warehouse, r.subject, r.bucket
+ORDER BY r.dim, r.value, b.day
