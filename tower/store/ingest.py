@@ -108,8 +108,9 @@ def _write(pg, good: list[dict[str, Any]], result: IngestResult) -> None:
                 copy.write_row(_stage_row(row))
         cur.execute(_INGEST["analyze_stage"])
         cur.execute(_INGEST["register_identifiers"])
-        # A batch links what it taught; settle_parked (no new facts) looks at every parked event.
-        cur.execute(_INGEST["unpark_learnt" if good else "unpark"])
+        if not good:  # settle_parked: every parked event whose reference is known by now
+            cur.execute(_INGEST["learn_parked_refs"])
+        cur.execute(_INGEST["unpark_learnt"])
         result.unparked = max(cur.rowcount, 0)
         cur.execute(_INGEST["resolve_refs"])
         cur.execute(_INGEST["park"])

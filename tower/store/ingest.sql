@@ -72,34 +72,20 @@ SELECT order_id, m->>'source', m->>'source_event_id', m->>'kind', (m->>'occurred
        m->>'payment_id', m->>'return_id', m->'attrs', m->>'ref_system', m->>'ref_kind', m->>'ref_value'
 FROM moved;
 
--- name: unpark
--- Every parked event whose reference is known by now joins this batch (settle_parked, at the
--- end of every run). Each is looked up by key (the identifiers table is never scanned: it
--- grows with the store), so an event parked by a concurrent batch that was registering its
--- reference at the same time, which neither batch saw, is linked at the latest by the end of
--- the run.
-WITH found AS (
-    SELECT p.source, p.source_event_id, i.order_id, i.object_id, i.kind AS id_kind
-    FROM parked_milestones p
-    CROSS JOIN LATERAL (
-        SELECT order_id, object_id, kind FROM identifiers i
-        WHERE i.system = p.ref_system AND i.kind = p.ref_kind AND i.value = p.ref_value
-        LIMIT 1
-    ) i
-), moved AS (
-    DELETE FROM parked_milestones p
-    USING found f
-    WHERE p.source = f.source AND p.source_event_id = f.source_event_id
-    RETURNING p.milestone AS m, f.order_id, f.object_id, f.id_kind
-)
-INSERT INTO _ms_stage (order_id, source, source_event_id, kind, occurred_at, line_no, shipment_id,
-                       invoice_id, payment_id, return_id, attrs, ref_system, ref_kind, ref_value)
-SELECT order_id, m->>'source', m->>'source_event_id', m->>'kind', (m->>'occurred_at')::timestamptz,
-       (m->>'line_no')::integer,
-       coalesce(m->>'shipment_id', CASE WHEN id_kind = 'tracking_no' THEN object_id END),
-       coalesce(m->>'invoice_id', CASE WHEN id_kind = 'invoice_no' THEN object_id END),
-       m->>'payment_id', m->>'return_id', m->'attrs', m->>'ref_system', m->>'ref_kind', m->>'ref_value'
-FROM moved;
+-- name: learn_parked_refs
+-- For settle_parked: the reference of every parked event known by now goes into _learnt, and
+-- unpark_learnt links them. Each parked event is looked up by key (the identifiers table is
+-- never scanned: it grows with the store), so an event parked by a concurrent batch that was
+-- registering its reference at the same time, which neither batch saw, is linked at the
+-- latest by the end of the run.
+INSERT INTO _learnt (system, kind, value, order_id, object_id)
+SELECT DISTINCT i.system, i.kind, i.value, i.order_id, i.object_id
+FROM parked_milestones p
+CROSS JOIN LATERAL (
+    SELECT system, kind, value, order_id, object_id FROM identifiers i
+    WHERE i.system = p.ref_system AND i.kind = p.ref_kind AND i.value = p.ref_value
+    LIMIT 1
+) i;
 
 -- name: parked_resolvable
 -- Is any parked event's reference known by now? (A parked event and the fact that teaches its
