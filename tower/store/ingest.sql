@@ -11,7 +11,8 @@ CREATE TEMP TABLE IF NOT EXISTS _ms_stage (
     line_no integer, shipment_id text, invoice_id text, payment_id text, return_id text,
     attrs jsonb, ref_system text, ref_kind text, ref_value text
 ) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS _touched (order_id text PRIMARY KEY) ON COMMIT DELETE ROWS;
+-- _touched: the orders whose milestone set grew, with the kinds of the new facts (NULL: all).
+CREATE TEMP TABLE IF NOT EXISTS _touched (order_id text PRIMARY KEY, kinds text[]) ON COMMIT DELETE ROWS;
 CREATE TEMP TABLE IF NOT EXISTS _learnt (
     system text, kind text, value text, order_id text, object_id text
 ) ON COMMIT DELETE ROWS;
@@ -132,9 +133,13 @@ WITH ins AS (
            s.shipment_id, s.invoice_id, s.payment_id, s.return_id, s.attrs
     FROM _ms_stage s
     ON CONFLICT (order_id, source, source_event_id) DO NOTHING
-    RETURNING order_id
+    RETURNING order_id, kind
 ), t AS (
-    INSERT INTO _touched SELECT DISTINCT order_id FROM ins ON CONFLICT DO NOTHING
+    INSERT INTO _touched AS t (order_id, kinds)
+    SELECT order_id, array_agg(DISTINCT kind) FROM ins GROUP BY order_id
+    ON CONFLICT (order_id) DO UPDATE
+    SET kinds = CASE WHEN t.kinds IS NOT NULL
+                     THEN ARRAY(SELECT DISTINCT unnest(t.kinds || excluded.kinds)) END
 )
 SELECT count(*) FROM ins;
 

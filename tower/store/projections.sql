@@ -1,5 +1,9 @@
 -- Projections recomputed for the orders in _touched from the SET of their milestones.
 -- Whatever the arrival order or the number of re-deliveries, the same set gives the same rows.
+-- A projection is recomputed only for the orders whose new facts include a kind it reads
+-- (_touched.kinds; NULL, as in a rebuild: every projection): its rows are a function of those
+-- facts alone, so the others cannot have changed. A carrier scan recomputes the order's header,
+-- shipments and state, not its lines, invoices, payments or returns.
 -- A row whose recomputed values equal the stored ones is not written again (the IS DISTINCT
 -- FROM guards): a carrier scan touches its order, but rarely its lines, invoices or stage, and
 -- every write is a new row version with its index entries.
@@ -64,6 +68,11 @@ WITH ev AS (
              ELSE '[]'::jsonb END) AS l
     WHERE m.kind IN ('placed', 'amended', 'priced', 'atp_short', 'atp_confirmed', 'picked',
                      'packed', 'shipped', 'invoiced', 'return_received', 'credited')
+      -- only orders whose new facts can change a line (a delivery changes qty_delivered)
+      AND m.order_id IN (SELECT order_id FROM _touched
+                         WHERE kinds IS NULL OR kinds && ARRAY['placed', 'amended', 'priced',
+                               'atp_short', 'atp_confirmed', 'picked', 'packed', 'shipped',
+                               'invoiced', 'return_received', 'credited', 'delivered'])
 ), header AS (
     SELECT DISTINCT ON (order_id, line_no) order_id, line_no, l
     FROM ev WHERE kind IN ('placed', 'amended')
@@ -167,6 +176,11 @@ FROM (
     WHERE m.shipment_id IS NOT NULL
       AND m.kind IN ('packed', 'shipped', 'carrier_pickup', 'in_transit', 'delayed',
                      'out_for_delivery', 'delivery_failed', 'delivered')
+      -- and the header's warehouse, which a shipment without its own falls back on
+      AND m.order_id IN (SELECT order_id FROM _touched
+                         WHERE kinds IS NULL OR kinds && ARRAY['placed', 'amended', 'packed',
+                               'shipped', 'carrier_pickup', 'in_transit', 'delayed',
+                               'out_for_delivery', 'delivery_failed', 'delivered'])
     GROUP BY m.order_id, m.shipment_id
 ) g
 JOIN orders o ON o.order_id = g.order_id
@@ -210,6 +224,8 @@ FROM (
            coalesce(sum((m.attrs->>'amount')::numeric) FILTER (WHERE m.kind = 'paid'), 0) AS paid
     FROM _tm m
     WHERE m.invoice_id IS NOT NULL AND m.kind IN ('invoiced', 'paid')
+      AND m.order_id IN (SELECT order_id FROM _touched
+                         WHERE kinds IS NULL OR kinds && ARRAY['invoiced', 'paid'])
     GROUP BY m.order_id, m.invoice_id
 ) g
 ON CONFLICT (invoice_id) DO UPDATE SET
@@ -231,6 +247,7 @@ SELECT DISTINCT ON (coalesce(m.payment_id, m.source_event_id))
        coalesce((m.attrs->>'amount')::numeric, 0), m.attrs->>'method'
 FROM _tm m
 WHERE m.kind = 'paid'
+  AND m.order_id IN (SELECT order_id FROM _touched WHERE kinds IS NULL OR kinds && ARRAY['paid'])
 ORDER BY coalesce(m.payment_id, m.source_event_id), m.occurred_at DESC, m.source_event_id DESC
 ON CONFLICT (payment_id) DO UPDATE SET
     order_id = excluded.order_id, invoice_id = excluded.invoice_id, paid_at = excluded.paid_at,
@@ -264,6 +281,9 @@ FROM (
                                        THEN m.attrs->'lines' ELSE '[]'::jsonb END) l
     ) q ON true
     WHERE m.return_id IS NOT NULL AND m.kind IN ('return_requested', 'return_received', 'credited')
+      AND m.order_id IN (SELECT order_id FROM _touched
+                         WHERE kinds IS NULL OR kinds && ARRAY['return_requested',
+                               'return_received', 'credited'])
     GROUP BY m.order_id, m.return_id
 ) g
 ON CONFLICT (return_id) DO UPDATE SET
