@@ -179,11 +179,11 @@ def _run_locked(engine: Engine, stream: Stream, *, now: Callable[[], datetime],
                             lambda page: (page, map_page(stream, page, now=now())), stop=stop,
                             group=1 if max_pages else stream.pages_per_commit)
         for group in groups:
-            records, mapped = group[-1][0], merge_pages([m for _, m in group])
+            last_page, mapped = group[-1][0], merge_pages([m for _, m in group])
             fetched = sum(len(page) for page, _ in group)
             for attempt in range(PAGE_ATTEMPTS):
                 try:
-                    mark = _commit_page(engine, stream, mapped, records, fetched, run_id, counts,
+                    mark = _commit_page(engine, stream, mapped, last_page, fetched, run_id, counts,
                                         mark, poll_start, now())
                     break
                 except RetryableStoreError as exc:
@@ -245,12 +245,12 @@ def merge_pages(pages: list[_Mapped]) -> _Mapped:
     return out
 
 
-def _commit_page(engine: Engine, stream: Stream, mapped: _Mapped, records: list[Any], fetched: int,
+def _commit_page(engine: Engine, stream: Stream, mapped: _Mapped, last_page: list[Any], fetched: int,
                  run_id: int, counts: RunCounts, mark: datetime | None, poll_start: datetime,
                  page_now: datetime) -> datetime | None:
-    """One transaction for one or more pages (`mapped`, `fetched` records; `records` is the
-    last page, which says whether the source has more): milestones, dead letters, the new
-    bookmark and the run's counters."""
+    """One transaction for one or more pages (`mapped`, `fetched` records; `last_page` says
+    whether the source has more): milestones, dead letters, the new bookmark and the run's
+    counters."""
     with engine.begin() as conn:
         written, letters = write_page(conn, stream, mapped, now=page_now)
         newest = counts.newest_source_at
@@ -264,7 +264,7 @@ def _commit_page(engine: Engine, stream: Stream, mapped: _Mapped, records: list[
                           value={"since": mark.isoformat()}, now=page_now)
         page_counts = RunCounts(counts.records_fetched + fetched, counts.milestones_written + written,
                                 counts.dead_letters + letters, newest,
-                                **event_time(stream, records, mapped.newest, newest, page_now))
+                                **event_time(stream, last_page, mapped.newest, newest, page_now))
         collector_runs.progress(conn=conn, run_id=run_id, counts=page_counts)
     # Only after the commit: a retried page must not count twice.
     counts.__dict__.update(page_counts.__dict__)

@@ -187,6 +187,17 @@ def housekeeping_jobs(engine: Engine, policy: Policy, intake: IntakeSettings,
     ]
 
 
+HOUSEKEEPING_CONNECTIONS = 16  # the housekeeping jobs below, one connection each, and spare
+
+
+def pool_size(streams: int) -> int:
+    """Connections the collector process needs: every stream run holds two (its lock's and its
+    page's, collectors.locks and collectors.runner), and during a catch-up all of them run at
+    once beside the housekeeping jobs; a smaller pool makes runs wait for a connection and
+    fail on the pool's timeout."""
+    return 2 * streams + HOUSEKEEPING_CONNECTIONS
+
+
 def build_scheduler(engine: Engine, streams: Sequence[Stream], stop: threading.Event, *,
                     policy: Policy | None, intake: IntakeSettings | None = None,
                     notify: NotifySettings | None = None,

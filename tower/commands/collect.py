@@ -22,8 +22,6 @@ from collectors.http import Endpoint
 from tower.errors import UserError
 from tower.rules.policy import load as load_policy
 
-HOUSEKEEPING_CONNECTIONS = 16  # the collector process's jobs (collectors.scheduler), one each, and spare
-
 
 def register(subparsers: Any) -> None:
     collect = subparsers.add_parser("collect", help="run the collector process (APScheduler)",
@@ -84,13 +82,10 @@ def _known_source(conn: Any, source: str | None) -> None:
 
 def _engine(args: argparse.Namespace, streams: int = 0):
     # The schema is `tower migrate`'s business (tower run does it first), not the collector's.
+    from collectors.scheduler import pool_size
     from tower.db import check_server, make_engine, resolve_url
 
-    # Every stream run holds two connections (its lock's and its page's), and during a
-    # catch-up all of them run at once beside the housekeeping jobs: a smaller pool would
-    # make runs wait for a connection and fail on the pool's timeout.
-    engine = make_engine(resolve_url(args.settings), app="tower-collect",
-                         pool_size=2 * streams + HOUSEKEEPING_CONNECTIONS)
+    engine = make_engine(resolve_url(args.settings), app="tower-collect", pool_size=pool_size(streams))
     check_server(engine)
     return engine
 
