@@ -4,11 +4,9 @@ over HTTP, and stops everything on Ctrl-C. (Slow: it installs tower into a new v
 from __future__ import annotations
 
 import os
-import random
 import select
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -17,33 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.ports import free_ports
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _free_ports_below_the_ephemeral_range(n: int) -> int:
-    """The first of `n` consecutive loopback ports that are free now, chosen below the kernel's
-    range for outgoing connections: on a busy machine a port the kernel just handed out as free
-    (port 0) can be taken by someone's outgoing connection before tower binds it."""
-    try:
-        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        low = 32768
-    rng = random.Random()
-    for _ in range(500):
-        start = rng.randrange(10000, max(10001, low - n))
-        held: list[socket.socket] = []
-        try:
-            for port in range(start, start + n):
-                sock = socket.socket()
-                held.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return start
-        except OSError:
-            continue
-        finally:
-            for sock in held:
-                sock.close()
-    raise RuntimeError(f"no {n} consecutive free loopback ports below {low}")
 
 
 def _read_until(proc: subprocess.Popen, needle: str, timeout: float, seen: list[str]) -> bool:
@@ -80,7 +54,7 @@ def test_make_run_from_a_fresh_clone_serves_tower_and_stops_cleanly(home):
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
     # One block for everything tower run listens on: the web app, the sandbox's five servers,
     # the loopback mailbox and its webhook receiver (two suites may run this test at once).
-    web_port = _free_ports_below_the_ephemeral_range(8)
+    web_port = free_ports(8)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TOWER_", "VIRTUAL_ENV"))}
     env.update(TOWER_WEB_PORT=str(web_port), TOWER_SANDBOX_PORT=str(web_port + 1),
                TOWER_NOTIFY_SANDBOX_PORT=str(web_port + 6), TOWER_SANDBOX_DAYS="2", PYTHONUNBUFFERED="1")

@@ -26,6 +26,7 @@ from psycopg import sql
 
 from tests.conftest import _clone
 from tests.data import factory
+from tests.ports import free_port
 from tower import clock, config
 from tower.app import create_app
 from tower.auth import tokens, users
@@ -105,17 +106,11 @@ def world(server_url: str, template_url: str) -> Iterator[World]:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def live_api(world: World, tmp_path_factory) -> Iterator[str]:
     """`tower web` on a free loopback port over the world's database; yields its base URL."""
     tmp = tmp_path_factory.mktemp("api-web")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "TOWER_DATABASE_URL": world.db_url, "TOWER_DATA_DIR": str(tmp / "data"),
            "TOWER_SECRET_KEY": secrets.token_hex(16), "TOWER_LOG_LEVEL": "WARNING"}
     log = tmp / "web.log"

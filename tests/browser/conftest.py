@@ -29,6 +29,7 @@ import pytest
 from psycopg import sql
 
 from tests.browser.waits import WAIT_MS
+from tests.ports import free_port
 from tower import clock
 from tower.auth.users import ensure_demo_users
 from tower.db import libpq_url, make_engine
@@ -56,12 +57,6 @@ def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         if Path(str(item.fspath)).is_relative_to(here):
             item.add_marker(pytest.mark.browser)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.browser.conftest import free_port
+from tests.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 WAIT_S = 120  # bounded waits: a loaded machine starts a Dash app slowly

@@ -11,6 +11,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from tests.ports import free_ports
 from tests.sandbox.conftest import T0, get, read_all
 from tower.sandbox.faults import KEYS, RESOURCES, SYSTEMS
 from tower.sandbox.server import start_sandbox
@@ -140,15 +141,17 @@ def test_live_mode_publishes_new_orders_and_progress_as_the_clock_runs(make_sand
 
 
 def test_a_busy_port_is_a_plain_error_and_leaves_no_service_behind(tmp_path):
+    # The sandbox's first server gets a free port and its second a port the test holds, so the
+    # first must be closed again when the second cannot listen.
+    first = free_ports(2)
     busy = socket.socket()
-    busy.bind(("127.0.0.1", 0))
+    busy.bind(("127.0.0.1", first + 1))
     busy.listen()
-    port = busy.getsockname()[1]
     try:
-        with pytest.raises(OSError, match=f"cannot listen on 127.0.0.1:{port}"):
-            start_sandbox(tmp_path, seed=1, days=1, orders_per_day=10, base_port=port - 1,
+        with pytest.raises(OSError, match=f"cannot listen on 127.0.0.1:{first + 1}"):
+            start_sandbox(tmp_path, seed=1, days=1, orders_per_day=10, base_port=first,
                           now=T0, live=False)
         with pytest.raises(httpx.ConnectError):
-            httpx.get(f"http://127.0.0.1:{port - 1}/health", timeout=2)
+            httpx.get(f"http://127.0.0.1:{first}/health", timeout=2)
     finally:
         busy.close()
