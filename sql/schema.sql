@@ -2211,7 +2211,7 @@ ALTER TABLE ONLY public.incident_orders
 --
 
 ALTER TABLE ONLY public.invoices
-    ADD CONSTRAINT invoices_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(order_id);
+    ADD CONSTRAINT invoices_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(order_id) DEFERRABLE INITIALLY DEFERRED;
 
 --
 -- Name: notification_delivery_events notification_delivery_events_delivery_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -2232,7 +2232,7 @@ ALTER TABLE ONLY public.notification_delivery_events
 --
 
 ALTER TABLE ONLY public.order_lines
-    ADD CONSTRAINT order_lines_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(order_id);
+    ADD CONSTRAINT order_lines_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(order_id) DEFERRABLE INITIALLY DEFERRED;
 
 --
 -- Name: orders orders_owner_team_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -2246,14 +2246,14 @@ ALTER TABLE ONLY public.orders
 --
 
 ALTER TABLE ONLY public.payments
-    ADD CONSTRAINT payments_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(order_id);
+    ADD CONSTRAINT payments_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(order_id) DEFERRABLE INITIALLY DEFERRED;
 
 --
 -- Name: returns returns_order_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.returns
-    ADD CONSTRAINT returns_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(order_id);
+    ADD CONSTRAINT returns_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(order_id) DEFERRABLE INITIALLY DEFERRED;
 
 --
 -- Name: risk_flag_events risk_flag_events_flag_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -2288,7 +2288,7 @@ ALTER TABLE ONLY public.sessions
 --
 
 ALTER TABLE ONLY public.shipments
-    ADD CONSTRAINT shipments_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(order_id);
+    ADD CONSTRAINT shipments_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(order_id) DEFERRABLE INITIALLY DEFERRED;
 
 --
 -- PostgreSQL database dump complete

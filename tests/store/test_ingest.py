@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.store.events import at, order_life
-from tests.store.snapshot import projections
+from tests.store.snapshot import projections, truncate
 from tower.store import ingest
 from tower.store.rebuild import rebuild_projections
 
@@ -172,7 +172,7 @@ def test_two_ship_confirms_of_one_shipment_in_one_batch_are_projected_as_one_shi
             "SELECT shipment_id, tracking_no FROM shipments WHERE order_id = 'SO-2SHIP'")).all()
         assert shipments == [(first["shipment_id"], "1ZSECOND")]
         batched = projections(conn)
-        conn.execute(sa.text("TRUNCATE orders, order_lines, shipments, invoices, payments, returns CASCADE"))
+        truncate(conn, "orders, order_lines, shipments, invoices, payments, returns")
         rebuild_projections(conn=conn)
         assert projections(conn) == batched
 

@@ -3,21 +3,19 @@ sizes, yields the same projection as the ordered stream."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.store.events import order_life
-from tests.store.snapshot import projections
+from tests.store.snapshot import projections, truncate
 from tower.store import ingest
 
 STREAM = order_life("SO-P1", partial=False) + order_life("SO-P2", partial=True)
 
 
 def _reset(conn) -> None:
-    conn.execute(sa.text(
-        "TRUNCATE milestones, order_lines, shipments, invoices, payments, returns, identifiers, "
-        "parked_milestones, dirty_orders, orders CASCADE"))
+    truncate(conn, "milestones, order_lines, shipments, invoices, payments, returns, identifiers, "
+                   "parked_milestones, dirty_orders, orders")
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.store.events import order_life
-from tests.store.snapshot import projections
+from tests.store.snapshot import projections, truncate
 from tower.store import ingest
 from tower.store.rebuild import rebuild_projections
 
@@ -19,8 +19,7 @@ PROJECTION_TABLES = "orders, order_lines, shipments, invoices, payments, returns
 
 
 def _reset(conn) -> None:
-    conn.execute(sa.text(
-        f"TRUNCATE milestones, identifiers, parked_milestones, dirty_orders, {PROJECTION_TABLES} CASCADE"))
+    truncate(conn, f"milestones, identifiers, parked_milestones, dirty_orders, {PROJECTION_TABLES}")
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -36,7 +35,7 @@ def test_batched_ingest_equals_a_recomputation_over_the_whole_set(engine, data):
         for start, end in zip(bounds, bounds[1:]):
             ingest(conn=conn, milestones=stream[start:end])
         batched = projections(conn)
-        conn.execute(sa.text(f"TRUNCATE {PROJECTION_TABLES} CASCADE"))
+        truncate(conn, PROJECTION_TABLES)
         assert rebuild_projections(conn=conn) == 3
         assert projections(conn) == batched
         assert batched["orders"] and batched["shipments"] and batched["payments"]

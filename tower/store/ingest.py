@@ -26,9 +26,10 @@ from tower.store.milestone import Milestone, Rejected, normalise
 
 _INGEST = sqlfiles.load_psycopg(__file__, "ingest.sql")
 _PROJECT = sqlfiles.load_psycopg(__file__, "projections.sql")
-_PROJECTION_ORDER = ("load_touched_milestones", "project_order_headers", "project_order_lines", "project_shipments",
-                     "project_invoices", "project_payments", "project_returns",
-                     "project_order_state")
+# The order row after the lines and invoices its state is computed from; shipments after the
+# order, whose warehouse a shipment without its own takes.
+_PROJECTION_ORDER = ("defer_order_keys", "load_touched_milestones", "project_order_lines", "project_invoices",
+                     "project_payments", "project_returns", "project_orders", "project_shipments")
 
 _LOCK_MARK_PROJECT = ";\n".join(q.strip().rstrip(";") for q in (
     _INGEST["lock_touched"], _INGEST["mark_dirty"], *(_PROJECT[name] for name in _PROJECTION_ORDER)))

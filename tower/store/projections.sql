@@ -10,51 +10,19 @@
 -- "Latest" always means: latest occurred_at, then the fixed stage order, then source_event_id
 -- (never arrival order).
 
+-- name: defer_order_keys
+-- The keys of the order's lines, shipments, invoices, payments and returns are checked at
+-- commit (migration 0024), also when the caller has made constraints immediate: the lines are
+-- written before their order (see project_orders).
+SET CONSTRAINTS order_lines_order_id_fkey, shipments_order_id_fkey, invoices_order_id_fkey,
+    payments_order_id_fkey, returns_order_id_fkey DEFERRED;
+
 -- name: load_touched_milestones
 -- Every milestone of every touched order, read once through the order-led primary key; the
 -- projections below all read this small table instead of the log.
 CREATE TEMP TABLE IF NOT EXISTS _tm (LIKE milestones) ON COMMIT DELETE ROWS;  -- see create_stage
 DELETE FROM _tm;
 INSERT INTO _tm SELECT m.* FROM _touched t JOIN milestones m ON m.order_id = t.order_id;
-
--- name: project_order_headers
-WITH a AS (
-    SELECT order_id,
-           min(occurred_at) FILTER (WHERE kind = 'placed') AS placed_at,
-           max(occurred_at) AS last_event_at,
-           max(occurred_at) FILTER (WHERE source = 'erp') AS erp,
-           max(occurred_at) FILTER (WHERE source = 'wms') AS wms,
-           max(occurred_at) FILTER (WHERE source = 'carrier') AS carrier,
-           max(occurred_at) FILTER (WHERE source = 'finance') AS finance,
-           count(*)::integer AS n
-    FROM _tm GROUP BY order_id
-), h AS (
-    SELECT DISTINCT ON (order_id) order_id, attrs
-    FROM _tm WHERE kind IN ('placed', 'amended')
-    ORDER BY order_id, occurred_at DESC, (kind = 'amended') DESC, source_event_id DESC
-)
-INSERT INTO orders AS o (
-    order_id, customer_po, customer_id, customer_name, customer_tier, channel, warehouse, region,
-    currency, requested_at, promised_at, placed_at, last_event_at, erp_last_heard_at,
-    wms_last_heard_at, carrier_last_heard_at, finance_last_heard_at, milestone_count, updated_at)
-SELECT a.order_id,
-       h.attrs->>'customer_po', h.attrs->>'customer_id', h.attrs->>'customer_name',
-       h.attrs->>'customer_tier', h.attrs->>'channel', h.attrs->>'warehouse', h.attrs->>'region',
-       h.attrs->>'currency', (h.attrs->>'requested_at')::timestamptz,
-       (h.attrs->>'promised_at')::timestamptz,
-       a.placed_at, a.last_event_at, a.erp, a.wms, a.carrier, a.finance, a.n, now()
-FROM a LEFT JOIN h USING (order_id)
-ON CONFLICT (order_id) DO UPDATE SET
-    customer_po = excluded.customer_po, customer_id = excluded.customer_id,
-    customer_name = excluded.customer_name, customer_tier = excluded.customer_tier,
-    channel = excluded.channel, warehouse = excluded.warehouse, region = excluded.region,
-    currency = excluded.currency, requested_at = excluded.requested_at,
-    promised_at = excluded.promised_at, placed_at = excluded.placed_at,
-    last_event_at = excluded.last_event_at, erp_last_heard_at = excluded.erp_last_heard_at,
-    wms_last_heard_at = excluded.wms_last_heard_at,
-    carrier_last_heard_at = excluded.carrier_last_heard_at,
-    finance_last_heard_at = excluded.finance_last_heard_at,
-    milestone_count = excluded.milestone_count, updated_at = excluded.updated_at;
 
 -- name: project_order_lines
 WITH ev AS (
@@ -138,6 +106,97 @@ WHERE (ol.sku, ol.description, ol.qty_ordered, ol.qty_allocated, ol.qty_short, o
        excluded.qty_short, excluded.qty_picked, excluded.qty_packed, excluded.qty_shipped,
        excluded.qty_delivered, excluded.qty_invoiced, excluded.qty_returned,
        excluded.qty_credited, excluded.unit_price, excluded.list_price, excluded.invoiced_amount);
+
+-- name: project_orders
+-- The order row: its header (the latest placed/amended facts) and its state (the furthest
+-- stage the whole order has reached, every line by quantity; its status; whether it is partly
+-- shipped or on credit hold, the latest credit fact winning), written once. It runs after the
+-- lines and invoices its state is computed from, which point at the order with keys checked at
+-- commit (migration 0024): written before them for its header and after them for its state,
+-- every order was two row versions, two change-feed rows and two KPI marks per batch.
+WITH a AS (
+    SELECT order_id,
+           min(occurred_at) FILTER (WHERE kind = 'placed') AS placed_at,
+           max(occurred_at) AS last_event_at,
+           max(occurred_at) FILTER (WHERE source = 'erp') AS erp,
+           max(occurred_at) FILTER (WHERE source = 'wms') AS wms,
+           max(occurred_at) FILTER (WHERE source = 'carrier') AS carrier,
+           max(occurred_at) FILTER (WHERE source = 'finance') AS finance,
+           count(*)::integer AS n,
+           bool_or(kind = 'cancelled') AS cancelled,
+           bool_or(kind = 'released') AS released,
+           (array_agg(kind ORDER BY occurred_at DESC, (kind = 'credit_released') DESC,
+                      source_event_id DESC)
+                FILTER (WHERE kind IN ('credit_hold', 'credit_released')))[1] AS credit_kind
+    FROM _tm GROUP BY order_id
+), h AS (
+    SELECT DISTINCT ON (order_id) order_id, attrs
+    FROM _tm WHERE kind IN ('placed', 'amended')
+    ORDER BY order_id, occurred_at DESC, (kind = 'amended') DESC, source_event_id DESC
+), x AS (
+    SELECT a.*, h.attrs,
+           coalesce(l.value, 0) AS value,
+           coalesce(l.any_shipped AND NOT l.all_shipped, false) AS partial,
+           CASE
+               WHEN a.cancelled THEN 'cancelled'
+               WHEN l.n IS NULL OR l.n = 0 THEN 'entered'
+               WHEN l.all_invoiced AND inv.amount > 0 AND inv.paid >= inv.amount THEN 'paid'
+               WHEN l.all_invoiced THEN 'invoiced'
+               WHEN l.all_delivered THEN 'delivered'
+               WHEN l.all_shipped THEN 'shipped'
+               WHEN l.all_packed THEN 'packed'
+               WHEN l.all_picked THEN 'picked'
+               WHEN a.released THEN 'released'
+               WHEN l.all_allocated AND coalesce(a.credit_kind, '') <> 'credit_hold' THEN 'validated'
+               ELSE 'entered'
+           END AS stage
+    FROM a
+    LEFT JOIN h USING (order_id)
+    LEFT JOIN LATERAL (
+        SELECT count(*) AS n,
+               sum(qty_ordered * coalesce(unit_price, 0)) AS value,
+               bool_and(qty_allocated >= qty_ordered) AS all_allocated,
+               bool_and(qty_picked >= qty_ordered) AS all_picked,
+               bool_and(qty_packed >= qty_ordered) AS all_packed,
+               bool_and(qty_shipped >= qty_ordered) AS all_shipped,
+               bool_or(qty_shipped > 0) AS any_shipped,
+               bool_and(qty_delivered >= qty_ordered) AS all_delivered,
+               bool_and(qty_invoiced >= qty_ordered) AS all_invoiced
+        FROM order_lines ol WHERE ol.order_id = a.order_id AND ol.qty_ordered > 0
+    ) l ON true
+    LEFT JOIN LATERAL (
+        SELECT coalesce(sum(amount), 0) AS amount, coalesce(sum(paid_amount), 0) AS paid
+        FROM invoices i WHERE i.order_id = a.order_id
+    ) inv ON true
+)
+INSERT INTO orders AS o (
+    order_id, customer_po, customer_id, customer_name, customer_tier, channel, warehouse, region,
+    currency, requested_at, promised_at, placed_at, last_event_at, erp_last_heard_at,
+    wms_last_heard_at, carrier_last_heard_at, finance_last_heard_at, milestone_count,
+    value, stage, status, is_partial, credit_hold, updated_at)
+SELECT x.order_id,
+       x.attrs->>'customer_po', x.attrs->>'customer_id', x.attrs->>'customer_name',
+       x.attrs->>'customer_tier', x.attrs->>'channel', x.attrs->>'warehouse', x.attrs->>'region',
+       x.attrs->>'currency', (x.attrs->>'requested_at')::timestamptz,
+       (x.attrs->>'promised_at')::timestamptz,
+       x.placed_at, x.last_event_at, x.erp, x.wms, x.carrier, x.finance, x.n,
+       x.value, x.stage,
+       CASE WHEN x.cancelled THEN 'cancelled' WHEN x.stage = 'paid' THEN 'closed' ELSE 'open' END,
+       x.partial, coalesce(x.credit_kind = 'credit_hold', false), now()
+FROM x
+ON CONFLICT (order_id) DO UPDATE SET
+    customer_po = excluded.customer_po, customer_id = excluded.customer_id,
+    customer_name = excluded.customer_name, customer_tier = excluded.customer_tier,
+    channel = excluded.channel, warehouse = excluded.warehouse, region = excluded.region,
+    currency = excluded.currency, requested_at = excluded.requested_at,
+    promised_at = excluded.promised_at, placed_at = excluded.placed_at,
+    last_event_at = excluded.last_event_at, erp_last_heard_at = excluded.erp_last_heard_at,
+    wms_last_heard_at = excluded.wms_last_heard_at,
+    carrier_last_heard_at = excluded.carrier_last_heard_at,
+    finance_last_heard_at = excluded.finance_last_heard_at,
+    milestone_count = excluded.milestone_count, value = excluded.value, stage = excluded.stage,
+    status = excluded.status, is_partial = excluded.is_partial,
+    credit_hold = excluded.credit_hold, updated_at = excluded.updated_at;
 
 -- name: project_shipments
 -- A shipment belongs to one order. When two orders' facts name the same shipment id (a
@@ -297,65 +356,3 @@ WHERE (r.order_id, r.requested_at, r.received_at, r.credited_at, r.qty_requested
       (excluded.order_id, excluded.requested_at, excluded.received_at, excluded.credited_at,
        excluded.qty_requested, excluded.qty_received, excluded.credit_amount, excluded.status,
        excluded.reason);
-
--- name: project_order_state
--- The furthest stage the whole order has reached (every line, by quantity), its status, and
--- whether it is partly shipped or on credit hold (the latest credit fact wins).
-UPDATE orders o
-SET value = x.value,
-    stage = x.stage,
-    status = CASE WHEN x.cancelled THEN 'cancelled' WHEN x.stage = 'paid' THEN 'closed' ELSE 'open' END,
-    is_partial = x.partial,
-    credit_hold = coalesce(x.credit_kind = 'credit_hold', false)
-FROM (
-    SELECT t.order_id,
-           coalesce(l.value, 0) AS value,
-           m.cancelled,
-           coalesce(l.any_shipped AND NOT l.all_shipped, false) AS partial,
-           m.credit_kind,
-           CASE
-               WHEN m.cancelled THEN 'cancelled'
-               WHEN l.n IS NULL OR l.n = 0 THEN 'entered'
-               WHEN l.all_invoiced AND inv.amount > 0 AND inv.paid >= inv.amount THEN 'paid'
-               WHEN l.all_invoiced THEN 'invoiced'
-               WHEN l.all_delivered THEN 'delivered'
-               WHEN l.all_shipped THEN 'shipped'
-               WHEN l.all_packed THEN 'packed'
-               WHEN l.all_picked THEN 'picked'
-               WHEN m.released THEN 'released'
-               WHEN l.all_allocated AND coalesce(m.credit_kind, '') <> 'credit_hold' THEN 'validated'
-               ELSE 'entered'
-           END AS stage
-    FROM _touched t
-    LEFT JOIN LATERAL (
-        SELECT count(*) AS n,
-               sum(qty_ordered * coalesce(unit_price, 0)) AS value,
-               bool_and(qty_allocated >= qty_ordered) AS all_allocated,
-               bool_and(qty_picked >= qty_ordered) AS all_picked,
-               bool_and(qty_packed >= qty_ordered) AS all_packed,
-               bool_and(qty_shipped >= qty_ordered) AS all_shipped,
-               bool_or(qty_shipped > 0) AS any_shipped,
-               bool_and(qty_delivered >= qty_ordered) AS all_delivered,
-               bool_and(qty_invoiced >= qty_ordered) AS all_invoiced
-        FROM order_lines ol WHERE ol.order_id = t.order_id AND ol.qty_ordered > 0
-    ) l ON true
-    LEFT JOIN LATERAL (
-        SELECT coalesce(sum(amount), 0) AS amount, coalesce(sum(paid_amount), 0) AS paid
-        FROM invoices i WHERE i.order_id = t.order_id
-    ) inv ON true
-    JOIN (
-        SELECT order_id,
-               bool_or(kind = 'cancelled') AS cancelled,
-               bool_or(kind = 'released') AS released,
-               (array_agg(kind ORDER BY occurred_at DESC, (kind = 'credit_released') DESC,
-                          source_event_id DESC)
-                    FILTER (WHERE kind IN ('credit_hold', 'credit_released')))[1] AS credit_kind
-        FROM _tm GROUP BY order_id
-    ) m ON m.order_id = t.order_id
-) x
-WHERE o.order_id = x.order_id
-  AND (o.value, o.stage, o.status, o.is_partial, o.credit_hold)
-      IS DISTINCT FROM
-      (x.value, x.stage,
-       CASE WHEN x.cancelled THEN 'cancelled' WHEN x.stage = 'paid' THEN 'closed' ELSE 'open' END,
-       x.partial, coalesce(x.credit_kind = 'credit_hold', false));
