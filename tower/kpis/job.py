@@ -53,8 +53,8 @@ def run(engine: Engine, *, policy: Policy, now: Callable[[], datetime],
         # The next batch would take about as long as this one: start it only if it can end
         # inside the budget. Checking only the time spent let a batch begun at 40 s end at
         # 65 s, the next minute's run was skipped, and the queues were two minutes old.
-        spent = time.monotonic() - started
-        if spent + (time.monotonic() - batch_started) >= budget_seconds:
+        at = time.monotonic()
+        if (at - started) + (at - batch_started) >= budget_seconds:
             break
     # A run that drained everything folds the few marks made since its last batch into the
     # snapshot; a run still behind takes the snapshot at once instead of one more full batch

@@ -105,7 +105,7 @@ def _check_lines(lines: Any) -> None:
                 raise InvalidMilestone(f"line_no must be an integer, got {line_no!r}")
         for key in _LINE_NUMBERS:
             value = line.get(key)
-            if value is not None and type(value) is not int and type(value) is not float and not _is_number(value):
+            if value is not None and not _is_number(value):
                 raise InvalidMilestone(f"line {line_no}: {key} must be a number, got {value!r}")
 
 
@@ -135,17 +135,6 @@ def _ref(value: Any) -> Ref | None:
     raise InvalidMilestone(f"ref must have system, kind and value, got {value!r}")
 
 
-def _object_id(get: Any, attrs: dict[str, Any], key: str) -> str | None:
-    value = get(key)
-    if value is None:
-        value = attrs.get(key)
-        if value is None:
-            return None
-    if type(value) is str and value:
-        return value
-    return _text(value, key, False)
-
-
 def normalise(record: Milestone | Mapping[str, Any]) -> dict[str, Any]:
     """A validated row for the store, or InvalidMilestone with the reason."""
     # This runs for every record a collector hands over (it was a sixth of ingest's time), so
@@ -160,9 +149,7 @@ def normalise(record: Milestone | Mapping[str, Any]) -> dict[str, Any]:
         raise InvalidMilestone(f"unknown kind {kind!r}")
     source = _text(get("source"), "source", True)
     source_event_id = _text(get("source_event_id"), "source_event_id", True)
-    order_id = get("order_id")
-    if type(order_id) is not str or not order_id:
-        order_id = _text(order_id, "order_id", False)
+    order_id = _text(get("order_id"), "order_id", False)
     ref = get("ref")
     if ref is not None:
         ref = _ref(ref)
@@ -186,7 +173,7 @@ def normalise(record: Milestone | Mapping[str, Any]) -> dict[str, Any]:
         _check_lines(attrs["lines"])
     for key in NUMBER_ATTRS:
         value = attrs.get(key)
-        if value is not None and type(value) is not int and type(value) is not float and not _is_number(value):
+        if value is not None and not _is_number(value):
             raise InvalidMilestone(f"{key} must be a number, got {value!r}")
     if not _TIME_KEYS.isdisjoint(attrs):  # most facts carry none
         attrs = dict(attrs)  # the caller's record is not changed
@@ -198,7 +185,7 @@ def normalise(record: Milestone | Mapping[str, Any]) -> dict[str, Any]:
         attrs_json = orjson.dumps(attrs, default=str, option=orjson.OPT_SORT_KEYS).decode()
     except (TypeError, ValueError, orjson.JSONEncodeError) as exc:
         raise InvalidMilestone(f"attrs cannot be stored as JSON: {exc}") from None
-    return {
+    row: dict[str, Any] = {
         "order_id": order_id,
         "source": source,
         "source_event_id": source_event_id,
@@ -206,9 +193,9 @@ def normalise(record: Milestone | Mapping[str, Any]) -> dict[str, Any]:
         "occurred_at": occurred_at,
         "line_no": line_no,
         "ref": ref,
-        "shipment_id": _object_id(get, attrs, "shipment_id"),
-        "invoice_id": _object_id(get, attrs, "invoice_id"),
-        "payment_id": _object_id(get, attrs, "payment_id"),
-        "return_id": _object_id(get, attrs, "return_id"),
         "attrs": attrs_json,
     }
+    for key in OBJECT_FIELDS:  # given on the record, or else in its attrs
+        value = get(key)
+        row[key] = _text(value if value is not None else attrs.get(key), key, False)
+    return row
