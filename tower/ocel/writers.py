@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import sqlite3
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable
+from typing import IO, Any, Iterable
 from xml.sax.saxutils import escape, quoteattr
 
 import orjson
+import sqlalchemy as sa
 
 from tower.ocel.model import Event, Object, time_text, type_of, value_text, widen
 
@@ -149,42 +149,30 @@ def table_name(type_name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "", type_name.title().replace(" ", "")) or "Type"
 
 
-def _ident(name: str) -> str:
-    """`name` as a quoted SQLite identifier. Table and column names of the OCEL relational
-    format come from the log's own type and attribute names, and identifiers cannot be bound
-    parameters: quoting (a `"` doubled) is what keeps any name from ending the identifier."""
-    return '"' + name.replace('"', '""') + '"'
+class _Declared(sa.types.UserDefinedType):
+    """A column declared with the relational format's own type name (TEXT, TIMESTAMP, ...) and
+    values passed through as they are: the writer has already put them in the format's text."""
+    cache_ok = True
+
+    def __init__(self, spec: str) -> None:
+        self.spec = spec
+
+    def get_col_spec(self, **_: Any) -> str:
+        return self.spec
 
 
 _SQL_TYPES = {"string": "TEXT", "time": "TIMESTAMP", "integer": "INTEGER", "float": "REAL", "boolean": "BOOLEAN"}
+_BATCH = 1000  # rows per executemany: memory holds one batch per table, never the log
 
 
 def _sqlite(path: Path, events: Iterable[Event], objects: Iterable[Object]) -> dict[str, int]:
+    """Table and column names of the relational format come from the log's own type and
+    attribute names, and SQL cannot bind identifiers: SQLAlchemy's schema objects quote them
+    and bind every value, so no statement here is built from text. Events and objects are
+    spooled first because a type's table is created once, with every attribute it will hold."""
     if path.exists():
         path.unlink()
     types, counts = _Types(), _counts()
-    db = sqlite3.connect(path)
-    db.executescript("""
-        CREATE TABLE event (ocel_id TEXT PRIMARY KEY, ocel_type TEXT);
-        CREATE TABLE object (ocel_id TEXT PRIMARY KEY, ocel_type TEXT);
-        CREATE TABLE event_object (ocel_event_id TEXT, ocel_object_id TEXT, ocel_qualifier TEXT,
-                                   PRIMARY KEY (ocel_event_id, ocel_object_id, ocel_qualifier));
-        CREATE TABLE object_object (ocel_source_id TEXT, ocel_target_id TEXT, ocel_qualifier TEXT,
-                                    PRIMARY KEY (ocel_source_id, ocel_target_id, ocel_qualifier));
-        CREATE TABLE event_map_type (ocel_type TEXT PRIMARY KEY, ocel_type_map TEXT);
-        CREATE TABLE object_map_type (ocel_type TEXT PRIMARY KEY, ocel_type_map TEXT);
-    """)
-    columns: dict[str, set[str]] = {}
-
-    def ensure(table: str, base: str, attrs: dict[str, Any], declared: dict[str, str]) -> None:
-        if table not in columns:
-            db.execute(f"CREATE TABLE {_ident(table)} ({base})")
-            columns[table] = set()
-        for name in attrs:
-            if name not in columns[table]:
-                db.execute(f"ALTER TABLE {_ident(table)} ADD COLUMN {_ident(name)} {_SQL_TYPES[declared[name]]}")
-                columns[table].add(name)
-
     maps: dict[str, dict[str, str]] = {"event": {}, "object": {}}
 
     def mapped(kind: str, type_name: str) -> str:
@@ -195,42 +183,113 @@ def _sqlite(path: Path, events: Iterable[Event], objects: Iterable[Object]) -> d
             while candidate.casefold() in used:
                 candidate, n = f"{base}_{n}", n + 1
             maps[kind][type_name] = candidate
-            db.execute(f"INSERT INTO {_ident(kind + '_map_type')} VALUES (?, ?)", (type_name, candidate))
         return maps[kind][type_name]
 
-    for e in events:
-        t = f"event_{mapped('event', e.type)}"
-        for k, v in e.attributes.items():
-            types.see(types.events, e.type, k, v)
-        ensure(t, "ocel_id TEXT, ocel_time TIMESTAMP", e.attributes, types.events[e.type] if e.attributes else {})
-        db.execute("INSERT INTO event VALUES (?, ?)", (e.id, e.type))
-        names = list(e.attributes)
-        cols = "".join(f", {_ident(n)}" for n in names)
-        db.execute(f"INSERT INTO {_ident(t)} (ocel_id, ocel_time{cols}) VALUES (?, ?{', ?' * len(names)})",
-                   (e.id, _sql_time(e.time), *(_sql_value(e.attributes[n]) for n in names)))
-        db.executemany("INSERT OR IGNORE INTO event_object VALUES (?, ?, ?)", [(e.id, o, q) for o, q in e.relationships])
-        counts["events"] += 1
-        counts["e2o"] += len(e.relationships)
-    for o in objects:
-        t = f"object_{mapped('object', o.type)}"
-        for name, _, v in o.changes:
-            types.see(types.objects, o.type, name, v)
-        ensure(t, "ocel_id TEXT, ocel_time TIMESTAMP, ocel_changed_field TEXT",
-               {n: None for n, _, _ in o.changes}, types.objects.get(o.type, {}))
-        db.execute("INSERT INTO object VALUES (?, ?)", (o.id, o.type))
-        # The relational format lists an object by a row with no changed field (its initial
-        # state: here empty, every value is a time-stamped change below).
-        db.execute(f"INSERT INTO {_ident(t)} (ocel_id, ocel_time) VALUES (?, ?)", (o.id, "1970-01-01 00:00:00.000000"))
-        for name, when, v in o.changes:
-            db.execute(f"INSERT INTO {_ident(t)} (ocel_id, ocel_time, ocel_changed_field, {_ident(name)}) VALUES (?, ?, ?, ?)",
-                       (o.id, _sql_time(when), name, _sql_value(v)))
-        db.executemany("INSERT OR IGNORE INTO object_object VALUES (?, ?, ?)", [(o.id, t2, q) for t2, q in o.relationships])
-        counts["objects"] += 1
-        counts["o2o"] += len(o.relationships)
-        counts["changes"] += len(o.changes)
-    db.commit()
-    db.close()
+    with tempfile.TemporaryFile("w+b") as ev, tempfile.TemporaryFile("w+b") as ob:
+        for e in events:
+            mapped("event", e.type)
+            types.events.setdefault(e.type, {})
+            for k, v in e.attributes.items():
+                types.see(types.events, e.type, k, v)
+            ev.write(orjson.dumps([e.id, e.type, _sql_time(e.time),
+                                   {k: _sql_value(v) for k, v in e.attributes.items()},
+                                   list(e.relationships)]) + b"\n")
+            counts["events"] += 1
+            counts["e2o"] += len(e.relationships)
+        for o in objects:
+            mapped("object", o.type)
+            types.objects.setdefault(o.type, {})
+            for name, _, v in o.changes:
+                types.see(types.objects, o.type, name, v)
+            ob.write(orjson.dumps([o.id, o.type, [[n, _sql_time(w), _sql_value(v)] for n, w, v in o.changes],
+                                   list(o.relationships)]) + b"\n")
+            counts["objects"] += 1
+            counts["o2o"] += len(o.relationships)
+            counts["changes"] += len(o.changes)
+        ev.seek(0)
+        ob.seek(0)
+        _fill(path, types, maps, ev, ob)
     return counts
+
+
+def _fill(path: Path, types: _Types, maps: dict[str, dict[str, str]], ev: IO[bytes], ob: IO[bytes]) -> None:
+    meta = sa.MetaData()
+    text, stamp = _Declared("TEXT"), _Declared("TIMESTAMP")
+    event = sa.Table("event", meta, sa.Column("ocel_id", text, primary_key=True), sa.Column("ocel_type", text))
+    obj = sa.Table("object", meta, sa.Column("ocel_id", text, primary_key=True), sa.Column("ocel_type", text))
+    e2o = sa.Table("event_object", meta, *(sa.Column(c, text, primary_key=True)
+                                           for c in ("ocel_event_id", "ocel_object_id", "ocel_qualifier")))
+    o2o = sa.Table("object_object", meta, *(sa.Column(c, text, primary_key=True)
+                                            for c in ("ocel_source_id", "ocel_target_id", "ocel_qualifier")))
+    type_maps = {kind: sa.Table(f"{kind}_map_type", meta, sa.Column("ocel_type", text, primary_key=True),
+                                sa.Column("ocel_type_map", text)) for kind in ("event", "object")}
+
+    def typed(prefix: str, suffix: str, base: list[str], attrs: dict[str, str]) -> sa.Table:
+        return sa.Table(f"{prefix}_{suffix}", meta, *(sa.Column(c, stamp if c == "ocel_time" else text) for c in base),
+                        *(sa.Column(n, _Declared(_SQL_TYPES[t])) for n, t in attrs.items()))
+
+    event_tables = {t: typed("event", maps["event"][t], ["ocel_id", "ocel_time"], a) for t, a in types.events.items()}
+    object_tables = {t: typed("object", maps["object"][t], ["ocel_id", "ocel_time", "ocel_changed_field"], a)
+                     for t, a in types.objects.items()}
+    engine = sa.create_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as db:
+            meta.create_all(db)
+            batches = _Batches(db)
+            for kind, table in type_maps.items():
+                for type_name, suffix in maps[kind].items():
+                    batches.add(table, {"ocel_type": type_name, "ocel_type_map": suffix})
+            for line in ev:
+                eid, etype, when, attrs, rels = orjson.loads(line)
+                batches.add(event, {"ocel_id": eid, "ocel_type": etype})
+                table = event_tables[etype]
+                row = dict.fromkeys(table.c.keys()) | attrs | {"ocel_id": eid, "ocel_time": when}
+                batches.add(table, row)
+                for oid, qualifier in rels:
+                    batches.add(e2o,
+                                {"ocel_event_id": eid, "ocel_object_id": oid, "ocel_qualifier": qualifier}, or_ignore=True)
+            for line in ob:
+                oid, otype, changes, rels = orjson.loads(line)
+                batches.add(obj, {"ocel_id": oid, "ocel_type": otype})
+                table = object_tables[otype]
+                empty = dict.fromkeys(table.c.keys())
+                # The relational format lists an object by a row with no changed field (its initial
+                # state: here empty, every value is a time-stamped change below).
+                batches.add(table, empty | {"ocel_id": oid, "ocel_time": "1970-01-01 00:00:00.000000"})
+                for name, when, value in changes:
+                    batches.add(table, empty | {"ocel_id": oid, "ocel_time": when,
+                                                         "ocel_changed_field": name, name: value})
+                for target, qualifier in rels:
+                    batches.add(o2o,
+                                {"ocel_source_id": oid, "ocel_target_id": target, "ocel_qualifier": qualifier}, or_ignore=True)
+            batches.flush()
+    finally:
+        engine.dispose()
+
+
+class _Batches:
+    """Rows waiting per insert statement, executed _BATCH at a time."""
+
+    def __init__(self, db: sa.Connection) -> None:
+        self.db = db
+        self.waiting: dict[str, tuple[sa.Insert, list[dict[str, Any]]]] = {}
+
+    def add(self, table: sa.Table, row: dict[str, Any], *, or_ignore: bool = False) -> None:
+        key = f"{table.name}:{or_ignore}"
+        if key not in self.waiting:
+            statement = table.insert().prefix_with("OR IGNORE") if or_ignore else table.insert()
+            self.waiting[key] = (statement, [])
+        statement, rows = self.waiting[key]
+        rows.append(row)
+        if len(rows) >= _BATCH:
+            self.db.execute(statement, rows)
+            rows.clear()
+
+    def flush(self) -> None:
+        for statement, rows in self.waiting.values():
+            if rows:
+                self.db.execute(statement, rows)
+                rows.clear()
 
 
 def _sql_time(when) -> str:
