@@ -72,3 +72,9 @@ COPY (SELECT order_id, kind, occurred_at FROM milestones ORDER BY order_id, occu
 UPDATE flow_orders SET milestone_count = -1
 WHERE order_id IN (SELECT order_id FROM flow_orders WHERE placed_at > now() - interval '30 days'
                    ORDER BY hashtext(order_id) LIMIT :n)
+
+-- name: changed_days
+-- The UTC days the orders of mark_changed are placed on.
+SELECT DISTINCT (placed_at AT TIME ZONE 'UTC')::date FROM flow_orders
+WHERE order_id IN (SELECT order_id FROM flow_orders WHERE placed_at > now() - interval '30 days'
+                   ORDER BY hashtext(order_id) LIMIT :n)

@@ -151,6 +151,8 @@ def housekeeping_jobs(engine: Engine, policy: Policy, intake: IntakeSettings,
             pass
         return notify_dispatch.send_due(engine, settings=outbound, now=clock.now())
 
+    flow_wait = flow_facts.CatchUpWait()   # /flow is rebuilt once the sources have caught up
+
     def snapshot() -> derived_figures.JobResult:
         # Drains every pending change (batch by batch) before the snapshot: a backfill is
         # reflected within a run or two, not a fixed slice per minute.
@@ -171,7 +173,8 @@ def housekeeping_jobs(engine: Engine, policy: Policy, intake: IntakeSettings,
         ("rules-sweep", SWEEP_SECONDS, _locked(engine, "jobs/sweep", lambda: run_sweep(engine, policy=policy, now=clock.now()))),
         ("queue-snapshot", SNAPSHOT_SECONDS, _locked(engine, "jobs/snapshot", snapshot)),
         # The facts of /flow (process map, conformance) for the orders that changed.
-        ("flow-facts", FLOW_SECONDS, _locked(engine, "jobs/flow", lambda: flow_facts.run(engine, policy=policy))),
+        ("flow-facts", FLOW_SECONDS, _locked(engine, "jobs/flow", lambda: flow_facts.run(
+            engine, policy=policy, wait=flow_wait, now=clock.now()))),
         # Replays asked for on /integrations; take_for_replay's SKIP LOCKED keeps two from overlapping.
         ("dead-letter-replay", REPLAY_SECONDS, replay),
         # Trains when the model in service is older than risk_model.retrain_hours, then scores,

@@ -495,21 +495,6 @@ CREATE TABLE public.flow_calendars (
 );
 
 --
--- Name: flow_order_days; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.flow_order_days (
-    dim text NOT NULL,
-    value text NOT NULL,
-    day date NOT NULL,
-    warehouse text NOT NULL,
-    subject text NOT NULL,
-    bucket integer NOT NULL,
-    n bigint NOT NULL,
-    span_days integer NOT NULL
-);
-
---
 -- Name: flow_orders; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -532,21 +517,59 @@ CREATE TABLE public.flow_orders (
 );
 
 --
--- Name: flow_transition_days; Type: TABLE; Schema: public; Owner: -
+-- Name: flow_order_contributions; Type: VIEW; Schema: public; Owner: -
 --
 
-CREATE TABLE public.flow_transition_days (
-    object_type text NOT NULL,
+CREATE VIEW public.flow_order_contributions AS
+ SELECT f.order_id,
+    f.placed_at,
+    f.day,
+    f.warehouse,
+    f.channel,
+    f.tier,
+    f.carrier,
+    s.subject,
+    s.bucket
+   FROM (( SELECT flow_orders.order_id,
+            flow_orders.placed_at,
+            ((flow_orders.placed_at AT TIME ZONE 'UTC'::text))::date AS day,
+            COALESCE(flow_orders.warehouse, ''::text) AS warehouse,
+            COALESCE(flow_orders.channel, ''::text) AS channel,
+            COALESCE(flow_orders.customer_tier, ''::text) AS tier,
+            COALESCE(flow_orders.carrier, ''::text) AS carrier,
+            flow_orders.deviations,
+            flow_orders.accepted,
+            (flow_orders.deviations <@ flow_orders.accepted) AS conforming,
+            ((flow_orders.status = 'closed'::text) AND (flow_orders.cycle_business_hours IS NOT NULL)) AS timed,
+            public.flow_hours_bucket(flow_orders.cycle_business_hours) AS bucket
+           FROM public.flow_orders
+          WHERE (flow_orders.placed_at IS NOT NULL)) f
+     CROSS JOIN LATERAL ( SELECT v.subject,
+            v.bucket
+           FROM ( VALUES ('orders'::text,'-1'::integer,true), ('conforming'::text,'-1'::integer,f.conforming), ('conforming_cycle'::text,f.bucket,(f.conforming AND f.timed)), ('deviating_cycle'::text,f.bucket,((NOT f.conforming) AND f.timed))) v(subject, bucket, included)
+          WHERE v.included
+        UNION ALL
+         SELECT v.subject,
+            v.bucket
+           FROM (( SELECT split_part(x.d, ':'::text, 1) AS deviation,
+                    bool_and((x.d = ANY (f.accepted))) AS accepted
+                   FROM unnest(f.deviations) x(d)
+                  GROUP BY (split_part(x.d, ':'::text, 1))) p
+             CROSS JOIN LATERAL ( VALUES (('deviation:'::text || p.deviation),'-1'::integer,(NOT p.accepted)), (('accepted:'::text || p.deviation),'-1'::integer,p.accepted), (('deviation_cycle:'::text || p.deviation),f.bucket,((NOT p.accepted) AND f.timed))) v(subject, bucket, included))
+          WHERE v.included) s);
+
+--
+-- Name: flow_order_days; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.flow_order_days (
     dim text NOT NULL,
     value text NOT NULL,
     day date NOT NULL,
     warehouse text NOT NULL,
-    from_kind text NOT NULL,
-    to_kind text NOT NULL,
-    measure text NOT NULL,
+    subject text NOT NULL,
     bucket integer NOT NULL,
     n bigint NOT NULL,
-    total_hours double precision,
     span_days integer NOT NULL
 );
 
@@ -569,6 +592,50 @@ CREATE TABLE public.flow_transitions (
     channel text,
     customer_tier text,
     carrier text
+);
+
+--
+-- Name: flow_transition_contributions; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.flow_transition_contributions AS
+ SELECT t.order_id,
+    t.object_type,
+    t.placed_at,
+    ((t.placed_at AT TIME ZONE 'UTC'::text))::date AS day,
+    COALESCE(t.warehouse, ''::text) AS warehouse,
+    COALESCE(t.channel, ''::text) AS channel,
+    COALESCE(t.customer_tier, ''::text) AS tier,
+    COALESCE(t.carrier, ''::text) AS carrier,
+    t.from_kind,
+    t.to_kind,
+    m.measure,
+    m.bucket,
+        CASE
+            WHEN (m.measure = 'count'::text) THEN t.business_hours
+            ELSE NULL::double precision
+        END AS hours
+   FROM (public.flow_transitions t
+     CROSS JOIN LATERAL ( VALUES ('count'::text,'-1'::integer), ('business'::text,public.flow_hours_bucket(t.business_hours)), ('wall'::text,public.flow_hours_bucket(t.wall_hours))) m(measure, bucket))
+  WHERE ((m.bucket IS NOT NULL) AND (t.placed_at IS NOT NULL));
+
+--
+-- Name: flow_transition_days; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.flow_transition_days (
+    object_type text NOT NULL,
+    dim text NOT NULL,
+    value text NOT NULL,
+    day date NOT NULL,
+    warehouse text NOT NULL,
+    from_kind text NOT NULL,
+    to_kind text NOT NULL,
+    measure text NOT NULL,
+    bucket integer NOT NULL,
+    n bigint NOT NULL,
+    total_hours double precision,
+    span_days integer NOT NULL
 );
 
 --

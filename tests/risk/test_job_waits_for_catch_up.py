@@ -8,8 +8,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from tests.evaluation.story import POLICY
+from tests.source_runs import record_carrier_run
 from tower.risk import job
-from tower.store import collector_runs as runs
 
 
 def _counts(engine: sa.Engine) -> tuple[int, ...]:
@@ -19,29 +19,19 @@ def _counts(engine: sa.Engine) -> tuple[int, ...]:
             " (SELECT count(*) FROM risk_flags), (SELECT count(*) FROM risk_flag_events)")).one())
 
 
-def _carrier_run(engine: sa.Engine, *, now, behind: timedelta) -> None:
-    """A carrier run that read up to `behind` before the source's present (caught up or not)."""
-    with engine.begin() as conn:
-        run = runs.start(conn=conn, source="carrier", stream="tracking_events", started_at=now - timedelta(seconds=5))
-        runs.finish(conn=conn, run_id=run, status="ok", finished_at=now,
-                    counts=runs.RunCounts(records_fetched=500, milestones_written=500, newest_source_at=now - behind,
-                                          source_as_of=now, data_through=now - behind, caught_up=not behind,
-                                          observed_at=now))
-
-
 def test_nothing_is_trained_scored_or_flagged_while_a_source_catches_up_then_it_runs(history):
     engine, _truth, now = history
     # A day on, the model in service is due for retraining; the carrier stream is reading a
     # backlog 20 days behind: the job waits.
     later = now + timedelta(days=1, minutes=1)
-    _carrier_run(engine, now=later, behind=timedelta(days=20))
+    record_carrier_run(engine, now=later, behind=timedelta(days=20))
     before = _counts(engine)
     waited = job.run(engine, policy=POLICY, now=later)
     assert waited.waiting_for == ("carrier",)
     assert (waited.trained, waited.scored, waited.invoices) == (None, None, None)
     assert _counts(engine) == before
 
-    _carrier_run(engine, now=later + timedelta(seconds=1), behind=timedelta(0))
+    record_carrier_run(engine, now=later + timedelta(seconds=1), behind=timedelta(0))
     ran = job.run(engine, policy=POLICY, now=later + timedelta(seconds=2))
     assert ran.waiting_for == ()
     assert ran.trained is not None and ran.scored is not None and ran.scored.scored > 0

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Sequence
 
 from sqlalchemy.engine import Connection, Engine
 
-from tower import sqlfiles
+from tower import clock, sqlfiles
+from tower.evaluation.freshness import catching_up
 from tower.milestones import KINDS
 from tower.process import rollup
 from tower.rules.flow_model import FlowModel
@@ -30,6 +31,7 @@ CALENDAR_FIRST = date(2000, 1, 1)
 CALENDAR_LAST = date(2040, 12, 31)
 BATCH_ORDERS = 20_000   # a batch's statements grow faster than linearly past this on two cores
 BUDGET_SECONDS = 45.0
+MAX_WAIT_SECONDS = 15 * 60.0   # the longest /flow waits for sources to catch up
 # An order with no flow model in the policy still gets its process map; nothing is a deviation.
 _EMPTY_MODEL = FlowModel((), frozenset(), frozenset(), frozenset(), frozenset(), ())
 
@@ -40,6 +42,7 @@ class RefreshResult:
     orders: int = 0
     seconds: float = 0.0
     caught_up: bool = False
+    waiting_for: tuple[str, ...] = ()   # sources catching up: nothing was refreshed
 
 
 def ensure_calendars(*, conn: Connection, policy: Policy) -> bool:
@@ -99,12 +102,14 @@ def refresh(*, conn: Connection, policy: Policy, order_ids: Sequence[str]) -> in
     # A batch sorts every event of its orders several times (per object, per order); in memory
     # that is several times faster than spilling to disk. SET LOCAL ends with the transaction.
     conn.execute(_Q["work_mem"])
-    days = rollup.touched_days(conn=conn, order_ids=ids)   # where they were placed before ...
+    rollup.begin(conn=conn)
+    rollup.subtract(conn=conn, order_ids=ids)   # what they counted for before ...
     conn.execute(_Q["delete_transitions"], {"order_ids": ids})
     conn.execute(_Q["delete_orders"], {"order_ids": ids})
     conn.execute(_Q["insert_transitions"], {"order_ids": ids, "kinds": params["kinds"], "ranks": params["ranks"]})
     conn.execute(_Q["insert_orders"], {**params, "order_ids": ids, "version": policy.version})
-    rollup.rebuild_days(conn=conn, days=days | rollup.touched_days(conn=conn, order_ids=ids))   # ... and now
+    rollup.add(conn=conn, order_ids=ids)        # ... and now
+    rollup.fold(conn=conn)
     return len(ids)
 
 
@@ -113,11 +118,45 @@ def stale(*, conn: Connection, policy: Policy, limit: int) -> list[str]:
     return list(conn.execute(_Q["stale_orders"], {"version": policy.version, "limit": limit}).scalars())
 
 
+@dataclass
+class CatchUpWait:
+    """The job's pause while sources read a backlog (the collector process keeps one).
+
+    While history pours in, an order's facts would be rebuilt every minute only to be rebuilt
+    again the next (in a fresh demo that was half of one core for the whole catch-up, taken
+    from the collectors); /flow is a view of history, so it waits and rebuilds once the
+    sources have caught up. A source that stays behind for longer than `max_seconds` (a
+    backlog that keeps growing) does not freeze /flow: the job then runs once every
+    `max_seconds`."""
+
+    max_seconds: float = MAX_WAIT_SECONDS
+    since: float | None = None   # monotonic time the current wait began
+
+    def holds(self, behind: tuple[str, ...], *, at: float) -> bool:
+        if not behind:
+            self.since = None
+            return False
+        if self.since is None:
+            self.since = at
+        if at - self.since >= self.max_seconds:
+            self.since = at
+            return False
+        return True
+
+
 def run(engine: Engine, *, policy: Policy, batch: int = BATCH_ORDERS,
-        budget_seconds: float = BUDGET_SECONDS) -> RefreshResult:
-    """Refresh stale orders batch by batch (each committed) until none is left or the budget is spent."""
+        budget_seconds: float = BUDGET_SECONDS, wait: CatchUpWait | None = None,
+        now: datetime | None = None) -> RefreshResult:
+    """Refresh stale orders batch by batch (each committed) until none is left or the budget
+    is spent; with `wait`, nothing while it holds (sources catching up at `now`)."""
     started = time.monotonic()
     result = RefreshResult()
+    if wait is not None:
+        with engine.begin() as conn:
+            behind = catching_up(conn=conn, policy=policy, now=now or clock.now())
+        if wait.holds(behind, at=started):
+            result.waiting_for = behind
+            return result
     while True:
         with engine.begin() as conn:
             ids = stale(conn=conn, policy=policy, limit=batch)
