@@ -100,6 +100,41 @@ CREATE FUNCTION public.flow_hours_bucket(hours double precision) RETURNS integer
 $$;
 
 --
+-- Name: kpi_mark_changed_exceptions(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.kpi_mark_changed_exceptions() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO kpi_dirty (subject_type, subject_id)
+    SELECT DISTINCT 'exception', n.exception_id::text
+    FROM changed_rows n JOIN previous_rows o ON o.exception_id = n.exception_id
+    WHERE (n.kind, n.status, n.origin, n.order_id, n.opened_at, n.resolved_at)
+          IS DISTINCT FROM (o.kind, o.status, o.origin, o.order_id, o.opened_at, o.resolved_at);
+    RETURN NULL;
+END $$;
+
+--
+-- Name: kpi_mark_changed_orders(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.kpi_mark_changed_orders() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO kpi_dirty (subject_type, subject_id)
+    SELECT DISTINCT 'order', n.order_id
+    FROM changed_rows n JOIN previous_rows o ON o.order_id = n.order_id
+    WHERE (n.stage, n.status, n.warehouse, n.region, n.channel, n.customer_id, n.promised_at, n.due_at,
+           n.last_event_at, n.placed_at, n.milestone_count)
+          IS DISTINCT FROM
+          (o.stage, o.status, o.warehouse, o.region, o.channel, o.customer_id, o.promised_at, o.due_at,
+           o.last_event_at, o.placed_at, o.milestone_count);
+    RETURN NULL;
+END $$;
+
+--
 -- Name: kpi_mark_exceptions(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2219,7 +2254,7 @@ CREATE TRIGGER exceptions_kpi_mark_ins AFTER INSERT ON public.exceptions REFEREN
 -- Name: exceptions exceptions_kpi_mark_upd; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER exceptions_kpi_mark_upd AFTER UPDATE ON public.exceptions REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.kpi_mark_exceptions();
+CREATE TRIGGER exceptions_kpi_mark_upd AFTER UPDATE ON public.exceptions REFERENCING OLD TABLE AS previous_rows NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.kpi_mark_changed_exceptions();
 
 --
 -- Name: orders orders_change_feed_ins; Type: TRIGGER; Schema: public; Owner: -
@@ -2243,7 +2278,7 @@ CREATE TRIGGER orders_kpi_mark_ins AFTER INSERT ON public.orders REFERENCING NEW
 -- Name: orders orders_kpi_mark_upd; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER orders_kpi_mark_upd AFTER UPDATE ON public.orders REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.kpi_mark_orders();
+CREATE TRIGGER orders_kpi_mark_upd AFTER UPDATE ON public.orders REFERENCING OLD TABLE AS previous_rows NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.kpi_mark_changed_orders();
 
 --
 -- Name: api_tokens api_tokens_username_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

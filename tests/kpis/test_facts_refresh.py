@@ -12,6 +12,7 @@ from tests.kpis import fixtures
 from tower.data import kpis as data
 from tower.data.scope import Scope
 from tower.kpis import facts
+from tower.kpis.registry import BUCKETED
 from tower.rules.policy import cached
 from tower.store.ingest import ingest
 
@@ -81,3 +82,39 @@ def test_resolving_an_exception_adds_its_resolution_time(engine):
         facts.refresh_all(conn=conn, policy=BUILTIN_POLICY, now=fixtures.NOW)
         df = data.kpi_values(conn=conn, scope=EVERYTHING, filters=NOVEMBER, kpi_ids=["exception_resolution"])
     assert df.loc[0, "value"] == pytest.approx(16.0)
+
+
+# The cells as the sum of the facts, computed here from kpi_facts alone (the job keeps them by
+# deltas): every combination of the filter dimensions, '*' for all.
+_CELLS_FROM_FACTS = sa.text("""
+    SELECT CASE WHEN grouping(region) = 1 THEN '*' ELSE region END,
+           CASE WHEN grouping(warehouse) = 1 THEN '*' ELSE warehouse END,
+           CASE WHEN grouping(channel) = 1 THEN '*' ELSE channel END,
+           measure, (anchor_at AT TIME ZONE 'UTC')::date AS day,
+           CASE WHEN measure = ANY(:bucketed) THEN least(greatest(floor(num * 60), 0), 60000000)::int ELSE 0 END AS bucket,
+           count(*), sum(num), sum(den)
+    FROM kpi_facts
+    GROUP BY measure, day, bucket, CUBE (region, warehouse, channel)
+    ORDER BY 1, 2, 3, 4, 5, 6""")
+
+
+def test_the_cells_kept_by_deltas_are_the_sums_of_the_facts_after_orders_change_and_leave(engine):
+    with engine.begin() as conn:
+        fixtures.load(conn)
+    with engine.begin() as conn:
+        facts.refresh_all(conn=conn, policy=BUILTIN_POLICY, now=fixtures.NOW)
+        ingest(conn=conn, milestones=_waiting_order())          # a new order, new cells
+        # an order moved to another warehouse and region: its facts leave their cells
+        moved = conn.execute(sa.text("SELECT order_id FROM orders ORDER BY order_id LIMIT 1")).scalar_one()
+        conn.execute(sa.text("UPDATE orders SET warehouse = 'ATL-1', region = 'East' WHERE order_id = :o"), {"o": moved})
+        # an order cancelled: every fact of it goes, and the cells only it was in are removed
+        gone = conn.execute(sa.text("SELECT order_id FROM orders WHERE order_id <> :o ORDER BY order_id DESC LIMIT 1"),
+                            {"o": moved}).scalar_one()
+        conn.execute(sa.text("UPDATE orders SET status = 'cancelled' WHERE order_id = :o"), {"o": gone})
+        facts.refresh_all(conn=conn, policy=BUILTIN_POLICY, now=fixtures.at(30))
+        kept = conn.execute(sa.text(
+            "SELECT region, warehouse, channel, measure, day, bucket, n, num, den FROM kpi_daily ORDER BY 1, 2, 3, 4, 5, 6")).all()
+        summed = conn.execute(_CELLS_FROM_FACTS, {"bucketed": list(BUCKETED)}).all()
+        assert conn.execute(sa.text("SELECT count(*) FROM kpi_facts WHERE order_id = :o"), {"o": gone}).scalar_one() == 0
+    assert kept and kept == summed
+    assert all(row.n > 0 for row in kept)

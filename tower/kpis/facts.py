@@ -1,13 +1,16 @@
 """The analytics job: keep `kpi_facts`, `kpi_daily`, `order_stage_times` and `queue_items` up
 to date.
 
-Triggers (migration 0005) mark every changed order and exception in `kpi_dirty` within the
-writer's own transaction, so nothing is missed (and, the table being append-only, a writer
-never waits for this job); `refresh` takes a batch of marks (SKIP LOCKED, so two jobs can
-share the work), recomputes those subjects' facts from the projections and
-their milestones (a few dozen rows each, by index), and rebuilds the kpi_daily cells of the
-days their old and new facts fall on. Orders whose promise passed since the last run are
-re-checked too (OTIF turns into a miss without any event). Nothing here commits.
+Triggers (migrations 0005, 0026) mark every inserted order and exception, and every update that
+changes a column the facts are computed from, in `kpi_dirty` within the writer's own
+transaction, so nothing is missed (and, the table being append-only, a writer never waits for
+this job); `refresh` takes a batch of marks (SKIP LOCKED, so two jobs can share the work),
+recomputes those subjects' facts from the projections and their milestones (a few dozen rows
+each, by index), and moves the kpi_daily cells by what their old facts took away and their new
+ones add (numeric sums: exact; a change to how a fact maps to a cell, its bucket say, must
+rebuild kpi_daily from kpi_facts in the migration that makes it). Orders whose promise passed
+since the last run are re-checked too (OTIF turns into a miss without any event). Nothing here
+commits.
 """
 
 from __future__ import annotations
@@ -46,19 +49,19 @@ def refresh(*, conn: Connection, now: datetime, policy: Policy, limit: int = 200
         if taken == 0:
             return 0
         cur.execute(_Q["analyze_batch"])
-        cur.execute(_Q["old_days"])
+        bucketed = list(BUCKETED)
+        cur.execute(_Q["facts_delta"], {"sign": -1, "bucketed": bucketed})
         cur.execute(_Q["delete_facts"])
         cur.execute(_Q["order_times"])
         cur.execute(_Q["insert_stage_times"])
         critical = sla.critical_hours(policy)
         cur.execute(_Q["insert_queue_items"], {"c_stage": list(critical), "c_hours": list(critical.values()),
                                                "at_risk": sla.at_risk_share(policy)})
-        cur.execute(_Q["insert_order_facts"], {"now": now, "ship_sla_hours": allowance,
-                                                "bucketed": list(BUCKETED)})
+        cur.execute(_Q["insert_order_facts"], {"now": now, "ship_sla_hours": allowance, "bucketed": bucketed})
         cur.execute(_Q["insert_exception_facts"])
-        cur.execute(_Q["new_days"])
-        cur.execute(_Q["delete_days"])
-        cur.execute(_Q["reaggregate"], {"bucketed": list(BUCKETED)})
+        cur.execute(_Q["facts_delta"], {"sign": 1, "bucketed": bucketed})
+        cur.execute(_Q["fold_delta"])
+        cur.execute(_Q["remove_empty_cells"])
     return taken
 
 
