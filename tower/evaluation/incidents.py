@@ -83,21 +83,36 @@ def sync_incidents(*, conn: Connection, freshness: Mapping[str, SourceFreshness]
 
 
 def note_held(*, conn: Connection, freshness: Mapping[str, SourceFreshness], now: datetime) -> None:
-    """Remember the sources that held this evaluation (see `_stopped_holding`)."""
+    """Remember the sources that held this evaluation (see `_stopped_holding`).
+
+    Only a source not yet recorded as holding is written. An upsert locks the row even when it
+    changes nothing, and the worker's transaction then kept that lock while it wrote orders,
+    whose rows the sweep holds when it records the states: in a fresh demo the two deadlocked,
+    the sweep backed off for two minutes, and 22,000 orders judged during the catch-up waited
+    that long to be judged again."""
+    states = _states(conn)
     with raw(conn).cursor() as cur:
         for source, fresh in freshness.items():
-            if fresh.stale:
+            if fresh.stale and not states.get(source, ("", False))[1]:
                 cur.execute(_SQL["note_held"], {"source": source, "state": fresh.state, "now": now})
+
+
+def _states(conn: Connection) -> dict[str, tuple[str, bool]]:
+    """{source: (state, stale)} as recorded in `source_states` (read without locking)."""
+    with raw(conn).cursor() as cur:
+        cur.execute(_SQL["source_states"])
+        return {source: (state, stale) for source, state, stale in cur.fetchall()}
 
 
 def _stopped_holding(*, conn: Connection, freshness: Mapping[str, SourceFreshness],
                      now: datetime) -> list[str]:
-    """Record each source's state in `source_states`; the sources that held before and hold
-    no more (so the evaluations made while they held run again, once)."""
+    """Record each source's state in `source_states` (only the ones that changed: see
+    `note_held`); the sources that held before and hold no more (so the evaluations made
+    while they held run again, once)."""
+    before = _states(conn)
     with raw(conn).cursor() as cur:
-        cur.execute(_SQL["source_states"])
-        before = {source: stale for source, stale in cur.fetchall()}
         for source, fresh in freshness.items():
-            cur.execute(_SQL["put_source_state"], {"source": source, "state": fresh.state,
-                                                   "stale": fresh.stale, "now": now})
-    return [s for s, f in freshness.items() if before.get(s) and not f.stale]
+            if before.get(source) != (fresh.state, fresh.stale):
+                cur.execute(_SQL["put_source_state"], {"source": source, "state": fresh.state,
+                                                       "stale": fresh.stale, "now": now})
+    return [s for s, f in freshness.items() if before.get(s, ("", False))[1] and not f.stale]

@@ -89,7 +89,7 @@ ORDER BY order_id
 ON CONFLICT (order_id) DO NOTHING;
 
 -- name: source_states
-SELECT source, stale FROM source_states;
+SELECT source, state, stale FROM source_states;
 
 -- name: put_source_state
 INSERT INTO source_states (source, state, stale, since, updated_at)
@@ -97,7 +97,8 @@ VALUES (:source, :state, :stale, :now, :now)
 ON CONFLICT (source) DO UPDATE
 SET since = excluded.since, state = excluded.state, stale = excluded.stale,
     updated_at = excluded.updated_at
--- Written only when it changes, so the row is rarely locked (the worker marks it too).
+-- Written only when it changes (the caller reads first: an upsert locks the row even when
+-- its WHERE leaves it alone, and the worker marks it too).
 WHERE (source_states.state, source_states.stale) IS DISTINCT FROM (excluded.state, excluded.stale);
 
 -- name: note_held
