@@ -76,9 +76,11 @@ def sync_incidents(*, conn: Connection, freshness: Mapping[str, SourceFreshness]
             cur.execute(_SQL["resolve_incident"], {"incident": incident, "now": now,
                                                    "version": policy.version})
             cur.execute(_SQL["release_held"], {"source": source, "now": now})
+        still_stale = sorted(s for s, f in freshness.items() if f.stale)
         for source in _stopped_holding(conn=conn, freshness=freshness, now=now):
             cur.execute(_SQL["release_held"], {"source": source, "now": now})
-            cur.execute(_SQL["release_judged_while_stale"], {"source": source, "now": now})
+            cur.execute(_SQL["release_judged_while_stale"], {"source": source, "now": now,
+                                                            "still_stale": still_stale})
     return incidents
 
 

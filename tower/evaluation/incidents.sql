@@ -114,7 +114,12 @@ WHERE NOT source_states.stale;
 -- Orders whose last evaluation held alerts back because this source was stale (the rules
 -- record the stale sources in reason_facts): judged again now that it is fresh. Runs once per
 -- change from held to fresh, so the scan is paid per recovery, not per sweep.
+-- Not the orders judged while another source that is still stale held too: judged again now,
+-- they would be held again and re-queued when that one recovers (that source's release takes
+-- them). In a first start the sources catch up one after another, and every recovery but the
+-- last re-evaluated the whole store for nothing, taking the cores the last stream needed.
 INSERT INTO dirty_orders (order_id, marked_at)
 SELECT order_id, :now FROM orders
 WHERE reason_facts -> 'stale_sources' ? :source
+  AND NOT (reason_facts -> 'stale_sources' ?| CAST(:still_stale AS text[]))
 ON CONFLICT (order_id) DO NOTHING;

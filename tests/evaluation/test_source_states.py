@@ -1,8 +1,13 @@
-"""Recording which sources held an evaluation locks `source_states` only when the record
+"""What tower remembers of the sources that held evaluations, and what it re-queues when they
+recover.
+
+Recording which sources held an evaluation locks `source_states` only when the record
 changes. The rules worker notes the stale sources in every evaluation, inside the transaction
 that then writes orders; an upsert that changed nothing still locked the row, and the worker
 and the sweep deadlocked in a fresh demo (the sweep then backed off two minutes, and the orders
-judged during the catch-up waited that long to be judged again)."""
+judged during the catch-up waited that long to be judged again). When a source recovers while
+another that also held an order is still stale, the order waits for the last of them: judged
+again at once it would only be held again."""
 
 from __future__ import annotations
 
@@ -11,8 +16,11 @@ from datetime import datetime, timezone
 import pytest
 import sqlalchemy as sa
 
+from tests.kpis import fixtures
 from tower.evaluation import incidents
 from tower.rules.facts import SourceFreshness
+from tower.rules.policy import cached
+from tower.store.ingest import ingest
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 
@@ -65,3 +73,30 @@ def test_the_lock_test_would_see_a_write_wait(engine):
     finally:
         tx.rollback()
         other.close()
+
+
+def _dirty(conn) -> set[str]:
+    return set(conn.execute(sa.text("SELECT order_id FROM dirty_orders")).scalars())
+
+
+def test_an_order_held_by_two_sources_is_judged_again_once_the_last_of_them_recovers(engine):
+    both = fixtures._Order("BOTH", wh="DAL-1", region="South", channel="edi", cust="C-1", lines=[(1, 1, 10.0)], promised=24)
+    erp_only = fixtures._Order("ERP", wh="DAL-1", region="South", channel="edi", cust="C-2", lines=[(1, 1, 10.0)], promised=24)
+    policy = cached()
+    catching = {s: _fresh(s, "catching_up", True) for s in ("erp", "carrier")}
+    with engine.begin() as conn:
+        ingest(conn=conn, milestones=both.events + erp_only.events)
+        conn.execute(sa.text("UPDATE orders SET reason_facts = CAST(:f AS jsonb) WHERE order_id = :o"),
+                     [{"o": "BOTH", "f": '{"stale_sources": ["carrier", "erp"]}'},
+                      {"o": "ERP", "f": '{"stale_sources": ["erp"]}'}])
+        incidents.sync_incidents(conn=conn, freshness=catching, policy=policy, now=NOW)
+        conn.execute(sa.text("DELETE FROM dirty_orders"))
+        # ERP has caught up, the carrier has not: BOTH would be held again by the carrier.
+        incidents.sync_incidents(conn=conn, freshness={**catching, "erp": _fresh("erp", "up", False)},
+                                 policy=policy, now=NOW)
+        assert _dirty(conn) == {"ERP"}
+        conn.execute(sa.text("DELETE FROM dirty_orders"))
+        incidents.sync_incidents(conn=conn, freshness={"erp": _fresh("erp", "up", False),
+                                                       "carrier": _fresh("carrier", "up", False)},
+                                 policy=policy, now=NOW)
+        assert _dirty(conn) == {"BOTH"}
