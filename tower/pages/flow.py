@@ -223,8 +223,8 @@ def view(days: object, warehouse: object, channel: object, tier: object, carrier
     banner: list[Component] = [stale_banner(fresh, tz=user.time_zone if user else "UTC")]
     if pending:
         banner.append(dmc.Alert(f"{pending:,} changed orders are not in these figures yet: the collector "
-                                "process rebuilds them every minute.", title="Flow figures are catching up",
-                                color="yellow"))
+                                "process rebuilds them every minute, once no source is reading a backlog.",
+                                title="Flow figures are catching up", color="yellow"))
     period = (f"orders placed {f.start:%d %b %Y} – {f.end - pd.Timedelta(days=1):%d %b %Y} (UTC days) · "
               f"{scope.describe()}")
     search = "?" + urlencode({k: v for k, v in (("days", params.choice(days, PERIODS, default="28")),
