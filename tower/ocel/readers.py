@@ -20,6 +20,9 @@ from datetime import timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
+
 from tower.ocel.model import Event, Object, parse_time, parse_value
 
 
@@ -126,7 +129,7 @@ def _ocel2_sqlite(path: Path, zone: tzinfo) -> Log:
             log.objects[r["ocel_id"]] = Object(r["ocel_id"], r["ocel_type"])
         for m in ob_map.values():
             decl = _column_types(db, f"object_{m}")
-            for r in db.execute(f'SELECT * FROM "object_{m}" ORDER BY rowid'):
+            for r in db.execute(_rows_in_order(f"object_{m}", decl)):
                 obj = log.objects.get(r["ocel_id"])
                 if obj is None:
                     continue
@@ -148,7 +151,7 @@ def _ocel2_sqlite(path: Path, zone: tzinfo) -> Log:
         types = dict(db.execute("SELECT ocel_id, ocel_type FROM event").fetchall())
         for type_name, m in ev_map.items():
             decl = _column_types(db, f"event_{m}")
-            for r in db.execute(f'SELECT * FROM "event_{m}" ORDER BY rowid'):
+            for r in db.execute(_rows_in_order(f"event_{m}", decl)):
                 attrs = {k: _sqlite_value(r[k], decl.get(k)) for k in r.keys() if k not in ("ocel_id", "ocel_time") and r[k] is not None}
                 log.events.append(Event(r["ocel_id"], str(types.get(r["ocel_id"], type_name)),
                                         parse_time(str(r["ocel_time"]), naive_zone=zone), attrs, rel.get(r["ocel_id"], [])))
@@ -159,7 +162,16 @@ def _ocel2_sqlite(path: Path, zone: tzinfo) -> Log:
 
 
 def _column_types(db: sqlite3.Connection, table: str) -> dict[str, str]:
-    return {r[1]: (r[2] or "").upper() for r in db.execute(f'PRAGMA table_info("{table}")')}
+    """{column: declared type} of a table, in column order (the name is bound, not spliced)."""
+    return {r[0]: (r[1] or "").upper() for r in db.execute("SELECT name, type FROM pragma_table_info(?)", (table,))}
+
+
+def _rows_in_order(table: str, columns: dict[str, str]) -> str:
+    """SELECT of every column of a type's table in file order. The table and column names come
+    from the log itself and SQLite cannot bind identifiers, so SQLAlchemy quotes them, as the
+    writer does; no value is part of the statement."""
+    return str(sa.select(*(sa.column(c) for c in columns)).select_from(sa.table(table))
+               .order_by(sa.literal_column("rowid")).compile(dialect=sqlite_dialect()))
 
 
 def _sqlite_value(v, declared: str | None = None):
