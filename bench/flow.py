@@ -127,13 +127,13 @@ def minute_job(engine: sa.Engine, policy: Any) -> tuple[int, float, float, int]:
     recompute every day those orders sit on from all of its facts, and the blocks over them
     (what the job did before the rollups were kept by deltas), and the number of days."""
     with engine.begin() as conn:
-        marked = conn.execute(_Q["mark_changed"], {"n": CHANGED}).rowcount
+        placed = conn.execute(_Q["mark_changed"], {"n": CHANGED}).scalars().all()
+    marked, days = len(placed), set(placed)
     t = time.perf_counter()
     result = refresh.run(engine, policy=policy, budget_seconds=1e9)
     delta_s = time.perf_counter() - t
     assert result.orders == marked and result.caught_up
     with engine.begin() as conn:
-        days = set(conn.execute(_Q["changed_days"], {"n": CHANGED}).scalars())
         t = time.perf_counter()
         rollup.rebuild_days(conn=conn, days=days)
         rebuild_s = time.perf_counter() - t

@@ -68,13 +68,9 @@ CREATE INDEX milestones_timeline_idx ON milestones USING btree (order_id, occurr
 COPY (SELECT order_id, kind, occurred_at FROM milestones ORDER BY order_id, occurred_at) TO STDOUT WITH (FORMAT csv)
 
 -- name: mark_changed
--- :n orders placed in the last 30 days made stale, as a new milestone on each would.
+-- :n orders placed in the last 30 days made stale, as a new milestone on each would; the UTC
+-- day each is placed on.
 UPDATE flow_orders SET milestone_count = -1
 WHERE order_id IN (SELECT order_id FROM flow_orders WHERE placed_at > now() - interval '30 days'
                    ORDER BY hashtext(order_id) LIMIT :n)
-
--- name: changed_days
--- The UTC days the orders of mark_changed are placed on.
-SELECT DISTINCT (placed_at AT TIME ZONE 'UTC')::date FROM flow_orders
-WHERE order_id IN (SELECT order_id FROM flow_orders WHERE placed_at > now() - interval '30 days'
-                   ORDER BY hashtext(order_id) LIMIT :n)
+RETURNING (placed_at AT TIME ZONE 'UTC')::date
