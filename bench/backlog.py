@@ -149,11 +149,23 @@ def main() -> None:
                 "SELECT sum(records_fetched), sum(milestones_written), sum(dead_letters) FROM collector_runs")).one()
             stored = conn.execute(sa.text("SELECT (SELECT count(*) FROM milestones) + "
                                           "(SELECT count(*) FROM parked_milestones)")).scalar_one()
+            # The streams run side by side: the slowest one's time is the catch-up's.
+            per_stream = conn.execute(sa.text(
+                "SELECT source || '/' || stream, sum(records_fetched),"
+                " extract(epoch FROM max(finished_at) - min(started_at)) FROM collector_runs"
+                " GROUP BY 1 ORDER BY 3 DESC")).all()
+            queued, projected, logged = conn.execute(sa.text(
+                "SELECT (SELECT count(*) FROM projection_queue), (SELECT count(*) FROM orders),"
+                " (SELECT count(DISTINCT order_id) FROM milestones)")).one()
         engine.dispose()
     rate = fetched / elapsed
     peak = max(rss for _, rss in samples)
     print(f"collector (tower collect):    {fetched} records in {elapsed:.1f} s = {rate:,.0f} records/s "
           f"({written} milestones written, {stored} stored, {dead} dead letters)")
+    for key, records, seconds in per_stream[:4]:
+        print(f"  {key:<28} {records:>9,} records in {seconds:6.1f} s = {records / max(seconds, 1e-9):,.0f} records/s")
+    print(f"projections at the end:       {projected:,} orders of {logged:,} in the log, {queued:,} still queued"
+          f" -> {'RIGHT' if projected == logged and not queued else 'WRONG'}")
     marks = [samples[min(len(samples) - 1, int(len(samples) * q))] for q in (0.1, 0.25, 0.5, 0.75, 0.99)]
     print("collector RSS over the run:   " + ", ".join(f"{t:.0f}s {rss:.0f} MB" for t, rss in marks))
     print(f"collector peak RSS:           {peak:.0f} MB (target < 250 MB) -> {'MET' if peak < 250 else 'MISSED'}")

@@ -7,6 +7,10 @@ Why the bookmark is the source's own change time (the replication key), capped a
 start, and re-read with an inclusive overlap: ids and our own ingest time follow our order, not
 the source's commit order (STYLE habit 12). Re-reading is safe because the store's writes are
 idempotent on (source, source_event_id) — at-least-once delivery, exactly-once effect.
+While a stream reads a backlog its pages queue the orders they touch instead of projecting them
+(ingest's defer_projection; collectors/projector.py drains the queue), and the page that
+reaches the source's present waits for the queue to be drained first: "caught up" in
+collector_runs always means every fact read is in the projections, which the rules rely on.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from sqlalchemy.engine import Engine
 from collectors.http import FatalSourceError, SourceError
 from collectors.locks import try_lock
 from collectors.pipeline import read_ahead
+from collectors.projector import drain
 from collectors.stream import SkipRecord, Stream
 from tower import clock
 from tower.milestones import parse_time
@@ -120,10 +125,12 @@ def refuse_record(stream: Stream, record: Any, *, now: datetime | None) -> tuple
     return None
 
 
-def write_page(conn: Any, stream: Stream, mapped: _Mapped, *, now: datetime) -> tuple[int, int]:
-    """Ingest the mapped milestones and record dead letters (store rejections included), in the
-    caller's transaction. Returns (milestones written, dead letters new or refreshed)."""
-    result = ingest(conn=conn, milestones=mapped.milestones)
+def write_page(conn: Any, stream: Stream, mapped: _Mapped, *, now: datetime,
+               defer_projection: bool = False) -> tuple[int, int]:
+    """Ingest the mapped milestones (their projections queued, `defer_projection`) and record
+    dead letters (store rejections included), in the caller's transaction. Returns (milestones
+    written, dead letters new or refreshed)."""
+    result = ingest(conn=conn, milestones=mapped.milestones, defer_projection=defer_projection)
     letters = list(mapped.letters)
     rejected_keys: set[str] = set()
     for rejected in result.rejected:
@@ -173,6 +180,7 @@ def _run_locked(engine: Engine, stream: Stream, *, now: Callable[[], datetime],
     counts = result.counts
     counts.newest_source_at = last_newest
     mark = parse_time(bookmark["since"], "bookmark") if bookmark and bookmark.get("since") else None
+    deferred = False   # pages of this run whose projections wait in the queue
     try:
         # With max_pages (tests stopping after N pages) every page is its own transaction.
         groups = read_ahead(stream.fetch(_since(bookmark, stream)),
@@ -181,10 +189,15 @@ def _run_locked(engine: Engine, stream: Stream, *, now: Callable[[], datetime],
         for group in groups:
             last_page, mapped = group[-1][0], merge_pages([m for _, m in group])
             fetched = sum(len(page) for page, _ in group)
+            page_now = now()
+            backlog = not reached_present(stream, last_page, mapped.newest, page_now)
+            if deferred and not backlog:
+                drain(engine)   # before this page says "caught up": see the module docstring
+                deferred = False
             for attempt in range(PAGE_ATTEMPTS):
                 try:
                     mark = _commit_page(engine, stream, mapped, last_page, fetched, run_id, counts,
-                                        mark, poll_start, now())
+                                        mark, poll_start, page_now, defer_projection=backlog)
                     break
                 except RetryableStoreError as exc:
                     # A conflict with a concurrent transaction; the page's transaction rolled
@@ -194,6 +207,7 @@ def _run_locked(engine: Engine, stream: Stream, *, now: Callable[[], datetime],
                     log.info("%s: page retried after SQLSTATE %s", stream.key, exc.sqlstate)
                     time.sleep(random.uniform(0.05, 0.5) * (attempt + 1))
             result.pages += len(group)
+            deferred = deferred or backlog
             if (stop is not None and stop.is_set()) or (max_pages and result.pages >= max_pages):
                 groups.close()  # stop reading ahead
                 break  # the page is committed; the next run resumes from the bookmark
@@ -205,6 +219,8 @@ def _run_locked(engine: Engine, stream: Stream, *, now: Callable[[], datetime],
         result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"
         _finish(engine, result, now())
         raise
+    if deferred:   # the run stopped or failed before reaching the present
+        _drain_quietly(engine, stream)
     _settle_parked(engine, stream)
     finished = now()
     if result.status == "ok" and not result.pages:
@@ -214,6 +230,15 @@ def _run_locked(engine: Engine, stream: Stream, *, now: Callable[[], datetime],
     if result.status != "ok":
         log.warning("%s: %s: %s", stream.key, result.status, result.error)
     return result
+
+
+def _drain_quietly(engine: Engine, stream: Stream) -> None:
+    """Drain at the end of a run that stopped in a backlog; on failure the rows stay queued for
+    the collector's projector (collectors.projector), and the run is still recorded."""
+    try:
+        drain(engine)
+    except Exception as exc:
+        log.warning("%s: queued projections left for the projector: %s: %s", stream.key, type(exc).__name__, exc)
 
 
 def _settle_parked(engine: Engine, stream: Stream) -> None:
@@ -247,12 +272,12 @@ def merge_pages(pages: list[_Mapped]) -> _Mapped:
 
 def _commit_page(engine: Engine, stream: Stream, mapped: _Mapped, last_page: list[Any], fetched: int,
                  run_id: int, counts: RunCounts, mark: datetime | None, poll_start: datetime,
-                 page_now: datetime) -> datetime | None:
+                 page_now: datetime, *, defer_projection: bool) -> datetime | None:
     """One transaction for one or more pages (`mapped`, `fetched` records; `last_page` says
     whether the source has more): milestones, dead letters, the new bookmark and the run's
     counters."""
     with engine.begin() as conn:
-        written, letters = write_page(conn, stream, mapped, now=page_now)
+        written, letters = write_page(conn, stream, mapped, now=page_now, defer_projection=defer_projection)
         newest = counts.newest_source_at
         if mapped.newest is not None:
             # Never past the poll's start: a change stamped later may still be in flight.
@@ -280,11 +305,19 @@ def event_time(stream: Stream, page: list[Any], page_newest: datetime | None,
     time read)."""
     as_of = getattr(page, "as_of", None)
     present = as_of or observed_at
-    has_more = getattr(page, "has_more", len(page) >= stream.page_size)
-    caught_up = (not has_more) or (page_newest is not None and present - page_newest <= stream.overlap)
+    caught_up = reached_present(stream, page, page_newest, observed_at)
     through = present if caught_up else (newest or page_newest)
     return {"source_as_of": as_of, "data_through": through, "caught_up": caught_up,
             "observed_at": observed_at}
+
+
+def reached_present(stream: Stream, page: list[Any], page_newest: datetime | None,
+                    observed_at: datetime) -> bool:
+    """Whether a page ends the backlog: the source has nothing more right now, or the page
+    ends within the overlap of the source's present (`as_of` of the page, else tower's clock)."""
+    present = getattr(page, "as_of", None) or observed_at
+    has_more = getattr(page, "has_more", len(page) >= stream.page_size)
+    return (not has_more) or (page_newest is not None and present - page_newest <= stream.overlap)
 
 
 def _finish(engine: Engine, result: RunResult, finished_at: datetime) -> None:

@@ -32,7 +32,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.engine import Engine
 
-from collectors import registry
+from collectors import projector, registry
 from collectors.carrier_webhooks import worker as webhook_inbox
 from collectors.edi import inbox as edi_inbox
 from collectors.locks import try_lock
@@ -211,6 +211,8 @@ def build_scheduler(engine: Engine, streams: Sequence[Stream], stop: threading.E
         raise ValueError("the housekeeping jobs need the intake settings (settings.intake)")
     extra = (housekeeping_jobs(engine, policy, intake, notify, keep_changes_days)
              if policy is not None and intake is not None else [])
+    # The orders the streams' backlog pages queued for projection (collectors.projector).
+    extra = [("projection-drain", projector.DRAIN_SECONDS, lambda: projector.drain(engine)), *extra]
     scheduler = BlockingScheduler(
         executors={"default": ThreadPoolExecutor(max_workers=len(streams) + len(extra) + 1)},
         job_defaults={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
@@ -267,8 +269,10 @@ def run_once(engine: Engine, streams: Sequence[Stream], *, workers: int | None =
     the results in the order of `streams`. Streams of different sources may run in any order:
     a fact whose reference another stream has not delivered yet is parked, and linked when it
     arrives (tower.store.ingest)."""
-    if workers == 1 or len(streams) <= 1:
-        return [run_stream(engine, stream) for stream in streams]
-    with concurrent.futures.ThreadPoolExecutor(max_workers=workers or len(streams),
-                                               thread_name_prefix="collect-once") as pool:
-        return list(pool.map(lambda stream: run_stream(engine, stream), streams))
+    # As in the collector process, the queued projections are drained while the streams run.
+    with projector.Projector(engine):
+        if workers == 1 or len(streams) <= 1:
+            return [run_stream(engine, stream) for stream in streams]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=workers or len(streams),
+                                                   thread_name_prefix="collect-once") as pool:
+            return list(pool.map(lambda stream: run_stream(engine, stream), streams))

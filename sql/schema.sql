@@ -1019,6 +1019,34 @@ CREATE TABLE public.policy_versions (
 );
 
 --
+-- Name: projection_queue; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.projection_queue (
+    queue_id bigint NOT NULL,
+    order_id text NOT NULL,
+    kinds text[],
+    queued_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: projection_queue_queue_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.projection_queue_queue_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: projection_queue_queue_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.projection_queue_queue_id_seq OWNED BY public.projection_queue.queue_id;
+
+--
 -- Name: queue_items; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -1373,6 +1401,12 @@ ALTER TABLE ONLY public.exceptions ALTER COLUMN exception_id SET DEFAULT nextval
 ALTER TABLE ONLY public.kpi_dirty ALTER COLUMN mark_id SET DEFAULT nextval('public.kpi_dirty_mark_id_seq'::regclass);
 
 --
+-- Name: projection_queue queue_id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.projection_queue ALTER COLUMN queue_id SET DEFAULT nextval('public.projection_queue_queue_id_seq'::regclass);
+
+--
 -- Name: sign_in_failures id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -1656,6 +1690,13 @@ ALTER TABLE ONLY public.payments
 
 ALTER TABLE ONLY public.policy_versions
     ADD CONSTRAINT policy_versions_pkey PRIMARY KEY (version);
+
+--
+-- Name: projection_queue projection_queue_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.projection_queue
+    ADD CONSTRAINT projection_queue_pkey PRIMARY KEY (queue_id);
 
 --
 -- Name: queue_items queue_items_pkey; Type: CONSTRAINT; Schema: public; Owner: -

@@ -49,12 +49,13 @@ def test_a_stop_request_ends_the_backoff_at_once(engine, start_sandbox):
     assert job() is None  # stopped: no new run starts
 
 
-def test_the_scheduler_has_one_non_overlapping_coalescing_job_per_stream(engine, start_sandbox):
+def test_the_scheduler_has_one_non_overlapping_coalescing_job_per_stream_and_the_projection_drain(engine, start_sandbox):
     sb = start_sandbox(days=1, orders_per_day=10)
     streams = streams_for(sb)
     sched = scheduler.build_scheduler(engine, streams, threading.Event(), policy=None)
     jobs = {job.id: job for job in sched.get_jobs()}
-    assert set(jobs) == {s.key for s in streams}
+    # The drain comes with the streams, housekeeping or not: their backlog pages queue for it.
+    assert set(jobs) == {s.key for s in streams} | {"projection-drain"}
     for job in jobs.values():
         assert job.max_instances == 1 and job.coalesce is True
 

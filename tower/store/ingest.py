@@ -1,5 +1,5 @@
 """`ingest`: write a batch of milestones and bring the projections up to date, in the caller's
-transaction.
+transaction (or, with `defer_projection`, queue them for tower.store.projection_queue).
 
 The batch is validated in Python (bad records come back with a reason, the good ones still go
 in), COPYed into a temporary staging table, and from there moved with set-based statements:
@@ -67,14 +67,16 @@ def _stage_row(row: dict[str, Any]) -> tuple[Any, ...]:
             row["attrs"], ref.system if ref else None, ref.kind if ref else None, ref.value if ref else None)
 
 
-def ingest(*, conn: Connection, milestones: Iterable[Milestone | dict[str, Any]]) -> IngestResult:
-    """Store a batch of milestones and update the projections; see the module docstring."""
+def ingest(*, conn: Connection, milestones: Iterable[Milestone | dict[str, Any]],
+           defer_projection: bool = False) -> IngestResult:
+    """Store a batch of milestones and update the projections (or queue the touched orders for
+    them, `defer_projection`); see the module docstring."""
     good, rejected = validate(milestones)
     result = IngestResult(rejected=rejected)
     if not good:
         return result
     try:
-        _write(raw(conn), good, result)
+        _write(raw(conn), good, result, defer_projection=defer_projection)
     except DRIVER_ERRORS as exc:
         raise translate(exc) from exc
     return result
@@ -101,7 +103,7 @@ def settle_parked(*, conn: Connection) -> IngestResult:
     return result
 
 
-def _write(pg, good: list[dict[str, Any]], result: IngestResult) -> None:
+def _write(pg, good: list[dict[str, Any]], result: IngestResult, *, defer_projection: bool = False) -> None:
     with pg.cursor() as cur:
         cur.execute(_INGEST["create_stage"])
         with cur.copy(_INGEST["copy_stage"]) as copy:
@@ -121,11 +123,21 @@ def _write(pg, good: list[dict[str, Any]], result: IngestResult) -> None:
         # Every record of the batch (and every event unparked by it) was stored, parked, or
         # was already known: the rest are duplicates, counted once.
         result.duplicates = len(good) + result.unparked - result.inserted - result.parked
-        # Concurrent batches touching the same orders take them in one (sorted) order, and
-        # mark them dirty before touching their projections, so neither another batch nor
-        # the rules worker (which holds dirty marks, then updates orders) can deadlock with us.
-        # One round trip for the statements without parameters (a page of a few hundred
-        # records spends more time in round trips than in these statements).
-        cur.execute(_LOCK_MARK_PROJECT)
+        if defer_projection:
+            # The queue rows commit with the facts: a drain that sees a row sees its facts.
+            cur.execute(_INGEST["queue_touched"])
+        else:
+            project_touched(cur)
         cur.execute(_INGEST["touched_orders"])
         result.touched_orders = {r[0] for r in cur.fetchall()}
+
+
+def project_touched(cur) -> None:
+    """Lock, mark dirty and project the orders in _touched (this session's scratch table).
+
+    Concurrent batches touching the same orders take them in one (sorted) order, and mark them
+    dirty before touching their projections, so neither another batch nor the rules worker
+    (which holds dirty marks, then updates orders) can deadlock with us. One round trip for
+    the statements without parameters (a page of a few hundred records spends more time in
+    round trips than in these statements)."""
+    cur.execute(_LOCK_MARK_PROJECT)

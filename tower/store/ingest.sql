@@ -152,5 +152,10 @@ INSERT INTO dirty_orders (order_id, marked_at)
 SELECT order_id, now() FROM _touched ORDER BY order_id
 ON CONFLICT (order_id) DO UPDATE SET marked_at = excluded.marked_at;
 
+-- name: queue_touched
+-- defer_projection: the touched orders wait in projection_queue (migration 0027) instead.
+INSERT INTO projection_queue (order_id, kinds)
+SELECT order_id, kinds FROM _touched ORDER BY order_id;
+
 -- name: touched_orders
 SELECT order_id FROM _touched;
