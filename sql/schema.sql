@@ -1025,7 +1025,6 @@ CREATE TABLE public.policy_versions (
 CREATE TABLE public.projection_queue (
     queue_id bigint NOT NULL,
     order_id text NOT NULL,
-    kinds text[],
     queued_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
@@ -2158,6 +2157,12 @@ CREATE INDEX parked_milestones_ref_idx ON public.parked_milestones USING btree (
 --
 
 CREATE INDEX payments_order_idx ON public.payments USING btree (order_id);
+
+--
+-- Name: projection_queue_order_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX projection_queue_order_id_idx ON public.projection_queue USING btree (order_id);
 
 --
 -- Name: queue_items_cell_idx; Type: INDEX; Schema: public; Owner: -

@@ -33,7 +33,7 @@ def test_permuted_and_duplicated_streams_give_the_ordered_projection(engine, dat
         stream = [STREAM[i] for i in order] + [STREAM[i] for i in repeats]
         batches = [stream[i:i + batch] for i in range(0, len(stream), batch)]
         deferred = data.draw(st.lists(st.booleans(), min_size=len(batches), max_size=len(batches)))
-        chunk = data.draw(st.integers(1, 3))   # queue rows per drain transaction
+        chunk = data.draw(st.integers(1, 3))   # queue rows whose orders one drain transaction takes
         with conn.begin():
             _reset(conn)
             for milestones, defer in zip(batches, deferred):

@@ -32,7 +32,8 @@ _PROJECTION_ORDER = ("defer_order_keys", "load_touched_milestones", "project_ord
                      "project_payments", "project_returns", "project_orders", "project_shipments")
 
 _LOCK_MARK_PROJECT = ";\n".join(q.strip().rstrip(";") for q in (
-    _INGEST["lock_touched"], _INGEST["mark_dirty"], *(_PROJECT[name] for name in _PROJECTION_ORDER)))
+    _INGEST["lock_touched"], _INGEST["widen_queued"], _INGEST["mark_dirty"],
+    *(_PROJECT[name] for name in _PROJECTION_ORDER)))
 
 
 @dataclass

@@ -154,8 +154,15 @@ ON CONFLICT (order_id) DO UPDATE SET marked_at = excluded.marked_at;
 
 -- name: queue_touched
 -- defer_projection: the touched orders wait in projection_queue (migration 0027) instead.
-INSERT INTO projection_queue (order_id, kinds)
-SELECT order_id, kinds FROM _touched ORDER BY order_id;
+INSERT INTO projection_queue (order_id)
+SELECT order_id FROM _touched ORDER BY order_id;
+
+-- name: widen_queued
+-- An order that also waits in projection_queue has stored facts no projection reflects yet:
+-- every projection is recomputed (from all its facts), not only those the batch's kinds read,
+-- or the header would move ahead of its lines. The queue row stays for its drain (harmless).
+UPDATE _touched t SET kinds = NULL
+WHERE t.kinds IS NOT NULL AND EXISTS (SELECT 1 FROM projection_queue q WHERE q.order_id = t.order_id);
 
 -- name: touched_orders
 SELECT order_id FROM _touched;

@@ -4,11 +4,12 @@ transaction.
 The collector queues the orders a backlog page touched (ingest with `defer_projection`) instead
 of projecting them under their locks page by page; see migration 0027 for why. A drain
 (collectors/projector.py) calls `project_queued` chunk by chunk, each in its own transaction:
-the chunk's queue rows are deleted and its orders projected from all their milestones with
-ingest's own statements (tower.store.ingest.project_touched: same locks, same dirty marks,
-same order-independent result), so a failure puts the rows back with the rollback. Several
-drains, in one process or several, share the queue (SKIP LOCKED) and never deadlock (the order
-locks are taken in sorted order, as every ingest does).
+the queue rows of the chunk's orders are deleted and every projection of those orders is
+recomputed from all their milestones with ingest's own statements
+(tower.store.ingest.project_touched: same locks, same dirty marks, same order-independent
+result), so a failure puts the rows back with the rollback. Drains in several threads or
+processes take turns, a chunk each (a transaction-level lock), and never deadlock with an
+ingest (the order locks are taken in sorted order, as every ingest does).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from tower.store.errors import DRIVER_ERRORS, translate
 from tower.store.ingest import _INGEST, project_touched
 
 _Q = sqlfiles.load_psycopg(__file__, "projection_queue.sql")
-CHUNK = 2000  # queue rows per transaction: each order holds an advisory lock until the commit
+CHUNK = 2000  # the orders of this many queue rows per transaction (each order is locked to the commit)
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,14 @@ class Depth:
 
 
 def project_queued(*, conn: Connection, upto: int, limit: int = CHUNK) -> int:
-    """Take up to `limit` queue rows with an id up to `upto` and project their orders; returns
-    the number of orders projected (0: no row left up to `upto`, or the rest are another
-    drain's)."""
+    """Take the orders of the oldest `limit` queue rows with an id up to `upto` (with all their
+    rows up to `upto`) and project them; returns the number of orders projected (0: no row is
+    left up to `upto`)."""
     try:
         pg = raw(conn)
         with pg.cursor() as cur:
             cur.execute(_INGEST["create_stage"])
+            cur.execute(_Q["drain_lock"])
             cur.execute(_Q["take"], {"upto": upto, "limit": limit})
             orders = cur.rowcount
             if orders <= 0:
