@@ -58,9 +58,22 @@ SNAPSHOT_SECONDS = 60.0
 FLOW_SECONDS = 60.0
 REPLAY_SECONDS = 5.0
 DIGEST_SECONDS = 60.0
+RISK_CHECK_SECONDS = 60.0   # the risk job works every score_minutes (tower.risk.job.Cadence)
 RETENTION_SECONDS = 60.0
 KEEP_CHANGES_DAYS = 30   # TOWER_CHANGE_FEED_KEEP_DAYS's default (tower/config.py)
 MAX_BACKOFF = 300.0
+
+
+class _QuietSkips(logging.Filter):
+    """Drops APScheduler's warning that a job's run was skipped because the previous one is still
+    running: that is what max_instances=1 with coalescing is for (a stream reading a backlog, a
+    job draining one), and during a catch-up it was most of the collector's log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+logging.getLogger("apscheduler.scheduler").addFilter(_QuietSkips())
 
 
 class StreamFailed(RuntimeError):
@@ -152,6 +165,7 @@ def housekeeping_jobs(engine: Engine, policy: Policy, intake: IntakeSettings,
         return notify_dispatch.send_due(engine, settings=outbound, now=clock.now())
 
     flow_wait = flow_facts.CatchUpWait()   # /flow is rebuilt once the sources have caught up
+    risk_cadence = risk_model.Cadence(policy.risk_model.score_minutes * 60)   # checked every minute
 
     def snapshot() -> derived_figures.JobResult:
         # Drains every pending change (batch by batch) before the snapshot: a backfill is
@@ -179,8 +193,9 @@ def housekeeping_jobs(engine: Engine, policy: Policy, intake: IntakeSettings,
         ("dead-letter-replay", REPLAY_SECONDS, replay),
         # Trains when the model in service is older than risk_model.retrain_hours, then scores,
         # then checks the invoices for discrepancies (tower/risk/invoices.py).
-        ("risk-model", policy.risk_model.score_minutes * 60,
-         _locked(engine, "jobs/risk", lambda: risk_model.run(engine, policy=policy, now=clock.now()))),
+        ("risk-model", RISK_CHECK_SECONDS,
+         _locked(engine, "jobs/risk", lambda: risk_model.run(engine, policy=policy, now=clock.now(),
+                                                              cadence=risk_cadence))),
         edi_inbox.scheduled_job(engine, intake, trading_partners),
         webhook_inbox.scheduled_job(engine, intake, trading_partners),
         ("notifications", outbound.poll_seconds, notifications),

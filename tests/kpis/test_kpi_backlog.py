@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
 from tests.store.events import order_life
-from tower.data.kpis import _Q, PENDING_CAP, pending_changes
+from tower.data.backlog import STEADY_LAG
+from tower.data.kpis import _Q, PENDING_CAP, behind, pending_changes
 from tower.kpis.facts import refresh_all
 from tower.rules.policy import cached
 from tower.store import ingest
@@ -53,3 +54,16 @@ def test_a_small_backlog_is_counted_exactly(engine):
                              "SELECT 'order', 'SO-' || (g % 7) FROM generate_series(1, 30) g"))
         backlog = pending_changes(conn=conn)
     assert backlog["pending"] == 7 and backlog["capped"] is False
+
+
+def test_the_pages_call_the_figures_behind_only_when_the_backlog_outlasts_the_jobs_interval(engine):
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO kpi_dirty (subject_type, subject_id) VALUES ('order', 'SO-1')"))
+        backlog = pending_changes(conn=conn)
+    oldest = backlog["oldest"]
+    # A change the next minute's run will fold in is not "catching up"; one older than the
+    # interval and the run is, and so is a backlog too large to count.
+    assert not behind(backlog, now=oldest + timedelta(seconds=90))
+    assert behind(backlog, now=oldest + STEADY_LAG + timedelta(seconds=1))
+    assert behind({**backlog, "capped": True}, now=oldest)
+    assert not behind({"pending": 0, "capped": False, "oldest": None}, now=oldest)

@@ -26,13 +26,20 @@ def test_nothing_is_trained_scored_or_flagged_while_a_source_catches_up_then_it_
     later = now + timedelta(days=1, minutes=1)
     record_carrier_run(engine, now=later, behind=timedelta(days=20))
     before = _counts(engine)
-    waited = job.run(engine, policy=POLICY, now=later)
+    cadence = job.Cadence(every_seconds=3600)
+    waited = job.run(engine, policy=POLICY, now=later, cadence=cadence)
     assert waited.waiting_for == ("carrier",)
+    assert cadence.last is None   # a run that waited did no work: the next one tries again
     assert (waited.trained, waited.scored, waited.invoices) == (None, None, None)
     assert _counts(engine) == before
 
     record_carrier_run(engine, now=later + timedelta(seconds=1), behind=timedelta(0))
-    ran = job.run(engine, policy=POLICY, now=later + timedelta(seconds=2))
+    ran = job.run(engine, policy=POLICY, now=later + timedelta(seconds=2), cadence=cadence)
     assert ran.waiting_for == ()
     assert ran.trained is not None and ran.scored is not None and ran.scored.scored > 0
     assert _counts(engine)[:2] > before[:2]  # a new model version and new scores
+    # Within the hour the cadence asks for, the minute's run does nothing.
+    after = _counts(engine)
+    idle = job.run(engine, policy=POLICY, now=later + timedelta(seconds=3), cadence=cadence)
+    assert (idle.trained, idle.scored, idle.invoices, idle.waiting_for) == (None, None, None, ())
+    assert _counts(engine) == after

@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection
 
 from tower.data import flow_daily
+from tower.data.backlog import lags
 from tower.data.scope import Scope
 from tower.milestones import KINDS
 from tower.sqlfiles import load
@@ -252,6 +253,8 @@ def filter_options(*, conn: Connection, scope: Scope) -> dict[str, list[str]]:
     return out
 
 
-def pending(*, conn: Connection, scope: Scope) -> int:
-    """Orders in scope whose flow facts are not rebuilt yet (the figures lag them)."""
-    return int(conn.execute(_Q["freshness"], {"warehouses": scope.param()}).scalar_one())
+def pending(*, conn: Connection, scope: Scope, now: datetime) -> tuple[int, bool]:
+    """(orders in scope whose flow facts are not rebuilt yet, whether that lags more than the
+    job's interval: tower.data.backlog — only then do the figures "catch up")."""
+    count, oldest = conn.execute(_Q["freshness"], {"warehouses": scope.param()}).one()
+    return int(count), lags(oldest, now=now)

@@ -140,8 +140,9 @@ SELECT 'warehouse', warehouse FROM flow_orders WHERE warehouse IS NOT NULL
 ORDER BY 1, 2
 
 -- name: freshness
--- How many orders wait for their facts to be rebuilt (shown on the page: the figures lag them).
-SELECT count(*)::bigint AS pending
+-- How many orders wait for their facts to be rebuilt (shown on the page: the figures lag them),
+-- and when the longest-waiting of them last changed (its projection's updated_at).
+SELECT count(*)::bigint AS pending, min(o.updated_at) AS oldest
 FROM orders o LEFT JOIN flow_orders f ON f.order_id = o.order_id
 WHERE (f.order_id IS NULL OR f.milestone_count <> o.milestone_count)
   AND (CAST(:warehouses AS text[]) IS NULL OR o.warehouse = ANY(:warehouses))

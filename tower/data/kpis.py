@@ -9,12 +9,13 @@ the customer filter and the drill-down read `kpi_facts` by index. Periods are UT
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from tower.data.backlog import lags
 from tower.data.frames import missing_as_none
 from tower.data.scope import Scope
 from tower.kpis import compute
@@ -243,6 +244,12 @@ def pending_changes(*, conn: Connection) -> dict:
     most PENDING_CAP + 1 rows by index, whatever the backlog."""
     row = conn.execute(_Q["pending_changes"], {"cap": PENDING_CAP}).mappings().one()
     return {"pending": int(row["pending"]), "capped": bool(row["capped"]), "oldest": row["oldest"]}
+
+
+def behind(backlog: dict, *, now: datetime) -> bool:
+    """Whether a pending_changes() result means the figures lag more than the job's interval
+    (tower.data.backlog): only then do the pages say they are catching up."""
+    return lags(backlog.get("oldest"), now=now, capped=bool(backlog.get("capped")))
 
 
 def pending_text(backlog: dict) -> str:

@@ -217,11 +217,11 @@ def view(days: object, warehouse: object, channel: object, tier: object, carrier
         slow = data.bottlenecks(conn=conn, filters=f, scope=scope, object_type=ot)
         summary = data.conformance(conn=conn, filters=f, scope=scope)
         rates, types = data.conformance_trend(conn=conn, filters=f, scope=scope, grain="week")
-        pending = data.pending(conn=conn, scope=scope)
+        pending, lagging = data.pending(conn=conn, scope=scope, now=now)
         fresh = freshness.by_source(conn=conn, now=now)
     user = current.user()
     banner: list[Component] = [stale_banner(fresh, tz=user.time_zone if user else "UTC")]
-    if pending:
+    if lagging:
         banner.append(dmc.Alert(f"{pending:,} changed orders are not in these figures yet: the collector "
                                 "process rebuilds them every minute, once no source is reading a backlog.",
                                 title="Flow figures are catching up", color="yellow"))

@@ -175,11 +175,12 @@ def cards(preset: str | None, days: Any, as_of: str | None, region: str | None, 
         sections.insert(0, empty_state("No KPI data for these filters", "Nothing was measured in the "
                                        "period: widen the period or clear a filter. Figures are "
                                        "updated by the collector process every minute." + held))
-    if backlog["pending"]:
+    if data.behind(backlog, now=now):
         sections.insert(0, dmc.Alert(
-            f"{data.pending_text(backlog)} changed orders and exceptions are not counted yet: the figures "
-            "below are incomplete until the collector's KPI job catches up (it folds in up to "
-            "10,000 a minute).", title="KPI figures are catching up", color="yellow"))
+            f"{data.pending_text(backlog)} changed orders and exceptions are not counted yet (the oldest "
+            f"changed {fmt(backlog['oldest'], user.time_zone if user else 'UTC')}): the figures below are "
+            "incomplete until the collector's KPI job, which folds in every change each minute, "
+            "catches up.", title="KPI figures are catching up", color="yellow"))
     return dmc.Stack(sections, gap="md"), stale_banner(fresh, tz=user.time_zone if user else "UTC"), period_text
 
 

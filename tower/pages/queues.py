@@ -238,7 +238,7 @@ def refresh(_pull: object, stage_choice: str | None, selected: str | None, prese
     banner = stale_banner(fresh, ("erp", "wms"), tz=tz)
     as_of_text = (f"Figures as of {fmt(as_of, tz, seconds=True)} (recomputed every minute)" if as_of else
                   "Figures not computed yet: the collector process computes them every minute.")
-    if backlog["pending"]:
+    if kpi_data.behind(backlog, now=now):
         # Ages and throughput come from the same job as the KPIs: say when it is behind.
         as_of_text += f" · catching up: {kpi_data.pending_text(backlog)} changed orders not counted yet"
     if df.empty:
