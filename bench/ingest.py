@@ -32,8 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import psycopg  # noqa: E402
 
 from bench._common import bench_database  # noqa: E402
+from collectors.projector import drain  # noqa: E402
 from tower.db import make_engine, raw  # noqa: E402
-from tower.store import ingest, projection_queue  # noqa: E402
+from tower.store import ingest  # noqa: E402
 from tower.store.milestone import normalise  # noqa: E402
 
 T0 = datetime(2026, 9, 1, tzinfo=timezone.utc)
@@ -178,12 +179,7 @@ def main() -> None:
         for i in range(0, len(events), args.batch):
             with engine.begin() as conn:
                 ingest(conn=conn, milestones=events[i:i + args.batch], defer_projection=True)
-        with engine.connect() as conn:
-            upto = projection_queue.head(conn=conn)
-        while upto is not None:
-            with engine.begin() as conn:
-                if not projection_queue.project_queued(conn=conn, upto=upto):
-                    break
+        drain(engine)
         deferred_s = time.perf_counter() - t
         with engine.connect() as conn:
             deferred_orders = raw(conn).execute("SELECT count(*) FROM orders").fetchone()[0]

@@ -16,16 +16,16 @@ collector_runs always means every fact read is in the projections, which the rul
 from __future__ import annotations
 
 import logging
-import random
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any, Callable
 
 import orjson
 from sqlalchemy.engine import Engine
 
+from collectors.conflicts import retry_on_conflict
 from collectors.http import FatalSourceError, SourceError
 from collectors.locks import try_lock
 from collectors.pipeline import read_ahead
@@ -41,7 +41,6 @@ from tower.store.ingest import ingest, settle_parked
 from tower.store.milestone import Milestone
 
 log = logging.getLogger(__name__)
-PAGE_ATTEMPTS = 6
 HEAD_BYTES = 2000  # what a dead letter keeps of a record too large to keep whole
 
 
@@ -194,18 +193,10 @@ def _run_locked(engine: Engine, stream: Stream, *, now: Callable[[], datetime],
             if deferred and not backlog:
                 drain(engine)   # before this page says "caught up": see the module docstring
                 deferred = False
-            for attempt in range(PAGE_ATTEMPTS):
-                try:
-                    mark = _commit_page(engine, stream, mapped, last_page, fetched, run_id, counts,
-                                        mark, poll_start, page_now, defer_projection=backlog)
-                    break
-                except RetryableStoreError as exc:
-                    # A conflict with a concurrent transaction; the page's transaction rolled
-                    # back whole, so simply doing the page again is safe.
-                    if attempt + 1 == PAGE_ATTEMPTS:
-                        raise
-                    log.info("%s: page retried after SQLSTATE %s", stream.key, exc.sqlstate)
-                    time.sleep(random.uniform(0.05, 0.5) * (attempt + 1))
+            mark = retry_on_conflict(
+                partial(_commit_page, engine, stream, mapped, last_page, fetched, run_id, counts,
+                        mark, poll_start, page_now, defer_projection=backlog),
+                what=f"{stream.key}: page")
             result.pages += len(group)
             deferred = deferred or backlog
             if (stop is not None and stop.is_set()) or (max_pages and result.pages >= max_pages):
