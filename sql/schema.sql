@@ -659,18 +659,22 @@ CREATE VIEW public.flow_transition_contributions AS
 --
 
 CREATE TABLE public.flow_transition_days (
-    object_type text NOT NULL,
-    dim text NOT NULL,
-    value text NOT NULL,
-    day date NOT NULL,
-    warehouse text NOT NULL,
-    from_kind text NOT NULL,
-    to_kind text NOT NULL,
-    measure text NOT NULL,
-    bucket integer NOT NULL,
-    n bigint NOT NULL,
+    object_type text CONSTRAINT flow_transition_days_object_type_not_null1 NOT NULL,
+    dim text CONSTRAINT flow_transition_days_dim_not_null1 NOT NULL,
+    value text CONSTRAINT flow_transition_days_value_not_null1 NOT NULL,
+    span_days integer CONSTRAINT flow_transition_days_span_days_not_null1 NOT NULL,
+    day date CONSTRAINT flow_transition_days_day_not_null1 NOT NULL,
+    warehouse text CONSTRAINT flow_transition_days_warehouse_not_null1 NOT NULL,
+    from_kind text CONSTRAINT flow_transition_days_from_kind_not_null1 NOT NULL,
+    to_kind text CONSTRAINT flow_transition_days_to_kind_not_null1 NOT NULL,
+    n bigint CONSTRAINT flow_transition_days_n_not_null1 NOT NULL,
     total_hours double precision,
-    span_days integer NOT NULL
+    business_buckets integer[] DEFAULT '{}'::integer[] NOT NULL,
+    business_counts bigint[] DEFAULT '{}'::bigint[] NOT NULL,
+    wall_buckets integer[] DEFAULT '{}'::integer[] NOT NULL,
+    wall_counts bigint[] DEFAULT '{}'::bigint[] NOT NULL,
+    CONSTRAINT flow_transition_days_check CHECK ((cardinality(business_buckets) = cardinality(business_counts))),
+    CONSTRAINT flow_transition_days_check1 CHECK ((cardinality(wall_buckets) = cardinality(wall_counts)))
 );
 
 --
@@ -1541,7 +1545,7 @@ ALTER TABLE ONLY public.flow_orders
 --
 
 ALTER TABLE ONLY public.flow_transition_days
-    ADD CONSTRAINT flow_transition_days_pkey PRIMARY KEY (object_type, dim, value, span_days, day, warehouse, from_kind, to_kind, measure, bucket);
+    ADD CONSTRAINT flow_transition_days_pkey PRIMARY KEY (object_type, dim, value, span_days, day, warehouse, from_kind, to_kind);
 
 --
 -- Name: flow_warehouse_calendars flow_warehouse_calendars_pkey; Type: CONSTRAINT; Schema: public; Owner: -

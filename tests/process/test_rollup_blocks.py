@@ -23,6 +23,17 @@ from tower.store.milestone import Milestone
 
 TRANSITION_KEY = "object_type, dim, value, warehouse, from_kind, to_kind, measure, bucket"
 ORDER_KEY = "dim, value, warehouse, subject, bucket"
+# The transition rows with their histograms unfolded: one cell per measure and bucket, so that
+# blocks and rebuilds are compared bucket by bucket whatever order the arrays are in.
+TRANSITION_CELLS = """(
+    SELECT span_days, day, object_type, dim, value, warehouse, from_kind, to_kind, 'count' AS measure, -1 AS bucket,
+           n, total_hours FROM flow_transition_days
+    UNION ALL
+    SELECT span_days, day, object_type, dim, value, warehouse, from_kind, to_kind, 'business', h.bucket, h.n, NULL
+    FROM flow_transition_days CROSS JOIN unnest(business_buckets, business_counts) AS h(bucket, n)
+    UNION ALL
+    SELECT span_days, day, object_type, dim, value, warehouse, from_kind, to_kind, 'wall', h.bucket, h.n, NULL
+    FROM flow_transition_days CROSS JOIN unnest(wall_buckets, wall_counts) AS h(bucket, n)) cells"""
 
 
 @pytest.fixture
@@ -60,10 +71,17 @@ def test_block_starts_are_the_same_in_python_and_in_sql(engine):
             assert in_sql == [rollup.block_start(d, span) for d in days]
 
 
+def _source(table: str) -> str:
+    return TRANSITION_CELLS if table == "flow_transition_days" else table
+
+
 def _rows(conn, table: str, key: str) -> dict[tuple, tuple]:
     sums = "n, total_hours" if table == "flow_transition_days" else "n, NULL"
-    return {tuple(r[:-2]): tuple(r[-2:]) for r in conn.execute(sa.text(
-        f"SELECT span_days, day, {key}, {sums} FROM {table}"))}
+    fetched = conn.execute(sa.text(f"SELECT span_days, day, {key}, {sums} FROM {_source(table)}")).all()
+    rows = {tuple(r[:-2]): tuple(r[-2:]) for r in fetched}
+    assert len(rows) == len(fetched), "a bucket appears twice in one histogram"
+    assert all(n != 0 for n, _ in rows.values()), "an empty row or bucket was kept"
+    return rows
 
 
 def _blocks_from_days(conn, table: str, key: str) -> dict[tuple, tuple]:
@@ -71,7 +89,7 @@ def _blocks_from_days(conn, table: str, key: str) -> dict[tuple, tuple]:
     out: dict[tuple, tuple] = {}
     for span in rollup.SPANS[1:]:
         for r in conn.execute(sa.text(
-                f"SELECT flow_block_start(day, :span), {key}, {sums} FROM {table} WHERE span_days = 1 "
+                f"SELECT flow_block_start(day, :span), {key}, {sums} FROM {_source(table)} WHERE span_days = 1 "
                 f"GROUP BY flow_block_start(day, :span), {key}"), {"span": span}):
             out[(span, *r[:-2])] = tuple(r[-2:])
     return out

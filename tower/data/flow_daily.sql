@@ -6,21 +6,29 @@
 -- p x (n - 1), each rank's value taken as its bucket's value (within sqrt(1.05) of the exact).
 
 -- name: process_map
-WITH r AS (
-    SELECT from_kind, to_kind, measure, bucket, sum(n) AS n, sum(total_hours) AS total_hours
+WITH block_rows AS (
+    SELECT t.*
     FROM unnest(CAST(:spans AS integer[]), CAST(:starts AS date[])) AS u(span_days, day)
     CROSS JOIN LATERAL (   -- one index range per block (OFFSET 0 keeps it a per-block lookup)
-        SELECT from_kind, to_kind, measure, bucket, n, total_hours FROM flow_transition_days t
+        SELECT from_kind, to_kind, n, total_hours, business_buckets, business_counts, wall_buckets, wall_counts
+        FROM flow_transition_days t
         WHERE t.object_type = :object_type AND t.dim = :dim AND t.value = :value
           AND t.span_days = u.span_days AND t.day = u.day
           AND (:warehouse = '*' OR t.warehouse = :warehouse)
           AND (CAST(:warehouses AS text[]) IS NULL OR t.warehouse = ANY(:warehouses)) OFFSET 0) t
-    GROUP BY 1, 2, 3, 4
+), k AS (
+    SELECT from_kind, to_kind, sum(n) AS n, sum(total_hours) AS total_hours FROM block_rows GROUP BY 1, 2
+), r AS (   -- the histograms summed bucket by bucket
+    SELECT from_kind, to_kind, 'business' AS measure, h.bucket, sum(h.n) AS n
+    FROM block_rows b CROSS JOIN unnest(b.business_buckets, b.business_counts) AS h(bucket, n) GROUP BY 1, 2, 4
+    UNION ALL
+    SELECT from_kind, to_kind, 'wall', h.bucket, sum(h.n)
+    FROM block_rows b CROSS JOIN unnest(b.wall_buckets, b.wall_counts) AS h(bucket, n) GROUP BY 1, 2, 4
 ), c AS (
     SELECT from_kind, to_kind, measure, bucket, n,
            sum(n) OVER (PARTITION BY from_kind, to_kind, measure ORDER BY bucket) - n AS below,
            sum(n) OVER (PARTITION BY from_kind, to_kind, measure) AS total
-    FROM r WHERE measure <> 'count'
+    FROM r
 ), q AS (
     SELECT c.from_kind, c.to_kind, c.measure, p.p,
            max(flow_bucket_hours(c.bucket)) FILTER (WHERE c.below <= floor(p.p * (c.total - 1))
@@ -40,7 +48,7 @@ SELECT k.from_kind, k.to_kind, k.n::bigint AS n,
        k.total_hours,
        (SELECT hours FROM v WHERE v.from_kind = k.from_kind AND v.to_kind = k.to_kind AND v.measure = 'wall' AND v.p = 0.5)
            AS median_wall_hours
-FROM r k WHERE k.measure = 'count'
+FROM k
 
 -- name: waiting
 SELECT from_kind, to_kind, sum(n)::bigint AS n, sum(total_hours) AS total_hours
@@ -48,8 +56,7 @@ FROM unnest(CAST(:spans AS integer[]), CAST(:starts AS date[])) AS u(span_days, 
 CROSS JOIN LATERAL (
     SELECT from_kind, to_kind, n, total_hours FROM flow_transition_days t
     WHERE t.object_type = :object_type AND t.dim = :dim AND t.value = :value
-      AND t.span_days = u.span_days AND t.day = u.day
-      AND t.measure = 'count' AND t.from_kind <> 'start'
+      AND t.span_days = u.span_days AND t.day = u.day AND t.from_kind <> 'start'
       AND (:warehouse = '*' OR t.warehouse = :warehouse)
       AND (CAST(:warehouses AS text[]) IS NULL OR t.warehouse = ANY(:warehouses)) OFFSET 0) t
 GROUP BY 1, 2
