@@ -41,6 +41,7 @@ DEVIATION_LABELS = {
     "released_before_credit_release": "Released before credit release",
     "shipped_before_credit_release": "Shipped before credit release",
     "invoiced_before_shipped": "Invoiced before shipped",
+    "paid_before_invoiced": "Paid before invoiced",
 }
 
 
