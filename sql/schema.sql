@@ -486,6 +486,7 @@ CREATE TABLE public.exceptions (
     resume_status text,
     last_evaluated_at timestamp with time zone,
     origin text DEFAULT 'live'::text NOT NULL,
+    condition_since timestamp with time zone,
     CONSTRAINT exceptions_origin_check CHECK ((origin = ANY (ARRAY['live'::text, 'history'::text])))
 );
 

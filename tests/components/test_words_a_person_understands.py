@@ -122,6 +122,7 @@ def test_the_grid_shows_the_snooze_until_time_and_who_it_was_escalated_to():
                            "status": "snoozed", "snoozed_until": NOW, "escalation_tier": 2, "sla_state": "breached",
                            "team_name": "Warehouse", "team_id": "w", "assignee": None, "warehouse": "ATL-1",
                            "region": "East", "age_hours": 1.0, "opened_at": NOW, "due_at": NOW,
-                           "value_at_risk": 1.0}])
+                           "value_at_risk": 1.0, "condition_since": NOW - timedelta(days=20)}])
     row = grid_rows(frame, "UTC", {"ATL-1": ATLANTA})[0]
+    assert row["since"] == "03 Nov 2026 15:00 EST" and row["opened"] == "23 Nov 2026 15:00 EST"
     assert row["status_text"] == "Snoozed until 23 Nov 2026 15:00 EST" and row["tier_text"] == "manager"

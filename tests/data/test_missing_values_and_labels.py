@@ -92,9 +92,11 @@ def test_grid_rows_cope_with_missing_text_and_numbers():
         "status": ["open"], "sla_state": _text([NAN]), "team_name": _text([NAN]), "team_id": _text([NAN]),
         "assignee": _text([NAN]), "warehouse": _text([NAN]), "region": _text([NAN]), "priority": [NAN],
         "age_hours": [NAN], "opened_at": pd.to_datetime([NOW], utc=True), "due_at": pd.to_datetime([None], utc=True),
-        "value_at_risk": [NAN], "escalation_tier": [NAN], "snoozed_until": pd.to_datetime([None], utc=True)})
+        "value_at_risk": [NAN], "escalation_tier": [NAN], "snoozed_until": pd.to_datetime([None], utc=True),
+        "condition_since": pd.to_datetime([None], utc=True)})
     row = grid_rows(frame, "UTC", {})[0]
     assert row["order_id"] == "(incident)" and row["team"] == "—" and row["assignee_text"] == "(unassigned)"
+    assert row["since"] == row["opened"]   # a rule that does not know when its condition began
 
 
 def test_figures_cope_with_missing_names():

@@ -2,8 +2,11 @@
 Orders are built as the four systems report them, ingested, and evaluated by the worker."""
 
 import pytest
+import sqlalchemy as sa
 
-from tests.evaluation.story import MON_9, Story, hours, kinds, load, open_exceptions
+from tests.evaluation.story import MON_9, POLICY, Story, hours, kinds, load, open_exceptions
+from tower.data import exceptions as data
+from tower.data.scope import Scope
 
 
 def partial(s: Story) -> Story:
@@ -58,6 +61,32 @@ def test_each_kind_is_raised_when_its_condition_holds(engine, kind):
     ex = found[(kind, CASES[kind][3])]
     assert ex["team_id"] and ex["severity"] in ("low", "medium", "high", "critical")
     assert ex["due_at"] is not None and ex["policy_version"] and ex["rule"] == f"exceptions.{kind}"
+    # every rule says when its condition began, never after tower raised it
+    assert ex["condition_since"] is not None and ex["condition_since"] <= ex["opened_at"], ex
+
+
+def test_a_condition_seen_late_is_aged_from_when_it_began_and_its_response_clock_from_when_it_was_raised(engine):
+    """An invoice 20 days past its grace when tower first sees it (a backfill): the exception is
+    raised now, its age on /exceptions is 20 days, in the "> 7 d" bar; MTTA and the SLA run from now."""
+    s = Story().through_delivery(30).invoiced(31)
+    now = MON_9 + hours(31 + 24 * 34) + hours(24 * 20)
+    load(engine, s.events, now=now)
+    ex = open_exceptions(engine)[("payment_overdue", "INV-SO-1-1")]
+    with engine.connect() as conn:
+        due = conn.execute(sa.text("SELECT due_at FROM invoices WHERE invoice_id = 'INV-SO-1-1'")).scalar_one()
+    grace = hours(24 * POLICY.exceptions["payment_overdue"]["grace_days"])
+    assert ex["opened_at"] == now and ex["origin"] == "live"
+    assert ex["condition_since"] == due + grace and now - ex["condition_since"] > hours(24 * 20)
+    with engine.connect() as conn:
+        grid = data.open_list(data.Filters(kinds=("payment_overdue",)), conn=conn, now=now, at_risk=0.75,
+                              scope=Scope.everything())
+        older = data.open_list(data.Filters(kinds=("payment_overdue",), min_age_hours=24 * 19), conn=conn,
+                               now=now, at_risk=0.75, scope=Scope.everything())
+        summary = data.summary(data.Filters(kinds=("payment_overdue",)), conn=conn, now=now, at_risk=0.75,
+                               scope=Scope.everything())
+    assert grid.loc[0, "age_hours"] >= 24 * 20 and len(older) == 1
+    assert summary.aging.set_index("bucket")["n"].to_dict() == {"> 7 d": 1}
+    assert grid.loc[0, "sla_state"] == "on_track"   # its response clock started when tower raised it
 
 
 @pytest.mark.parametrize("kind", sorted(CASES))

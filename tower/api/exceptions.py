@@ -61,7 +61,9 @@ class ExceptionOut(BaseModel):
     region: str | None = None
     customer_name: str | None = None
     order_stage: str | None = None
-    age_hours: float | None = None
+    condition_since: datetime | None = Field(
+        default=None, description="when the condition began, as the facts tell it (opened_at is when tower raised it)")
+    age_hours: float | None = Field(default=None, description="hours since condition_since, else since opened_at")
     sla_state: str | None = None
 
 

@@ -3,7 +3,9 @@ counts and aging, their history, and the exceptions of one order.
 
 An exception's SLA state is read from its own clock: 'breached' once due_at has passed,
 'at_risk' after 75% of the time from opened_at to due_at, else 'on_track' ('none' when it has
-no due time). Age is now - opened_at. Times are tz-aware UTC.
+no due time). Age is now - condition_since (when the condition began, as the facts tell it),
+else now - opened_at (when tower raised it): after a backfill a payment 20 days overdue is 20
+days old, though tower raised it a minute ago. Times are tz-aware UTC.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ GRID_LIMIT = 300  # rows drawn in the grid (a person works the top of the list, 
 LIST_COLUMNS = ["exception_id", "order_id", "kind", "subject", "severity", "status", "team_id", "team_name",
                 "assignee", "title", "value_at_risk", "priority", "opened_at", "due_at", "escalation_tier",
                 "snoozed_until", "acknowledged_at", "rule", "warehouse", "region", "customer_name",
-                "order_stage", "age_hours", "sla_state"]
+                "order_stage", "condition_since", "age_hours", "sla_state"]
 # URL query key -> Filters field, for the multi-valued filters (comma-separated in the URL).
 _MULTI = {"kind": "kinds", "severity": "severities", "team": "teams", "assignee": "assignees",
           "warehouse": "warehouses", "region": "regions", "status": "statuses", "sla": "slas",
@@ -93,15 +95,15 @@ def open_list(filters: Filters, *, conn: Connection, now: datetime, at_risk: flo
     a supervisor is limited to). One row per exception; columns LIST_COLUMNS: exception_id
     (int), order_id (None for integration incidents), kind, subject, severity, status,
     team_id, team_name, assignee, title, rule, warehouse, region, customer_name, order_stage
-    (str); value_at_risk, priority, age_hours (float); opened_at, due_at, snoozed_until,
-    acknowledged_at (UTC); escalation_tier (int); sla_state ('on_track' | 'at_risk' |
+    (str); value_at_risk, priority, age_hours (float); opened_at, condition_since, due_at,
+    snoozed_until, acknowledged_at (UTC); escalation_tier (int); sla_state ('on_track' | 'at_risk' |
     'breached' | None; at risk once `at_risk` of the time to due_at has passed: the policy's
     escalation.at_risk). `limit=None` returns every row (the CSV export)."""
     params = filters.params(now=now, at_risk=at_risk, scope=scope)
     params["limit"] = limit
     rows = conn.execute(Q["open_list"], params).mappings().all()
     frame = pd.DataFrame(rows, columns=LIST_COLUMNS)
-    for col in ("opened_at", "due_at", "snoozed_until", "acknowledged_at"):
+    for col in ("opened_at", "condition_since", "due_at", "snoozed_until", "acknowledged_at"):
         frame[col] = pd.to_datetime(frame[col], utc=True)
     for col in ("value_at_risk", "priority", "age_hours"):
         frame[col] = frame[col].astype("float64")
@@ -227,14 +229,14 @@ def exception_ids_bounded(ids) -> list[int]:
 
 CSV_COLUMNS = ["exception_id", "order_id", "kind", "severity", "status", "sla_state", "team_id", "assignee",
                "title", "warehouse", "region", "customer_name", "value_at_risk", "priority", "opened_at",
-               "due_at", "age_hours"]
+               "condition_since", "due_at", "age_hours"]
 
 
 def to_csv(frame: pd.DataFrame) -> str:
     """The rows as CSV with ISO-8601 UTC times, in the order given; text that a spreadsheet
     would run as a formula is neutralised (tower.data.csv_safe)."""
     out = neutralise(frame[CSV_COLUMNS].copy())
-    for col in ("opened_at", "due_at"):
+    for col in ("opened_at", "condition_since", "due_at"):
         out[col] = out[col].map(lambda t: t.isoformat() if pd.notna(t) else "")
     out["age_hours"] = out["age_hours"].round(2)
     buffer = io.StringIO()

@@ -1,4 +1,7 @@
 -- The filters of the exceptions page. Every filter is optional: a NULL array means "any".
+-- An exception's age runs from when its condition began (condition_since, from the facts; else
+-- when tower raised it): a payment 20 days overdue is 20 days old even if tower saw it today.
+-- SLA states run from opened_at: the response clock starts when tower raises it.
 -- The same WHERE appears in `open_list` and `open_summary` (named SQL blocks cannot share a
 -- fragment); keep them identical.
 
@@ -19,8 +22,8 @@ WITH picked AS (
       AND (CAST(:statuses AS text[]) IS NULL OR e.status = ANY(:statuses))
       AND (CAST(:orders AS text[]) IS NULL OR e.order_id = ANY(:orders))
       AND (CAST(:ids AS bigint[]) IS NULL OR e.exception_id = ANY(:ids))
-      AND (CAST(:min_age_hours AS float8) IS NULL OR e.opened_at <= :now - make_interval(secs => :min_age_hours * 3600))
-      AND (CAST(:max_age_hours AS float8) IS NULL OR e.opened_at >= :now - make_interval(secs => :max_age_hours * 3600))
+      AND (CAST(:min_age_hours AS float8) IS NULL OR coalesce(e.condition_since, e.opened_at) <= :now - make_interval(secs => :min_age_hours * 3600))
+      AND (CAST(:max_age_hours AS float8) IS NULL OR coalesce(e.condition_since, e.opened_at) >= :now - make_interval(secs => :max_age_hours * 3600))
       AND (CAST(:slas AS text[]) IS NULL OR
            CASE WHEN e.due_at IS NULL THEN 'none'
                 WHEN e.due_at <= :now THEN 'breached'
@@ -33,7 +36,8 @@ SELECT e.exception_id, e.order_id, e.kind, e.subject, e.severity, e.status, e.te
        t.name AS team_name, e.assignee, e.title, e.value_at_risk, e.priority, e.opened_at,
        e.due_at, e.escalation_tier, e.snoozed_until, e.acknowledged_at, e.rule,
        o.warehouse, o.region, o.customer_name, o.stage AS order_stage,
-       extract(epoch FROM (:now - e.opened_at)) / 3600.0 AS age_hours,
+       e.condition_since,
+       extract(epoch FROM (:now - coalesce(e.condition_since, e.opened_at))) / 3600.0 AS age_hours,
        CASE WHEN e.due_at IS NULL THEN NULL
             WHEN e.due_at <= :now THEN 'breached'
             WHEN e.opened_at + (e.due_at - e.opened_at) * :at_risk <= :now THEN 'at_risk'
@@ -47,10 +51,10 @@ ORDER BY e.priority DESC, e.opened_at, e.exception_id;
 -- Counts by kind, by team and by (age bucket, severity) for the same filters, in one pass.
 WITH f AS (
     SELECT e.kind, e.team_id, coalesce(t.name, e.team_id) AS team_name, e.severity,
-           CASE WHEN e.opened_at > :now - interval '4 hours' THEN 1
-                WHEN e.opened_at > :now - interval '24 hours' THEN 2
-                WHEN e.opened_at > :now - interval '3 days' THEN 3
-                WHEN e.opened_at > :now - interval '7 days' THEN 4
+           CASE WHEN coalesce(e.condition_since, e.opened_at) > :now - interval '4 hours' THEN 1
+                WHEN coalesce(e.condition_since, e.opened_at) > :now - interval '24 hours' THEN 2
+                WHEN coalesce(e.condition_since, e.opened_at) > :now - interval '3 days' THEN 3
+                WHEN coalesce(e.condition_since, e.opened_at) > :now - interval '7 days' THEN 4
                 ELSE 5 END AS age_bucket
     FROM exceptions e
     LEFT JOIN teams t ON t.team_id = e.team_id
@@ -65,8 +69,8 @@ WITH f AS (
       AND (CAST(:statuses AS text[]) IS NULL OR e.status = ANY(:statuses))
       AND (CAST(:orders AS text[]) IS NULL OR e.order_id = ANY(:orders))
       AND (CAST(:ids AS bigint[]) IS NULL OR e.exception_id = ANY(:ids))
-      AND (CAST(:min_age_hours AS float8) IS NULL OR e.opened_at <= :now - make_interval(secs => :min_age_hours * 3600))
-      AND (CAST(:max_age_hours AS float8) IS NULL OR e.opened_at >= :now - make_interval(secs => :max_age_hours * 3600))
+      AND (CAST(:min_age_hours AS float8) IS NULL OR coalesce(e.condition_since, e.opened_at) <= :now - make_interval(secs => :min_age_hours * 3600))
+      AND (CAST(:max_age_hours AS float8) IS NULL OR coalesce(e.condition_since, e.opened_at) >= :now - make_interval(secs => :max_age_hours * 3600))
       AND (CAST(:slas AS text[]) IS NULL OR
            CASE WHEN e.due_at IS NULL THEN 'none'
                 WHEN e.due_at <= :now THEN 'breached'
@@ -122,7 +126,7 @@ ORDER BY ev.exception_id, ev.at DESC, ev.event_id DESC;
 -- name: one
 SELECT e.exception_id, e.order_id, e.kind, e.subject, e.severity, e.status, e.team_id,
        t.name AS team_name, e.assignee, e.title, e.detail, e.value_at_risk, e.priority,
-       e.opened_at, e.due_at, e.escalation_tier, e.snoozed_until, e.acknowledged_at,
+       e.opened_at, e.condition_since, e.due_at, e.escalation_tier, e.snoozed_until, e.acknowledged_at,
        e.resolved_at, e.resolution, e.reopen_count, e.rule, o.warehouse
 FROM exceptions e
 LEFT JOIN teams t ON t.team_id = e.team_id

@@ -120,16 +120,16 @@ def reconcile(*, conn: Connection, outcomes: Sequence[Outcome], now: datetime,
         if new:
             cur.execute(_SQL["insert"], params={**base, **_columns(
                 new, "order_id", "kind", "subject", "severity", "team_id", "title", "detail",
-                "value_at_risk", "due_at", "escalate_at", "rule", "fingerprint")})
+                "value_at_risk", "due_at", "escalate_at", "rule", "fingerprint", "since")})
             result.opened = len(new)
         if fresh:
             cur.execute(_SQL["refresh"], params={**base, **_columns(
-                fresh, "exception_id", "title", "detail", "value_at_risk", "severity", "fingerprint")})
+                fresh, "exception_id", "title", "detail", "value_at_risk", "severity", "fingerprint", "since")})
             result.refreshed = cur.rowcount
         if again:
             cur.execute(_SQL["reopen"], params={**base, **_columns(
                 again, "exception_id", "title", "detail", "value_at_risk", "due_at", "escalate_at",
-                "fingerprint")})
+                "fingerprint", "since")})
             result.reopened = cur.rowcount
         if cleared:
             cur.execute(_SQL["auto_resolve"], {**base, "ids": cleared})

@@ -19,9 +19,9 @@ WITH v AS (
                          CAST(:severity AS text[]), CAST(:team_id AS text[]), CAST(:title AS text[]),
                          CAST(:detail AS text[]), CAST(:value_at_risk AS numeric[]),
                          CAST(:due_at AS timestamptz[]), CAST(:escalate_at AS timestamptz[]),
-                         CAST(:rule AS text[]), CAST(:fingerprint AS text[]))
+                         CAST(:rule AS text[]), CAST(:fingerprint AS text[]), CAST(:since AS timestamptz[]))
         AS v(order_id, kind, subject, severity, team_id, title, detail, value_at_risk, due_at,
-             escalate_at, rule, fingerprint)
+             escalate_at, rule, fingerprint, since)
 ), tiered AS (
     SELECT v.*, CASE WHEN :now >= escalate_at THEN 2 WHEN :now >= due_at THEN 1 ELSE 0 END AS tier
     FROM v
@@ -29,12 +29,12 @@ WITH v AS (
     INSERT INTO exceptions (order_id, kind, subject, severity, status, team_id, title, detail,
                             value_at_risk, priority, opened_at, due_at, escalate_at,
                             escalation_tier, rule, fingerprint, policy_version,
-                            last_evaluated_at, updated_at)
+                            last_evaluated_at, updated_at, condition_since)
     SELECT order_id, kind, subject, severity, 'open', team_id, title, detail::jsonb, value_at_risk,
            round(((CASE severity WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 ELSE 4 END)
                   * log(10 + greatest(value_at_risk, 0))
                   * (1 + tier + least(greatest(1 - floor(extract(epoch FROM (due_at - :now)) / 3600.0) / 24.0, 0), 1)))::numeric, 4),
-           :now, due_at, escalate_at, tier, rule, fingerprint, :version, :now, :now
+           :now, due_at, escalate_at, tier, rule, fingerprint, :version, :now, :now, since
     FROM tiered
     ON CONFLICT (coalesce(order_id, ''), kind, subject) WHERE status <> 'resolved' DO NOTHING
     RETURNING exception_id, rule, escalation_tier, team_id, severity
@@ -60,26 +60,28 @@ WHERE i.escalation_tier > 0;
 UPDATE exceptions e
 SET title = v.title, detail = v.detail::jsonb, value_at_risk = v.value_at_risk,
     severity = v.severity, fingerprint = v.fingerprint, last_evaluated_at = :now,
-    policy_version = :version,
+    policy_version = :version, condition_since = v.since,
     priority = round(((CASE v.severity WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 ELSE 4 END)
                       * log(10 + greatest(v.value_at_risk, 0))
                       * (1 + e.escalation_tier
                          + least(greatest(1 - floor(extract(epoch FROM (e.due_at - :now)) / 3600.0) / 24.0, 0), 1)))::numeric, 4)
 FROM unnest(CAST(:exception_id AS bigint[]), CAST(:title AS text[]), CAST(:detail AS text[]),
-            CAST(:value_at_risk AS numeric[]), CAST(:severity AS text[]), CAST(:fingerprint AS text[]))
-     AS v(exception_id, title, detail, value_at_risk, severity, fingerprint)
+            CAST(:value_at_risk AS numeric[]), CAST(:severity AS text[]), CAST(:fingerprint AS text[]),
+            CAST(:since AS timestamptz[]))
+     AS v(exception_id, title, detail, value_at_risk, severity, fingerprint, since)
 WHERE e.exception_id = v.exception_id AND e.status <> 'resolved'
   AND e.exception_id = ANY(CAST(:exception_id AS bigint[]))  -- reach rows by key, never hash the table
   -- unchanged facts: leave the row alone (no churn, no trigger work downstream)
-  AND (e.fingerprint, e.title, e.value_at_risk, e.severity)
-      IS DISTINCT FROM (v.fingerprint, v.title, v.value_at_risk, v.severity);
+  AND (e.fingerprint, e.title, e.value_at_risk, e.severity, e.condition_since)
+      IS DISTINCT FROM (v.fingerprint, v.title, v.value_at_risk, v.severity, v.since);
 
 -- name: reopen
 WITH v AS (
     SELECT * FROM unnest(CAST(:exception_id AS bigint[]), CAST(:title AS text[]), CAST(:detail AS text[]),
                          CAST(:value_at_risk AS numeric[]), CAST(:due_at AS timestamptz[]),
-                         CAST(:escalate_at AS timestamptz[]), CAST(:fingerprint AS text[]))
-        AS v(exception_id, title, detail, value_at_risk, due_at, escalate_at, fingerprint)
+                         CAST(:escalate_at AS timestamptz[]), CAST(:fingerprint AS text[]),
+                         CAST(:since AS timestamptz[]))
+        AS v(exception_id, title, detail, value_at_risk, due_at, escalate_at, fingerprint, since)
 ), upd AS (
     UPDATE exceptions e
     SET status = 'open', resolved_at = NULL, resolution = NULL, acknowledged_at = NULL,
@@ -88,7 +90,7 @@ WITH v AS (
         escalate_at = v.escalate_at,
         escalation_tier = CASE WHEN :now >= v.escalate_at THEN 2 WHEN :now >= v.due_at THEN 1 ELSE 0 END,
         fingerprint = v.fingerprint, policy_version = :version, last_evaluated_at = :now,
-        updated_at = :now
+        updated_at = :now, condition_since = v.since
     FROM v
     WHERE e.exception_id = v.exception_id AND e.status = 'resolved'
       AND e.exception_id = ANY(CAST(:exception_id AS bigint[]))
@@ -135,10 +137,10 @@ WITH v AS (
     INSERT INTO exceptions (order_id, kind, subject, severity, status, team_id, title, detail,
                             value_at_risk, priority, opened_at, due_at, escalate_at,
                             escalation_tier, resolved_at, resolution, rule, fingerprint,
-                            policy_version, last_evaluated_at, updated_at, origin)
+                            policy_version, last_evaluated_at, updated_at, origin, condition_since)
     SELECT order_id, kind, subject, severity, 'resolved', team_id, title, detail::jsonb, 0, 0,
            opened_at, NULL, NULL, 0, closed_at, 'history: opened and closed before tower saw the facts',
-           'exceptions.' || kind, NULL, :version, :now, :now, 'history'
+           'exceptions.' || kind, NULL, :version, :now, :now, 'history', opened_at
     FROM v
     RETURNING exception_id, opened_at, resolved_at
 )

@@ -63,7 +63,10 @@ def _charts(summary: data.Summary):
     return dmc.SimpleGrid([
         graph(figures.counts(summary.by_kind, "kind", "Open by kind"), "exceptions-by-kind"),
         graph(figures.counts(summary.by_team, "team_name", "Open by team"), "exceptions-by-team"),
-        graph(figures.aging(summary.aging), "exceptions-aging"),
+        dmc.Stack([graph(figures.aging(summary.aging), "exceptions-aging"),
+                   dmc.Text("Age = time since the condition began (an invoice's due date passed, a stage "
+                            "ran past its SLA), not since tower raised it; response times run from when "
+                            "it was raised.", size="xs", c="dimmed")], gap=2),
     ], cols={"base": 1, "md": 3}, spacing="sm")
 
 

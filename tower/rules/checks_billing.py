@@ -40,7 +40,8 @@ def partial_not_billed(ctx: Ctx) -> None:
     for s in ctx.facts.shipments:
         if not s.get("shipped_at") or _covered(ctx, s):
             continue
-        if not ctx.reached(ctx.office.add_hours(s["shipped_at"], after)):
+        unbilled = ctx.office.add_hours(s["shipped_at"], after)
+        if not ctx.reached(unbilled):
             continue
         ctx.raise_(
             "partial_not_billed", s["shipment_id"],
@@ -49,7 +50,8 @@ def partial_not_billed(ctx: Ctx) -> None:
                        "after_hours": after},
              "sides": [side("wms", "partial shipment confirmed", s["shipped_at"]),
                        side("finance", "no invoice for this shipment", None)]},
-            sum(_line_qty(s.get("lines"), ln["line_no"]) * _f(ln.get("unit_price")) for ln in ctx.facts.lines))
+            sum(_line_qty(s.get("lines"), ln["line_no"]) * _f(ln.get("unit_price")) for ln in ctx.facts.lines),
+            since=unbilled)
 
 
 def delivered_not_invoiced(ctx: Ctx) -> None:
@@ -67,7 +69,8 @@ def delivered_not_invoiced(ctx: Ctx) -> None:
     if delivered_at is None:
         return
     after = ctx.param("delivered_not_invoiced", "after_hours", 24)
-    if not ctx.reached(ctx.office.add_hours(delivered_at, after)):
+    unbilled_since = ctx.office.add_hours(delivered_at, after)
+    if not ctx.reached(unbilled_since):
         return
     value = sum((_f(ln["qty_delivered"]) - _f(ln["qty_invoiced"])) * _f(ln.get("unit_price")) for ln in unbilled)
     ctx.raise_(
@@ -77,7 +80,7 @@ def delivered_not_invoiced(ctx: Ctx) -> None:
                    "after_hours": after},
          "sides": [side("carrier", "delivered", delivered_at),
                    side("finance", "no invoice for the delivered quantity", None)]},
-        value)
+        value, since=unbilled_since)
 
 
 def invoice_qty_mismatch(ctx: Ctx) -> None:
@@ -112,7 +115,8 @@ def invoice_qty_mismatch(ctx: Ctx) -> None:
                             inv.get("issued_at")),
                        side("wms", "shipped " + ", ".join(f"{d['shipped']:g} on line {d['line_no']}" for d in diffs),
                             shipped_at)]},
-            sum(abs(d["invoiced"] - d["shipped"]) * price.get(d["line_no"], 0) for d in diffs))
+            sum(abs(d["invoiced"] - d["shipped"]) * price.get(d["line_no"], 0) for d in diffs),
+            since=inv.get("issued_at"))
 
 
 def invoice_price_mismatch(ctx: Ctx) -> None:
@@ -141,7 +145,7 @@ def invoice_price_mismatch(ctx: Ctx) -> None:
                             inv.get("issued_at")),
                        side("erp", "ordered " + ", ".join(f"line {d['line_no']} at {d['ordered']:.2f}" for d in diffs),
                             priced["occurred_at"] if priced else None)]},
-            sum(abs(d["invoiced"] - d["ordered"]) * d["qty"] for d in diffs))
+            sum(abs(d["invoiced"] - d["ordered"]) * d["qty"] for d in diffs), since=inv.get("issued_at"))
 
 
 def payment_overdue(ctx: Ctx) -> None:
@@ -150,7 +154,8 @@ def payment_overdue(ctx: Ctx) -> None:
     for inv in ctx.facts.invoices:
         if inv["status"] == "paid" or not inv.get("due_at"):
             continue
-        if not ctx.reached(inv["due_at"] + timedelta(days=grace)):
+        overdue = inv["due_at"] + timedelta(days=grace)
+        if not ctx.reached(overdue):
             continue
         open_amount = _f(inv["amount"]) - _f(inv["paid_amount"])
         ctx.raise_(
@@ -160,7 +165,7 @@ def payment_overdue(ctx: Ctx) -> None:
             {"facts": {"invoice_id": inv["invoice_id"], "due_at": inv["due_at"].isoformat(),
                        "amount": _f(inv["amount"]), "paid": _f(inv["paid_amount"]), "grace_days": grace},
              "sides": [side("finance", f"{open_amount:,.2f} unpaid", inv.get("issued_at"))]},
-            open_amount)
+            open_amount, since=overdue)
 
 
 def return_not_credited(ctx: Ctx) -> None:
@@ -169,7 +174,8 @@ def return_not_credited(ctx: Ctx) -> None:
     for ret in ctx.facts.returns:
         if not ret.get("received_at") or ret.get("credited_at"):
             continue
-        if not ctx.reached(ctx.office.add_hours(ret["received_at"], after)):
+        uncredited = ctx.office.add_hours(ret["received_at"], after)
+        if not ctx.reached(uncredited):
             continue
         value = sum(_f(ln["qty_returned"]) * _f(ln.get("unit_price")) for ln in ctx.facts.lines) or _f(ret.get("credit_amount"))
         ctx.raise_(
@@ -179,7 +185,7 @@ def return_not_credited(ctx: Ctx) -> None:
                        "qty_received": _f(ret.get("qty_received")), "after_hours": after},
              "sides": [side("wms", f"received {_f(ret.get('qty_received')):g}", ret["received_at"]),
                        side("finance", "no credit note", None)]},
-            value)
+            value, since=uncredited)
 
 
 RULES = (partial_not_billed, delivered_not_invoiced, invoice_qty_mismatch, invoice_price_mismatch,

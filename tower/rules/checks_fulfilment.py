@@ -34,7 +34,7 @@ def stock_shortage(ctx: Ctx) -> None:
                        "expected_at": expected},
              "sides": [side("erp", f"allocated {_f(ln['qty_allocated']):g}, short {short:g}",
                             atp["occurred_at"] if atp else None)]},
-            short * _f(ln.get("unit_price")))
+            short * _f(ln.get("unit_price")), since=atp["occurred_at"] if atp else None)
 
 
 def credit_hold_aging(ctx: Ctx) -> None:
@@ -45,7 +45,8 @@ def credit_hold_aging(ctx: Ctx) -> None:
     hold = ctx.facts.latest("credit_hold")
     start = hold["occurred_at"] if hold else ctx.facts.started_at
     after = ctx.param("credit_hold_aging", "after_hours", 4)
-    if not ctx.reached(ctx.office.add_hours(start, after)):
+    aged = ctx.office.add_hours(start, after)
+    if not ctx.reached(aged):
         return
     attrs = (hold or {}).get("attrs", {})
     ctx.raise_("credit_hold_aging", "",
@@ -53,7 +54,7 @@ def credit_hold_aging(ctx: Ctx) -> None:
                {"facts": {"held_at": start.isoformat(), "reason": attrs.get("reason"),
                           "amount": attrs.get("amount"), "after_hours": after},
                 "sides": [side("erp", "credit hold", start)]},
-               _f(order.get("value")))
+               _f(order.get("value")), since=aged)
 
 
 def pricing_discrepancy(ctx: Ctx) -> None:
@@ -74,7 +75,7 @@ def pricing_discrepancy(ctx: Ctx) -> None:
             {"facts": {"line_no": ln["line_no"], "unit_price": _f(price), "list_price": _f(listed)},
              "sides": [side("erp order", f"unit price {_f(price):.2f}", priced["occurred_at"] if priced else None),
                        side("erp price list", f"list price {_f(listed):.2f}", None)]},
-            abs(_f(price) - _f(listed)) * _f(ln["qty_ordered"]))
+            abs(_f(price) - _f(listed)) * _f(ln["qty_ordered"]), since=priced["occurred_at"] if priced else None)
 
 
 def _open_shipments(ctx: Ctx):
@@ -103,7 +104,7 @@ def carrier_delay(ctx: Ctx) -> None:
                        "estimated_delivery_at": estimate.isoformat(), "promised_at": promise.isoformat()},
              "sides": [side("carrier", f"delayed; expects delivery {ctx.local_label(estimate)}", scan["occurred_at"]),
                        side("erp", f"promised delivery {ctx.local_label(promise)}", ctx.facts.order.get("placed_at"))]},
-            _f(ctx.facts.order.get("value")))
+            _f(ctx.facts.order.get("value")), since=scan["occurred_at"])
 
 
 def no_carrier_scan(ctx: Ctx) -> None:
@@ -112,7 +113,8 @@ def no_carrier_scan(ctx: Ctx) -> None:
     for s in _open_shipments(ctx):
         if s.get("picked_up_at") or (s.get("last_scan_at") and s["last_scan_at"] >= s["shipped_at"]):
             continue
-        if not ctx.reached(wall_add(s["shipped_at"], after)):
+        silent = wall_add(s["shipped_at"], after)
+        if not ctx.reached(silent):
             continue
         ctx.raise_(
             "no_carrier_scan", s["shipment_id"],
@@ -122,7 +124,7 @@ def no_carrier_scan(ctx: Ctx) -> None:
                        "shipped_at": s["shipped_at"].isoformat(), "after_hours": after},
              "sides": [side("wms", "ship confirmed", s["shipped_at"]),
                        side("carrier", "no scan received", None)]},
-            _f(ctx.facts.order.get("value")))
+            _f(ctx.facts.order.get("value")), since=silent)
 
 
 def delivery_failed(ctx: Ctx) -> None:
@@ -139,7 +141,7 @@ def delivery_failed(ctx: Ctx) -> None:
             f"Delivery failed ({s['failed_attempts']} attempt(s)){': ' + reason if reason else ''}",
             {"facts": {"shipment_id": s["shipment_id"], "attempts": s["failed_attempts"], "reason": reason},
              "sides": [side("carrier", "delivery failed", fail["occurred_at"] if fail else s.get("last_scan_at"))]},
-            _f(ctx.facts.order.get("value")))
+            _f(ctx.facts.order.get("value")), since=fail["occurred_at"] if fail else s.get("last_scan_at"))
 
 
 def cancelled_still_picking(ctx: Ctx) -> None:
@@ -163,7 +165,9 @@ def cancelled_still_picking(ctx: Ctx) -> None:
                    "wms_work_after_cancel": bool(after)},
          "sides": [side("erp", "order cancelled", cancel["occurred_at"]),
                    side("wms", f"{last['kind']} recorded", last["occurred_at"])]},
-        money(ctx.facts.order.get("value")))
+        # the cancellation met work already done, or the first work that came after it
+        money(ctx.facts.order.get("value")),
+        since=max(cancel["occurred_at"], min(m["occurred_at"] for m in work)))
 
 
 RULES = (stock_shortage, credit_hold_aging, pricing_discrepancy, carrier_delay, no_carrier_scan,

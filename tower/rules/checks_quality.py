@@ -65,7 +65,7 @@ def milestones_out_of_order(ctx: Ctx) -> None:
                         "at": a["occurred_at"].isoformat()},
                        {"system": b["source"], "says": f"{_named(b)}: {KINDS[kind_b].label}",
                         "at": b["occurred_at"].isoformat()}]},
-            0.0)
+            0.0, since=max(a["occurred_at"], b["occurred_at"]))
 
 
 def order_without_lines(ctx: Ctx) -> None:
@@ -77,14 +77,15 @@ def order_without_lines(ctx: Ctx) -> None:
         return
     if any(float(ln.get("qty_ordered") or 0) > 0 for ln in ctx.facts.lines):
         return
-    if not ctx.reached(wall_add(placed, ctx.param("order_without_lines", "after_hours", 1))):
+    lineless = wall_add(placed, ctx.param("order_without_lines", "after_hours", 1))
+    if not ctx.reached(lineless):
         return
     source = (ctx.facts.latest("placed") or {}).get("source", "erp")
     ctx.raise_("order_without_lines", "",
                f"Placed {ctx.local_label(placed)} with no order lines",
                {"facts": {"placed_at": placed.isoformat(), "lines": len(ctx.facts.lines), "source": source},
                 "sides": [{"system": source, "says": "no line with a quantity", "at": placed.isoformat()}]},
-               float(order.get("value") or 0))
+               float(order.get("value") or 0), since=lineless)
 
 
 RULES = (milestones_out_of_order, order_without_lines)

@@ -76,7 +76,11 @@ class Ctx:
         return float(self.eff.exceptions[kind].get(key, default))
 
     def raise_(self, kind: str, subject: str, title: str, detail: dict[str, Any], value: float,
-               *, due_at: datetime | None = None, escalate_at: datetime | None = None) -> None:
+               *, since: datetime | None, due_at: datetime | None = None,
+               escalate_at: datetime | None = None) -> None:
+        """Record a finding. `since` is when its condition began as the facts tell it (a due date
+        plus grace, the scan that reported a delay), which may be long before tower saw those facts:
+        ages are counted from it; None when the facts do not say."""
         spec = self.eff.exceptions[kind]
         sla = float(spec["sla_hours"])
         esc = self.eff.escalation
@@ -91,4 +95,5 @@ class Ctx:
             team=self.eff.team(spec["team"], self.stage_team), title=title, detail=detail,
             value_at_risk=money(value), due_at=due, escalate_at=escalate,
             priority=priority(spec["severity"], money(value), due, escalate, self.now),
-            rule=f"exceptions.{kind}", fingerprint=hashlib.sha1(stable.encode()).hexdigest()[:16]))
+            rule=f"exceptions.{kind}", fingerprint=hashlib.sha1(stable.encode()).hexdigest()[:16],
+            since=min(since, self.now) if since is not None else None))

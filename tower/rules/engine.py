@@ -91,7 +91,8 @@ def evaluate(facts: OrderFacts, policy: Policy, freshness: Mapping[str, SourceFr
                            {"facts": {"rule": step.rule, "started_at": step.started_at.isoformat(),
                                       "sla_hours": clk.sla_hours, "due_at": clk.due_at.isoformat()},
                             "owner": team},
-                           float(order.get("value") or 0), due_at=clk.due_at, escalate_at=clk.escalate_at)
+                           float(order.get("value") or 0), since=clk.due_at, due_at=clk.due_at,
+                           escalate_at=clk.escalate_at)
         cal = eff.calendar_for(step.spec)
         used = (cal.hours_between(step.started_at, now) if clk.calendar == cal.name
                 else max((now - step.started_at).total_seconds() / 3600.0, 0.0))

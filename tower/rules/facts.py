@@ -93,6 +93,7 @@ class Finding:
     priority: float
     rule: str
     fingerprint: str
+    since: datetime | None = None   # when the condition began, as the facts tell it
 
     @property
     def key(self) -> tuple[str, str]:
