@@ -29,14 +29,14 @@ _Q = sqlfiles.load(__file__, "refresh.sql")
 # business duration (NULL), never a wrong one.
 CALENDAR_FIRST = date(2000, 1, 1)
 CALENDAR_LAST = date(2040, 12, 31)
-# A batch's statements grow faster than linearly past 20,000 orders on two cores, and its fold
-# into the day rows costs about the same for 5,000 orders as for 20,000 (the rows are per day
-# and dimension, not per order): batches of 5,000 took a fresh demo's /flow a minute longer.
+# A batch's statements grow faster than linearly past 20,000 orders on two cores; smaller
+# batches fold the same day rows more often (the rollup's rows are per day and dimension, not
+# per order).
 BATCH_ORDERS = 20_000
 # A run goes on while orders are stale, up to this long: after a backfill the whole store is
 # stale, and a run that stopped after one batch left the rest to the next minute's run (one
-# batch of 20,000 takes a minute or two beside the rules). In a steady stream a run is a
-# fraction of one small batch.
+# batch of 20,000 takes about 40 s on its own, more beside the rules). In a steady stream a run
+# is a fraction of one small batch.
 BUDGET_SECONDS = 240.0
 MAX_WAIT_SECONDS = 15 * 60.0   # the longest /flow waits for sources to catch up
 # An order with no flow model in the policy still gets its process map; nothing is a deviation.
