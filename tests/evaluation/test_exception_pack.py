@@ -84,9 +84,12 @@ def test_a_condition_seen_late_is_aged_from_when_it_began_and_its_response_clock
                                now=now, at_risk=0.75, scope=Scope.everything())
         summary = data.summary(data.Filters(kinds=("payment_overdue",)), conn=conn, now=now, at_risk=0.75,
                                scope=Scope.everything())
+        on_order = data.for_order("SO-1", conn=conn, scope=Scope.everything())   # the order page's table
     assert grid.loc[0, "age_hours"] >= 24 * 20 and len(older) == 1
     assert summary.aging.set_index("bucket")["n"].to_dict() == {"> 7 d": 1}
     assert grid.loc[0, "sla_state"] == "on_track"   # its response clock started when tower raised it
+    row = on_order.set_index("kind").loc["payment_overdue"]
+    assert row["condition_since"] == due + grace and row["opened_at"] == now
 
 
 @pytest.mark.parametrize("kind", sorted(CASES))

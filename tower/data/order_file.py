@@ -45,7 +45,7 @@ RETURN_COLUMNS = ["return_id", "requested_at", "received_at", "credited_at", "qt
                   "credit_amount", "status", "reason"]
 EXCEPTION_COLUMNS = ["exception_id", "kind", "severity", "status", "team_id", "team_name", "assignee", "title",
                      "opened_at", "due_at", "resolved_at", "resolution", "is_incident", "detail", "policy_version",
-                     "origin", "snoozed_until", "escalation_tier"]
+                     "origin", "snoozed_until", "escalation_tier", "condition_since"]
 
 # Per part: (columns, time columns, float columns) — the shapes tower.data.orders documents.
 _PARTS: dict[str, tuple[list[str], tuple[str, ...], tuple[str, ...]]] = {
@@ -57,7 +57,7 @@ _PARTS: dict[str, tuple[list[str], tuple[str, ...], tuple[str, ...]]] = {
     "payments": (PAYMENT_COLUMNS, ("paid_at",), ("amount",)),
     "returns": (RETURN_COLUMNS, ("requested_at", "received_at", "credited_at"),
                 ("qty_requested", "qty_received", "credit_amount")),
-    "exceptions": (EXCEPTION_COLUMNS, ("opened_at", "due_at", "resolved_at", "snoozed_until"), ()),
+    "exceptions": (EXCEPTION_COLUMNS, ("opened_at", "condition_since", "due_at", "resolved_at", "snoozed_until"), ()),
 }
 _ARRAYS = {f"{part[:-1] if part != 'timeline' else part}_rows": part for part in _PARTS}
 

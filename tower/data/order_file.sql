@@ -57,7 +57,7 @@ SELECT h.*,
            FROM returns WHERE order_id = h.order_id) r) AS return_rows,
     (SELECT coalesce(json_agg(x ORDER BY x.resolved_last, x.priority DESC, x.opened_at DESC), '[]')
      FROM (SELECT e.exception_id, e.kind, e.severity, e.status, e.team_id, t.name AS team_name,
-                  e.assignee, e.title, e.opened_at, e.due_at, e.resolved_at, e.resolution,
+                  e.assignee, e.title, e.opened_at, e.condition_since, e.due_at, e.resolved_at, e.resolution,
                   (e.order_id IS NULL) AS is_incident, e.detail, e.policy_version, e.origin,
                   e.snoozed_until, e.escalation_tier, (e.status = 'resolved') AS resolved_last, e.priority
            FROM (SELECT exception_id FROM exceptions WHERE order_id = h.order_id

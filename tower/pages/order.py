@@ -236,10 +236,12 @@ def _exceptions_table(exc: pd.DataFrame, last: dict[int, str], order_id: str, tz
                         dmc.Text(decided_by(e.policy_version, e.origin), size="xs", c="dimmed")], gap=0),
              sides_text(e.detail if isinstance(e.detail, dict) else None, tz=tz),
              status.badge("severity", e.severity), status.badge("exception", e.status),
-             e.team_name or e.team_id or "—", e.assignee or "—", fmt(e.due_at, tz),
+             e.team_name or e.team_id or "—", e.assignee or "—",
+             # when the condition began, as on /exceptions (else when tower raised it)
+             fmt(e.opened_at if pd.isna(e.condition_since) else e.condition_since, tz), fmt(e.due_at, tz),
              last.get(int(e.exception_id), "—")] for e in exc.itertuples()]
     return html.Div([simple_table(["#", "Exception", "What each system says", "Severity", "Status", "Team",
-                                   "Assignee", "Due", "Last action"], rows, id=Ids.EXCEPTIONS),
+                                   "Assignee", "Since", "Due", "Last action"], rows, id=Ids.EXCEPTIONS),
                      dcc.Link("Act on this order's exceptions", href=f"/exceptions?order={quote(order_id)}")])
 
 
