@@ -58,6 +58,9 @@ def test_one_integration_incident_per_stale_source_links_the_orders_and_value_it
     assert linked == {"SO-W", "SO-W2"}
     assert float(incident["value_at_risk"]) == 5 * 100 + 3 * 50 + 5 * 10 + 3 * 20
     assert incident["team_id"] == "integrations" and "WMS data 47 min old" in incident["title"]
+    # down since its data grew older than WMS's freshness threshold; raised now
+    threshold = POLICY.freshness_minutes["wms"]
+    assert incident["condition_since"] == NOW - timedelta(minutes=47 - threshold) and incident["opened_at"] == NOW
 
 
 def test_no_incident_and_no_hold_when_every_source_is_fresh(engine):

@@ -6,7 +6,7 @@ resolves itself and every order it held is evaluated again.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Iterable, Mapping
 
 from sqlalchemy.engine import Connection
@@ -27,12 +27,16 @@ def open_incident(*, conn: Connection, fresh: SourceFreshness, policy: Policy, n
     sla, esc = float(spec["sla_hours"]), policy.escalation
     detail = {"source": fresh.source, "last_ok_at": fresh.last_ok_at.isoformat() if fresh.last_ok_at else None,
               "age_minutes": fresh.age_minutes, "threshold_minutes": fresh.threshold_minutes}
+    # The outage began when the source's data grew older than its threshold.
+    since = (now - timedelta(minutes=max(fresh.age_minutes - fresh.threshold_minutes, 0.0))
+             if fresh.age_minutes is not None else None)
     with raw(conn).cursor() as cur:
         cur.execute(_SQL["open_incident"], {
             "source": fresh.source, "severity": spec["severity"], "team": spec["team"],
             "title": f"{fresh.source.upper()} data is stale", "detail": json.dumps(detail),
             "now": now, "due_at": office.add_hours(now, sla * esc["lead"]),
-            "escalate_at": office.add_hours(now, sla * esc["manager"]), "version": policy.version})
+            "escalate_at": office.add_hours(now, sla * esc["manager"]), "version": policy.version,
+            "since": since})
         return scalar(cur)
 
 

@@ -5,10 +5,10 @@
 WITH ins AS (
     INSERT INTO exceptions (order_id, kind, subject, severity, status, team_id, title, detail,
                             value_at_risk, priority, opened_at, due_at, escalate_at, rule,
-                            fingerprint, policy_version, last_evaluated_at, updated_at)
+                            fingerprint, policy_version, last_evaluated_at, updated_at, condition_since)
     VALUES (NULL, 'integration_incident', :source, :severity, 'open', :team, :title,
             CAST(:detail AS jsonb), 0, 0, :now, :due_at, :escalate_at,
-            'exceptions.integration_incident', :source, :version, :now, :now)
+            'exceptions.integration_incident', :source, :version, :now, :now, :since)
     ON CONFLICT (coalesce(order_id, ''), kind, subject) WHERE status <> 'resolved' DO NOTHING
     RETURNING exception_id
 ), ev AS (
