@@ -27,6 +27,11 @@ from tower.risk.model import fit
 from tower.rules.policy import Policy
 
 TRAIN_SHARE = 0.7
+# A candidate whose Brier score is within this of the model in service's is as good: two fits of
+# the same history differ in the last digits when the linear algebra sums in another order (a
+# busy machine's BLAS threads), and "worse by 1e-17" rejected an equally good retrain. A real
+# difference between models is a thousand times larger.
+BRIER_TIE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -116,7 +121,7 @@ def train(*, conn: Connection, now: datetime, policy: Policy) -> TrainResult:
             theirs = float(current.backtest.get("model", {}).get("brier") or 1.0)
         ours = float(result["model"]["brier"])
         result["compared_with"] = {"version": current.version, "brier_on_same_points": theirs}
-        promote = ours <= theirs
+        promote = ours <= theirs + BRIER_TIE
         reason = (f"Brier {ours:.4f} vs {theirs:.4f} for {current.version} on the same points: "
                   + ("promoted" if promote else "not promoted (backtests worse than the model in service)"))
     version = registry.new_version(conn=conn, trained_at=now)
