@@ -28,9 +28,9 @@ from tower.rules.policy import Policy
 
 TRAIN_SHARE = 0.7
 # A candidate whose Brier score is within this of the model in service's is as good: two fits of
-# the same history differ in the last digits when the linear algebra sums in another order (a
-# busy machine's BLAS threads), and "worse by 1e-17" rejected an equally good retrain. A real
-# difference between models is a thousand times larger.
+# the same history can differ in the last digits (the rows come back in another order, so every
+# sum is taken in another order), and "worse in the twelfth digit" rejected an equally good
+# retrain. A real difference between models is a thousand times larger.
 BRIER_TIE = 1e-6
 
 
