@@ -110,7 +110,7 @@ def test_a_candidate_that_backtests_worse_than_the_model_in_service_is_not_promo
 
 
 def test_a_retrain_worse_only_in_the_last_digits_is_as_good_and_promoted(history, monkeypatch):
-    # Two fits of one history differ in the last digits when BLAS sums in another order: the
+    # Two fits of one history can differ in the last digits (rows in another order): the
     # candidate here is the model in service nudged by 1e-9, once each way; the way that
     # backtests (a hair) worse must still be promoted.
     engine, _, now = history
